@@ -1,0 +1,60 @@
+"""One CNN description, buildable in Keras 3 (training) and in tf_keras (TF.js export).
+
+The architecture is data (a list of layer dicts from parameters_modelling.yml), so variants need
+no code change, and the deployment can rebuild the identical network in tf_keras -- the only
+Keras whose saved topology TF.js 4.22 loads -- and copy the trained weights across.
+
+Layer dicts (``type`` plus options):
+  conv        filters, kernel_size=3, batch_norm=false   (same padding, ReLU)
+  max_pool    pool_size=2
+  dropout     rate
+  flatten
+  global_avg_pool
+  dense       units, batch_norm=false                     (ReLU)
+A final Dense(num_classes, softmax) is always appended.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+
+def build_model(layers: list[dict[str, Any]], num_classes: int, keras: ModuleType,
+                input_shape: tuple[int, int, int] = (28, 28, 1), name: str = "handwriting_cnn"):
+    """Build the network described by ``layers`` with the given Keras module."""
+    L = keras.layers
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for i, spec in enumerate(layers):
+        spec = dict(spec)
+        kind = spec.pop("type")
+        tag = f"{kind}_{i}"
+        if kind == "conv":
+            bn = spec.pop("batch_norm", False)
+            x = L.Conv2D(spec.pop("filters"), spec.pop("kernel_size", 3), padding="same",
+                         use_bias=not bn, activation=None if bn else "relu", name=tag)(x)
+            if bn:
+                x = L.BatchNormalization(name=f"{tag}_bn")(x)
+                x = L.Activation("relu", name=f"{tag}_relu")(x)
+        elif kind == "max_pool":
+            x = L.MaxPooling2D(spec.pop("pool_size", 2), name=tag)(x)
+        elif kind == "dropout":
+            x = L.Dropout(spec.pop("rate"), name=tag)(x)
+        elif kind == "flatten":
+            x = L.Flatten(name=tag)(x)
+        elif kind == "global_avg_pool":
+            x = L.GlobalAveragePooling2D(name=tag)(x)
+        elif kind == "dense":
+            bn = spec.pop("batch_norm", False)
+            x = L.Dense(spec.pop("units"), use_bias=not bn, activation=None if bn else "relu",
+                        name=tag)(x)
+            if bn:
+                x = L.BatchNormalization(name=f"{tag}_bn")(x)
+                x = L.Activation("relu", name=f"{tag}_relu")(x)
+        else:
+            raise ValueError(f"unknown layer type {kind!r} in layer {i}")
+        if spec:
+            raise ValueError(f"layer {i} ({kind}): unknown options {sorted(spec)}")
+    outputs = L.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,147 @@
+"""Convert the trained model to TF.js, prove the conversion, and package it for the page.
+
+TF.js 4.22 cannot load a Keras 3 model's topology (``batch_shape``, DTypePolicy, weight names),
+so the same architecture is rebuilt in tf_keras, the trained weights are copied across, and that
+twin is converted. The export is then loaded back and must reproduce Keras's probabilities on
+real test images before anything replaces the model the page serves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from handwriting.model_architecture import build_model
+from handwriting.pipelines.reporting.nodes import accuracy_summary, predict
+from handwriting.preprocessing_spec import CanvasSpec
+from handwriting.tfjs_compat import converters
+
+logger = logging.getLogger(__name__)
+
+_QUANTIZATION = {None: None, "float16": {"float16": "*"}, "uint8": {"uint8": "*"}}
+
+
+def tf_keras_twin(model, architecture: list[dict], num_classes: int):
+    """The same network in tf_keras, carrying ``model``'s trained weights."""
+    import tf_keras
+
+    twin = build_model(architecture, num_classes, tf_keras)
+    source, target = model.get_weights(), twin.get_weights()
+    shapes = [w.shape for w in source], [w.shape for w in target]
+    if shapes[0] != shapes[1]:
+        raise ValueError(
+            "the trained model does not match parameters_modelling.yml's architecture "
+            f"(weight shapes {shapes[0]} vs {shapes[1]}); retrain or restore the parameters")
+    twin.set_weights(source)
+    return twin
+
+
+def _hash_weight_files(directory: Path) -> dict[str, bytes]:
+    """Read the converter's output, renaming weight shards to content-hashed names."""
+    manifest = json.loads((directory / "model.json").read_text())
+    files: dict[str, bytes] = {}
+    for group in manifest["weightsManifest"]:
+        renamed = []
+        for shard in group["paths"]:
+            content = (directory / shard).read_bytes()
+            name = f"weights.{hashlib.sha256(content).hexdigest()[:16]}.bin"
+            files[name] = content
+            renamed.append(name)
+        group["paths"] = renamed
+    files["model.json"] = json.dumps(manifest, separators=(",", ":")).encode()
+    return files
+
+
+def export_tfjs(model, labels: list[str], modelling_params: dict, params: dict) -> dict[str, bytes]:
+    """Convert to a TF.js LayersModel (optionally quantised); returns ``{filename: bytes}``."""
+    quantization = params.get("quantization")
+    if quantization not in _QUANTIZATION:
+        raise ValueError(f"quantization must be null, float16 or uint8, not {quantization!r}")
+    h5, _ = converters()
+    twin = tf_keras_twin(model, modelling_params["architecture"], len(labels))
+    with tempfile.TemporaryDirectory(prefix="tfjs-export-") as tmp:
+        h5.save_keras_model(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
+                            weight_shard_size_bytes=64 * 1024 * 1024)
+        files = _hash_weight_files(Path(tmp))
+    logger.info("converted to TF.js (%s): %s", quantization or "float32",
+                {k: len(v) for k, v in files.items()})
+    return files
+
+
+def load_tfjs(files: dict[str, bytes]):
+    """Load a TF.js LayersModel given as ``{filename: bytes}`` back into tf_keras."""
+    _, loader = converters()
+    with tempfile.TemporaryDirectory(prefix="tfjs-load-") as tmp:
+        for name, content in files.items():
+            (Path(tmp) / name).write_bytes(content)
+        return loader.load_keras_model(str(Path(tmp) / "model.json"))
+
+
+def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: list[str],
+                  reporting_params: dict, params: dict) -> dict:
+    """Load the export back and compare its predictions with Keras's on real test images.
+
+    Raises (so nothing is deployed) when the largest probability difference exceeds the
+    tolerance for the chosen quantisation.
+    """
+    quantization = params.get("quantization")
+    n = params.get("verify_samples") or len(test_set["y"])
+    x, y = test_set["x"][:n], test_set["y"][:n]
+    keras_probs = predict(model, x)
+    exported = load_tfjs(tfjs_export)
+    tfjs_probs = predict(exported, x)
+    max_diff = float(np.abs(keras_probs - tfjs_probs).max())
+    tolerance = float(params["tolerance"][str(quantization).lower()])
+    letters = reporting_params["case_fold_letters"]
+    report = {
+        "quantization": quantization,
+        "verified_on": int(n),
+        "max_abs_probability_difference": max_diff,
+        "tolerance": tolerance,
+        "top1_agreement": float((keras_probs.argmax(1) == tfjs_probs.argmax(1)).mean()),
+        "keras": accuracy_summary(y, keras_probs, labels, letters),
+        "exported": accuracy_summary(y, tfjs_probs, labels, letters),
+        "weights_bytes": int(sum(len(v) for k, v in tfjs_export.items() if k.endswith(".bin"))),
+        "model_json_bytes": len(tfjs_export["model.json"]),
+    }
+    logger.info("TF.js export vs Keras on %d test images: max |dp| = %.2e (tolerance %.0e), "
+                "top-1 agreement %.4f", n, max_diff, tolerance, report["top1_agreement"])
+    if not max_diff <= tolerance:
+        raise ValueError(
+            f"TF.js export differs from the Keras model by {max_diff:.3g} in probability "
+            f"(tolerance {tolerance:g} for quantization={quantization}); web/model left unchanged")
+    return report
+
+
+def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_metrics: dict,
+                      deployment_report: dict, canvas_spec: dict | None) -> dict[str, bytes]:
+    """Add metadata.json (labels, metrics, canvas spec, version) beside the verified export."""
+    version = hashlib.sha256(b"".join(tfjs_export[k] for k in sorted(tfjs_export))).hexdigest()[:16]
+    exported = deployment_report["exported"]
+    metadata = {
+        "labels": list(labels),
+        "model_version": version,
+        "quantization": deployment_report["quantization"],
+        "weights_bytes": deployment_report["weights_bytes"],
+        "metrics": {
+            "accuracy": exported["accuracy"],
+            "top3_accuracy": exported["top3_accuracy"],
+            "case_folded_accuracy": exported["case_folded_accuracy"],
+            "by_group": exported["by_group"],
+            "n_test": exported["n_test"],
+            "keras_accuracy": test_metrics["accuracy"],
+            "parameters": test_metrics.get("parameters"),
+            "data": test_metrics.get("data"),
+        },
+        "canvas_spec": CanvasSpec.from_dict(canvas_spec or {}).to_dict(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    files = dict(tfjs_export)
+    files["metadata.json"] = json.dumps(metadata, indent=2).encode()
+    return files

@@ -1,0 +1,61 @@
+"""Training-time augmentation: small affine jitter and stroke-thickness changes, on batches.
+
+Drawings on the page vary in slant, size, position and apparent pen width far more than the
+EMNIST scans; these transforms are mild versions of those variations. Applied to whole batches
+inside tf.data so the CPU cost stays small; never part of the exported model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+
+def _affine_matrices(batch: int, cfg: dict, size: int) -> tf.Tensor:
+    """Per-image output->input projective transforms (8 numbers each) for rotate/scale/shear/shift."""
+    def uniform(limit):
+        return tf.random.uniform([batch], -limit, limit)
+
+    angle = uniform(math.radians(cfg.get("rotation_degrees", 0.0)))
+    shear = uniform(math.radians(cfg.get("shear_degrees", 0.0)))
+    zoom = 1.0 + uniform(cfg.get("zoom", 0.0))
+    aspect = 1.0 + uniform(cfg.get("aspect", 0.0))
+    sx, sy = zoom * aspect, zoom / aspect
+    shift = cfg.get("shift_pixels", 0.0)
+    tx, ty = uniform(shift), uniform(shift)
+    cos, sin, tan = tf.cos(angle), tf.sin(angle), tf.tan(shear)
+    # forward map (about the centre): p' = R(angle) . Shear . Scale . p + t ; we need its inverse.
+    a00, a01 = cos * sx, (cos * tan - sin) * sy
+    a10, a11 = sin * sx, (sin * tan + cos) * sy
+    det = a00 * a11 - a01 * a10
+    i00, i01, i10, i11 = a11 / det, -a01 / det, -a10 / det, a00 / det
+    c = (size - 1) / 2.0
+    ox, oy = c + tx, c + ty  # output centre
+    b0 = c - (i00 * ox + i01 * oy)
+    b1 = c - (i10 * ox + i11 * oy)
+    zeros = tf.zeros([batch])
+    return tf.stack([i00, i01, b0, i10, i11, b1, zeros, zeros], axis=1)
+
+
+def _thickness(images: tf.Tensor, cfg: dict) -> tf.Tensor:
+    """Randomly thicken (grey dilation) or thin (grey erosion) some images' strokes."""
+    p_dilate, p_erode = cfg.get("dilate_probability", 0.0), cfg.get("erode_probability", 0.0)
+    if not (p_dilate or p_erode):
+        return images
+    dilated = tf.nn.max_pool2d(images, 2, 1, "SAME")
+    eroded = -tf.nn.max_pool2d(-images, 2, 1, "SAME")
+    u = tf.random.uniform([tf.shape(images)[0], 1, 1, 1])
+    out = tf.where(u < p_dilate, dilated, images)
+    return tf.where((u >= p_dilate) & (u < p_dilate + p_erode), eroded, out)
+
+
+def augment_batch(images: tf.Tensor, cfg: dict) -> tf.Tensor:
+    """Augment a float32 (B, 28, 28, 1) batch according to ``cfg`` (see parameters_modelling.yml)."""
+    size = images.shape[1]
+    batch = tf.shape(images)[0]
+    transforms = _affine_matrices(batch, cfg, size)
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=transforms, output_shape=tf.constant([size, size]),
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
+    return tf.clip_by_value(_thickness(out, cfg), 0.0, 1.0)

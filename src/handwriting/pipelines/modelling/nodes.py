@@ -1,0 +1,99 @@
+"""Train the CNN described in parameters_modelling.yml.
+
+Early stopping watches the validation split (never the test file); class weights enter as
+per-sample weights so they work with one-hot (label-smoothed) targets.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from handwriting.model_architecture import build_model
+
+logger = logging.getLogger(__name__)
+
+
+def _dataset(train_set: dict, weights: np.ndarray, num_classes: int, params: dict):
+    import tensorflow as tf
+
+    from .augmentation import augment_batch
+
+    x, y = train_set["x"], train_set["y"]
+    sample_w = weights[y].astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices((x, y, sample_w))
+    ds = ds.shuffle(min(len(y), params.get("shuffle_buffer", 100_000)),
+                    seed=params["seed"], reshuffle_each_iteration=True)
+    ds = ds.batch(params["batch_size"])
+    aug = params.get("augmentation") or {}
+    if aug.get("enabled"):
+        ds = ds.map(lambda a, b, w: (augment_batch(a, aug), b, w),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda a, b, w: (a, tf.one_hot(b, num_classes), w))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _optimizer(params: dict, steps_per_epoch: int):
+    import keras
+
+    lr = params["learning_rate"]
+    schedule = params.get("lr_schedule")
+    if schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(
+            lr, decay_steps=steps_per_epoch * params["epochs"], alpha=0.02)
+    elif schedule not in (None, "constant"):
+        raise ValueError(f"unknown lr_schedule {schedule!r} (use null or cosine)")
+    return keras.optimizers.Adam(learning_rate=lr)
+
+
+def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, float],
+                labels: list[str], params: dict):
+    """Build, compile and fit the model; return it with its training history."""
+    import keras
+
+    num_classes = len(labels)
+    keras.utils.set_random_seed(params["seed"])
+    model = build_model(params["architecture"], num_classes, keras)
+    model.summary(print_fn=logger.info)
+
+    weights = np.ones(num_classes, dtype=np.float32)
+    if params.get("use_class_weights", True):
+        for key, value in class_weights.items():
+            weights[int(key)] = value
+    steps = int(np.ceil(len(train_set["y"]) / params["batch_size"]))
+    model.compile(
+        optimizer=_optimizer(params, steps),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.get("label_smoothing", 0.0)),
+        metrics=["accuracy"],
+    )
+    es = params["early_stopping"]
+    callbacks = [keras.callbacks.EarlyStopping(
+        monitor=es.get("monitor", "val_loss"), patience=es["patience"],
+        restore_best_weights=es.get("restore_best_weights", True), verbose=1)]
+    val = (validation_set["x"], keras.utils.to_categorical(validation_set["y"], num_classes))
+
+    started = time.perf_counter()
+    fit = model.fit(_dataset(train_set, weights, num_classes, params), validation_data=val,
+                    epochs=params["epochs"], callbacks=callbacks, verbose=params.get("verbose", 2))
+    seconds = time.perf_counter() - started
+
+    hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    epochs_run = len(hist["loss"])
+    monitor = es.get("monitor", "val_loss")
+    pick = np.argmin if "loss" in monitor else np.argmax
+    history = {
+        "metrics": hist,
+        "epochs_run": epochs_run,
+        "best_epoch": int(pick(hist[monitor])) + 1,
+        "monitor": monitor,
+        "train_seconds": seconds,
+        "samples_per_second": epochs_run * len(train_set["y"]) / seconds,
+        "train_samples": int(len(train_set["y"])),
+        "validation_samples": int(len(validation_set["y"])),
+        "parameters": int(model.count_params()),
+    }
+    logger.info("trained %d epochs in %.0f s (%.0f samples/s); best epoch %d",
+                epochs_run, seconds, history["samples_per_second"], history["best_epoch"])
+    return model, history

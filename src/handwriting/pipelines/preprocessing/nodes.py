@@ -1,0 +1,121 @@
+"""Turn validated uint8 EMNIST splits into model inputs.
+
+EMNIST stores every image transposed; the fix is a single axis swap, applied here once, so
+everything downstream (model, reports, the page's 28x28 preview) sees upright characters.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def fix_orientation(images: np.ndarray) -> np.ndarray:
+    """Transpose each (28, 28) image: EMNIST's files hold them with rows and columns swapped."""
+    if images.ndim != 3:
+        raise ValueError(f"expected images of shape (N, H, W), got {images.shape}")
+    return np.ascontiguousarray(images.transpose(0, 2, 1))
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """uint8 [0, 255] -> float32 [0, 1] with a channel axis: (N, 28, 28, 1), what the CNN takes."""
+    if images.dtype != np.uint8:
+        raise ValueError(f"expected uint8 images, got {images.dtype}")
+    return (images.astype(np.float32) / np.float32(255.0))[..., np.newaxis]
+
+
+def stratified_indices(labels: np.ndarray, size: int | float | None, seed: int) -> np.ndarray:
+    """Indices of a class-stratified sample of ``size`` items (an int count or a fraction).
+
+    Every class present keeps at least one item, so rare classes survive small subsets.
+    ``size=None`` (or a size >= len(labels)) keeps everything, in the original order.
+    """
+    n = len(labels)
+    if size is None:
+        return np.arange(n)
+    fraction = size if isinstance(size, float) else size / n
+    if not 0 < fraction:
+        raise ValueError(f"subset size must be positive, got {size!r}")
+    if fraction >= 1:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for cls in np.unique(labels):
+        members = np.flatnonzero(labels == cls)
+        take = max(1, int(round(len(members) * fraction)))
+        chosen.append(rng.choice(members, size=take, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split indices into (keep, held_out) with ``fraction`` of every class held out.
+
+    A class with a single item stays on the training side: it cannot be both learned and held out.
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"validation fraction must be in (0, 1), got {fraction}")
+    rng = np.random.default_rng(seed)
+    held = []
+    for cls in np.unique(labels):
+        members = np.flatnonzero(labels == cls)
+        take = int(round(len(members) * fraction)) if len(members) > 1 else 0
+        take = min(max(take, 1 if len(members) > 1 else 0), len(members) - 1)
+        held.append(rng.choice(members, size=take, replace=False))
+    held_out = np.sort(np.concatenate(held)) if held else np.array([], dtype=np.int64)
+    mask = np.ones(len(labels), dtype=bool)
+    mask[held_out] = False
+    return np.flatnonzero(mask), held_out
+
+
+def class_weights(labels: np.ndarray, num_classes: int, power: float = 1.0,
+                  max_weight: float | None = None) -> dict[str, float]:
+    """Weights n / (k * count_c) ** power, normalised so the mean sample weight is 1.
+
+    ``power`` 1 is sklearn's "balanced"; 0.5 softens it (byclass is very imbalanced: upweighting
+    a rare class 30x makes the model guess it for common look-alikes). Absent classes get 1.0.
+    Keys are class indices as strings (JSON keys).
+    """
+    counts = np.bincount(labels, minlength=num_classes).astype(np.float64)
+    present = counts > 0
+    raw = np.ones(num_classes)
+    raw[present] = (counts[present].sum() / (present.sum() * counts[present])) ** power
+    if max_weight is not None:
+        raw = np.minimum(raw, max_weight)
+    mean_sample_weight = (raw * counts).sum() / counts.sum()
+    weights = raw / mean_sample_weight
+    return {str(c): float(weights[c]) for c in range(num_classes)}
+
+
+def _as_model_input(images: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
+    return {"x": scale_images(fix_orientation(images)), "y": labels.astype(np.int64)}
+
+
+def prepare_train(emnist_train: dict, params: dict) -> tuple[dict, dict]:
+    """Subset (optional), orient, scale, and hold out a stratified validation split from train."""
+    labels = emnist_train["labels"]
+    keep = stratified_indices(labels, params.get("train_subset"), params["seed"])
+    fit_idx, val_idx = stratified_split(labels[keep], params["validation_fraction"], params["seed"])
+    fit_idx, val_idx = keep[fit_idx], keep[val_idx]
+    logger.info("train: %d images, validation: %d (of %d in the train file)",
+                len(fit_idx), len(val_idx), len(labels))
+    images = emnist_train["images"]
+    return (_as_model_input(images[fit_idx], labels[fit_idx]),
+            _as_model_input(images[val_idx], labels[val_idx]))
+
+
+def prepare_test(emnist_test: dict, params: dict) -> dict:
+    """Subset (optional), orient and scale the test split; only reporting ever reads it."""
+    labels = emnist_test["labels"]
+    keep = stratified_indices(labels, params.get("test_subset"), params["seed"])
+    logger.info("test: %d images (of %d in the test file)", len(keep), len(labels))
+    return _as_model_input(emnist_test["images"][keep], labels[keep])
+
+
+def compute_class_weights(train_set: dict, labels: list[str], params: dict) -> dict[str, float]:
+    """Class weights from the training split's counts (see :func:`class_weights`)."""
+    cfg = params.get("class_weights", {}) or {}
+    return class_weights(train_set["y"], len(labels), power=cfg.get("power", 1.0),
+                         max_weight=cfg.get("max_weight"))

@@ -1,0 +1,130 @@
+"""Evaluate the trained model on the test split and draw what people would rather look at.
+
+Everything is labelled with the characters from the mapping file (the ``labels`` dataset), never
+with a re-typed alphabet.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
+
+
+def case_fold_map(labels: list[str], letters: str) -> np.ndarray:
+    """Class index -> folded class index, merging lower into upper case for ``letters``.
+
+    ``letters`` are those whose two cases share a shape (EMNIST's bymerge list: c i j k l m o p s
+    u v w x y z); other classes map to themselves.
+    """
+    index = {ch: i for i, ch in enumerate(labels)}
+    folded = np.arange(len(labels))
+    for ch in letters:
+        if ch.lower() in index and ch.upper() in index:
+            folded[index[ch.lower()]] = index[ch.upper()]
+    return folded
+
+
+def group_of(label: str) -> str:
+    return "digit" if label.isdigit() else "upper" if label.isupper() else "lower"
+
+
+def accuracy_summary(y_true: np.ndarray, probs: np.ndarray, labels: list[str],
+                     case_fold_letters: str) -> dict:
+    """Exact, top-3, case-folded and per-group accuracy of predicted probabilities."""
+    pred = probs.argmax(axis=1)
+    top3 = np.argsort(-probs, axis=1)[:, :3]
+    fold = case_fold_map(labels, case_fold_letters)
+    groups = np.array([group_of(labels[c]) for c in y_true])
+    summary = {
+        "accuracy": float((pred == y_true).mean()),
+        "top3_accuracy": float((top3 == y_true[:, None]).any(axis=1).mean()),
+        "case_folded_accuracy": float((fold[pred] == fold[y_true]).mean()),
+        "n_test": int(len(y_true)),
+        "by_group": {},
+    }
+    for g in ("digit", "upper", "lower"):
+        m = groups == g
+        if m.any():
+            summary["by_group"][g] = {
+                "accuracy": float((pred[m] == y_true[m]).mean()),
+                "case_folded_accuracy": float((fold[pred[m]] == fold[y_true[m]]).mean()),
+                "n": int(m.sum()),
+            }
+    return summary
+
+
+def predict(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def evaluate_model(model, test_set: dict, labels: list[str], training_history: dict,
+                   params: dict) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Test metrics (JSON), per-class precision/recall/F1 and the confusion matrix (tables)."""
+    y = test_set["y"]
+    probs = predict(model, test_set["x"])
+    metrics = accuracy_summary(y, probs, labels, params["case_fold_letters"])
+    metrics["data"] = params.get("data_description", "EMNIST byclass test file")
+    metrics["parameters"] = int(model.count_params())
+    metrics["epochs_run"] = training_history.get("epochs_run")
+    metrics["train_samples"] = training_history.get("train_samples")
+    ks = np.arange(len(labels))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y, probs.argmax(axis=1), labels=ks, zero_division=0)
+    per_class = pd.DataFrame({"label": labels, "group": [group_of(c) for c in labels],
+                              "precision": precision, "recall": recall, "f1": f1,
+                              "support": support})
+    matrix = confusion_matrix(y, probs.argmax(axis=1), labels=ks)
+    metrics["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
+    table = pd.DataFrame(matrix, index=pd.Index(labels, name="true"), columns=labels)
+    return metrics, per_class, table
+
+
+def most_confused(matrix: np.ndarray, labels: list[str], n: int) -> list[dict]:
+    """The n largest off-diagonal cells: which true character is read as which."""
+    off = matrix.copy()
+    np.fill_diagonal(off, 0)
+    flat = np.argsort(-off, axis=None)[:n]
+    rows, cols = np.unravel_index(flat, off.shape)
+    return [{"true": labels[r], "predicted": labels[c], "count": int(off[r, c])}
+            for r, c in zip(rows, cols) if off[r, c] > 0]
+
+
+def plot_confusion_matrix(confusion: pd.DataFrame, labels: list[str]) -> plt.Figure:
+    """Row-normalised confusion heatmap (recall per true class), characters on both axes."""
+    matrix = confusion.to_numpy()
+    rows = matrix.sum(axis=1, keepdims=True)
+    norm = np.divide(matrix, rows, out=np.zeros_like(matrix, dtype=float), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(15, 13))
+    sns.heatmap(norm, ax=ax, cmap="rocket_r", vmin=0, vmax=1, square=True,
+                xticklabels=labels, yticklabels=labels, cbar_kws={"label": "share of true class"})
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Confusion matrix on the test split (rows sum to 1)")
+    ax.tick_params(axis="both", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(training_history: dict) -> plt.Figure:
+    """Loss and accuracy per epoch, train vs validation, with the restored best epoch marked."""
+    hist = training_history["metrics"]
+    epochs = np.arange(1, len(hist["loss"]) + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        ax.plot(epochs, hist[key], marker="o", label=f"train {key}")
+        if f"val_{key}" in hist:
+            ax.plot(epochs, hist[f"val_{key}"], marker="o", label=f"validation {key}")
+        ax.axvline(training_history["best_epoch"], color="grey", ls="--", lw=1, label="best epoch")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig

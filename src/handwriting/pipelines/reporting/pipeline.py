@@ -1,0 +1,20 @@
+"""reporting: test metrics, per-class table, confusion heatmap and training curves."""
+
+from kedro.pipeline import Pipeline, node
+
+from .nodes import evaluate_model, plot_confusion_matrix, plot_training_curves
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            node(evaluate_model,
+                 ["model", "test_set", "labels", "training_history", "params:reporting"],
+                 ["test_metrics", "per_class_metrics", "confusion_matrix"],
+                 name="evaluate_model"),
+            node(plot_confusion_matrix, ["confusion_matrix", "labels"], "confusion_matrix_plot",
+                 name="plot_confusion_matrix"),
+            node(plot_training_curves, "training_history", "training_curves_plot",
+                 name="plot_training_curves"),
+        ]
+    )

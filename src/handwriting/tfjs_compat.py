@@ -1,0 +1,59 @@
+"""Import tensorflowjs's Keras converter without its optional heavy dependencies.
+
+tensorflowjs 4.22 imports every converter eagerly from its package ``__init__``; the SavedModel
+and JAX converters need tensorflow_decision_forests, tensorflow_hub and jax, which pull a second
+full TensorFlow into the environment. The Keras (LayersModel) path needs none of them, so inert
+placeholder modules stand in for the missing ones while tensorflowjs is imported, and are taken
+out of ``sys.modules`` again right after: other libraries (matplotlib, keras) probe
+``sys.modules`` for jax and must not find a fake one. A placeholder raises a clear ImportError if
+anything actually tries to use it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+
+_OPTIONAL = ("tensorflow_decision_forests", "tensorflow_hub", "jax", "jax.experimental",
+             "jax.experimental.jax2tf")
+
+
+class _Missing(types.ModuleType):
+    def __getattr__(self, item):
+        if item.startswith("__"):
+            raise AttributeError(item)
+        raise ImportError(
+            f"{self.__name__} is not installed: handwriting only uses tensorflowjs's Keras converter"
+        )
+
+
+def _install_placeholders() -> list[str]:
+    installed = []
+    for name in _OPTIONAL:
+        if name in sys.modules:
+            continue
+        root = name.split(".")[0]
+        if root not in sys.modules and importlib.util.find_spec(root) is not None:
+            continue  # the real package is installed: let it be imported normally
+        module = _Missing(name)
+        module.__path__ = []  # behave as a package so submodule imports resolve
+        sys.modules[name] = module
+        installed.append(name)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
+    return installed
+
+
+def converters():
+    """Return ``(keras_h5_conversion, keras_tfjs_loader)`` from tensorflowjs."""
+    placeholders = _install_placeholders()
+    try:
+        h5 = importlib.import_module("tensorflowjs.converters.keras_h5_conversion")
+        loader = importlib.import_module("tensorflowjs.converters.keras_tfjs_loader")
+    finally:
+        for name in placeholders:
+            sys.modules.pop(name, None)
+    return h5, loader
