@@ -76,7 +76,8 @@ def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, 
 
     started = time.perf_counter()
     fit = model.fit(_dataset(train_set, weights, num_classes, params), validation_data=val,
-                    epochs=params["epochs"], callbacks=callbacks, verbose=params.get("verbose", 2))
+                    epochs=params["epochs"], callbacks=callbacks, shuffle=False,
+                    verbose=params.get("verbose", 2))
     seconds = time.perf_counter() - started
 
     hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}

@@ -1,0 +1,109 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from handwriting.datasets.static_model import StaticModelDirectory
+from handwriting.model_architecture import build_model
+from handwriting.pipelines.deployment.nodes import (
+    export_tfjs,
+    load_tfjs,
+    package_web_model,
+    tf_keras_twin,
+    verify_export,
+)
+
+LABELS = list("0123456789")
+ARCH = [{"type": "conv", "filters": 4, "batch_norm": True}, {"type": "max_pool"},
+        {"type": "flatten"}, {"type": "dense", "units": 8}]
+MODELLING = {"architecture": ARCH}
+REPORTING = {"case_fold_letters": "cox"}
+TOLERANCE = {"none": 1e-5, "float16": 0.02, "uint8": 0.15}
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small Keras 3 model with non-trivial weights (incl. batch-norm statistics)."""
+    keras.utils.set_random_seed(0)
+    model = build_model(ARCH, len(LABELS), keras)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32)
+                       if "variance" in w.path else rng.normal(0, 0.5, w.shape).astype(np.float32)
+                       for w in model.weights])
+    x = rng.uniform(0, 1, (64, 28, 28, 1)).astype(np.float32)
+    y = np.asarray(model.predict(x, verbose=0)).argmax(1)
+    return model, {"x": x, "y": y}
+
+
+def test_tf_keras_twin_reproduces_keras(trained):
+    model, test = trained
+    twin = tf_keras_twin(model, ARCH, len(LABELS))
+    np.testing.assert_allclose(twin.predict(test["x"], verbose=0),
+                               model.predict(test["x"], verbose=0), atol=1e-6)
+
+
+def test_tf_keras_twin_rejects_other_architecture(trained):
+    with pytest.raises(ValueError, match="does not match"):
+        tf_keras_twin(trained[0], [{"type": "flatten"}], len(LABELS))
+
+
+@pytest.mark.parametrize("quantization", [None, "float16", "uint8"])
+def test_export_loads_back_and_matches(trained, quantization):
+    model, test = trained
+    params = {"quantization": quantization, "verify_samples": None, "tolerance": TOLERANCE}
+    files = export_tfjs(model, LABELS, MODELLING, params)
+    manifest = json.loads(files["model.json"])
+    shards = manifest["weightsManifest"][0]["paths"]
+    assert all(s in files and s.startswith("weights.") for s in shards)
+    config = json.dumps(manifest["modelTopology"])
+    assert "batch_shape" not in config and "DTypePolicy" not in config  # what TF.js 4.22 rejects
+    report = verify_export(files, model, test, LABELS, REPORTING, params)
+    assert report["max_abs_probability_difference"] <= TOLERANCE[str(quantization).lower()]
+    assert report["verified_on"] == 64
+    bytes_f32 = model.count_params() * 4
+    expected = {None: bytes_f32, "float16": bytes_f32 // 2, "uint8": bytes_f32 // 4}[quantization]
+    assert report["weights_bytes"] == pytest.approx(expected, rel=0.1)
+    if quantization is None:
+        assert report["max_abs_probability_difference"] < 1e-5
+        assert report["top1_agreement"] == 1.0
+
+
+def test_weight_file_name_changes_with_weights(trained):
+    model, _ = trained
+    params = {"quantization": None}
+    a = set(export_tfjs(model, LABELS, MODELLING, params))
+    changed = keras.models.clone_model(model)
+    changed.set_weights([w + 0.01 for w in model.get_weights()])
+    b = set(export_tfjs(changed, LABELS, MODELLING, params))
+    assert a != b and "model.json" in a & b
+
+
+def test_verify_export_fails_on_a_wrong_export(trained):
+    model, test = trained
+    params = {"quantization": None, "verify_samples": 32, "tolerance": TOLERANCE}
+    other = keras.models.clone_model(model)
+    other.set_weights([w * 1.5 for w in model.get_weights()])
+    wrong = export_tfjs(other, LABELS, MODELLING, params)
+    with pytest.raises(ValueError, match="differs from the Keras model"):
+        verify_export(wrong, model, test, LABELS, REPORTING, params)
+
+
+def test_package_adds_metadata(trained, tmp_path):
+    model, test = trained
+    params = {"quantization": "float16", "verify_samples": None, "tolerance": TOLERANCE}
+    files = export_tfjs(model, LABELS, MODELLING, params)
+    report = verify_export(files, model, test, LABELS, REPORTING, params)
+    metrics = {"accuracy": 1.0, "parameters": model.count_params(), "data": "toy"}
+    out = package_web_model(files, LABELS, metrics, report, {"radius": 1.0})
+    meta = json.loads(out["metadata.json"])
+    assert meta["labels"] == LABELS and meta["quantization"] == "float16"
+    assert meta["canvas_spec"]["radius"] == 1.0 and meta["canvas_spec"]["size"] == 28
+    assert meta["metrics"]["accuracy"] == report["exported"]["accuracy"]
+    assert len(meta["model_version"]) == 16
+    # written through the dataset, it loads back in tf_keras
+    ds = StaticModelDirectory(str(tmp_path / "model"))
+    ds.save(out)
+    back = load_tfjs(ds.load())
+    np.testing.assert_allclose(back.predict(test["x"], verbose=0),
+                               model.predict(test["x"], verbose=0), atol=0.02)

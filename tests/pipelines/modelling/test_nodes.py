@@ -1,0 +1,109 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tf_keras
+
+from handwriting.model_architecture import build_model
+from handwriting.pipelines.modelling.augmentation import augment_batch
+from handwriting.pipelines.modelling.nodes import train_model
+
+SEED_ARCH = [
+    {"type": "conv", "filters": 16}, {"type": "max_pool"},
+    {"type": "conv", "filters": 32}, {"type": "max_pool"},
+    {"type": "conv", "filters": 64}, {"type": "max_pool"},
+    {"type": "flatten"}, {"type": "dense", "units": 128},
+]
+
+
+def test_seed_architecture_has_the_seed_size():
+    model = build_model(SEED_ARCH, 62, keras)
+    # ~105k float32 parameters = the seed's ~420 KB
+    assert model.count_params() == 105_150
+    assert model.output_shape == (None, 62)
+
+
+def test_keras_and_tf_keras_builds_match_weight_for_weight():
+    arch = SEED_ARCH[:2] + [{"type": "conv", "filters": 8, "batch_norm": True},
+                            {"type": "dropout", "rate": 0.2}, {"type": "global_avg_pool"}]
+    k3, k2 = build_model(arch, 5, keras), build_model(arch, 5, tf_keras)
+    assert [w.shape for w in k3.get_weights()] == [w.shape for w in k2.get_weights()]
+
+
+def test_build_model_rejects_unknown_layer_and_options():
+    with pytest.raises(ValueError, match="unknown layer type"):
+        build_model([{"type": "lstm"}], 3, keras)
+    with pytest.raises(ValueError, match="unknown options"):
+        build_model([{"type": "conv", "filters": 4, "strides": 2}], 3, keras)
+
+
+def _toy_sets(n=600, seed=0):
+    """Three classes a tiny CNN separates easily: a bright bar in one of three places."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    x = rng.uniform(0, 0.1, (n, 28, 28, 1)).astype(np.float32)
+    for i, c in enumerate(y):
+        x[i, 4 + 8 * c: 8 + 8 * c, 4:24, 0] = 1.0
+    return {"x": x, "y": y}
+
+
+PARAMS = {
+    "seed": 1, "architecture": [{"type": "conv", "filters": 4}, {"type": "max_pool"},
+                                {"type": "flatten"}, {"type": "dense", "units": 16}],
+    "batch_size": 32, "epochs": 6, "learning_rate": 0.01, "lr_schedule": "cosine",
+    "label_smoothing": 0.1, "use_class_weights": True,
+    "early_stopping": {"monitor": "val_loss", "patience": 2, "restore_best_weights": True},
+    "augmentation": {"enabled": True, "rotation_degrees": 5, "shift_pixels": 1,
+                     "dilate_probability": 0.2, "erode_probability": 0.2},
+    "verbose": 0,
+}
+
+
+def test_train_model_learns_and_reports_history():
+    train, val = _toy_sets(600, 0), _toy_sets(150, 1)
+    model, history = train_model(train, val, {"0": 1.0, "1": 1.0, "2": 2.0}, ["a", "b", "c"], PARAMS)
+    probs = model.predict(val["x"], verbose=0)
+    assert (probs.argmax(1) == val["y"]).mean() > 0.95
+    assert history["epochs_run"] >= 1 and 1 <= history["best_epoch"] <= history["epochs_run"]
+    assert len(history["metrics"]["val_loss"]) == history["epochs_run"]
+    assert history["samples_per_second"] > 0 and history["train_samples"] == 600
+    assert history["parameters"] == model.count_params()
+
+
+def test_early_stopping_restores_best_epoch():
+    train, val = _toy_sets(300, 0), _toy_sets(100, 1)
+    params = {**PARAMS, "epochs": 40, "learning_rate": 0.05, "lr_schedule": None,
+              "early_stopping": {"monitor": "val_loss", "patience": 1, "restore_best_weights": True}}
+    model, history = train_model(train, val, {}, ["a", "b", "c"], params)
+    assert history["epochs_run"] < 40
+    best = min(history["metrics"]["val_loss"])
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(
+        keras.utils.to_categorical(val["y"], 3), model.predict(val["x"], verbose=0))
+    assert float(loss) == pytest.approx(best, rel=1e-3)
+
+
+def test_augmentation_identity_when_disabled_and_bounded_when_on():
+    x = _toy_sets(16)["x"]
+    same = augment_batch(tf.constant(x), {})
+    np.testing.assert_allclose(same.numpy(), x, atol=1e-6)
+    tf.random.set_seed(0)
+    out = augment_batch(tf.constant(x), {"rotation_degrees": 15, "shear_degrees": 10, "zoom": 0.1,
+                                         "aspect": 0.1, "shift_pixels": 2,
+                                         "dilate_probability": 0.5, "erode_probability": 0.3})
+    out = out.numpy()
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    assert not np.allclose(out, x)
+    # mild: the ink stays roughly where it was (the bar's row band keeps most of its mass)
+    band = np.zeros_like(x, dtype=bool)
+    for i in range(len(x)):
+        rows = np.flatnonzero(x[i, :, 12, 0] > 0.5)
+        band[i, max(rows.min() - 4, 0): rows.max() + 5] = True
+    assert (out * band).sum() / out.sum() > 0.8
+
+
+def test_dilation_thickens_strokes():
+    x = np.zeros((1, 28, 28, 1), np.float32)
+    x[0, 14, 5:23, 0] = 1.0
+    thick = augment_batch(tf.constant(x), {"dilate_probability": 1.0}).numpy()
+    thin = augment_batch(tf.constant(x), {"erode_probability": 1.0}).numpy()
+    assert thick.sum() > x.sum() > thin.sum()

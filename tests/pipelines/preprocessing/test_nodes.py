@@ -1,0 +1,130 @@
+import numpy as np
+import pytest
+
+from handwriting.pipelines.preprocessing.nodes import (
+    class_weights,
+    compute_class_weights,
+    fix_orientation,
+    prepare_test,
+    prepare_train,
+    scale_images,
+    stratified_indices,
+    stratified_split,
+)
+
+
+def _imbalanced_labels():
+    # class 0: 100, class 1: 30, class 2: 6, class 3: 1
+    return np.repeat(np.arange(4), [100, 30, 6, 1])
+
+
+def test_fix_orientation_transposes_each_image():
+    img = np.zeros((1, 28, 28), np.uint8)
+    img[0, 3, 20] = 255  # stored row 3, column 20
+    fixed = fix_orientation(img)
+    assert fixed[0, 20, 3] == 255 and fixed[0, 3, 20] == 0
+    assert fixed.flags["C_CONTIGUOUS"]
+
+
+def test_fix_orientation_rejects_flat_input():
+    with pytest.raises(ValueError, match="shape"):
+        fix_orientation(np.zeros((4, 784), np.uint8))
+
+
+def test_scale_images_gives_float32_unit_range_with_channel():
+    imgs = np.array([[[0, 255], [128, 51]]], np.uint8)
+    out = scale_images(imgs)
+    assert out.dtype == np.float32 and out.shape == (1, 2, 2, 1)
+    assert out.min() == 0.0 and out.max() == 1.0
+    assert out[0, 1, 0, 0] == pytest.approx(128 / 255)
+
+
+def test_scale_images_rejects_already_scaled():
+    with pytest.raises(ValueError, match="uint8"):
+        scale_images(np.zeros((1, 28, 28), np.float32))
+
+
+def test_stratified_indices_keeps_class_shares_and_rare_classes():
+    labels = _imbalanced_labels()
+    idx = stratified_indices(labels, 0.5, seed=0)
+    counts = np.bincount(labels[idx], minlength=4)
+    assert counts.tolist() == [50, 15, 3, 1]  # the single-item class survives
+    assert len(np.unique(idx)) == len(idx)
+    assert np.array_equal(idx, stratified_indices(labels, 0.5, seed=0))  # deterministic
+    assert not np.array_equal(idx, stratified_indices(labels, 0.5, seed=1))
+
+
+def test_stratified_indices_by_count_and_none():
+    labels = _imbalanced_labels()
+    assert len(stratified_indices(labels, 68, seed=0)) == pytest.approx(68, abs=3)
+    assert np.array_equal(stratified_indices(labels, None, seed=0), np.arange(len(labels)))
+    with pytest.raises(ValueError):
+        stratified_indices(labels, 0, seed=0)
+
+
+def test_stratified_split_holds_out_each_class_disjointly():
+    labels = _imbalanced_labels()
+    keep, held = stratified_split(labels, 0.2, seed=3)
+    assert len(np.intersect1d(keep, held)) == 0
+    assert len(keep) + len(held) == len(labels)
+    assert np.bincount(labels[held], minlength=4).tolist() == [20, 6, 1, 0]
+    assert 3 in labels[keep]  # a single-item class stays trainable
+
+
+def test_class_weights_balanced_and_softened():
+    labels = _imbalanced_labels()
+    w = class_weights(labels, num_classes=5, power=1.0)
+    counts = np.bincount(labels, minlength=5)
+    per_sample = np.array([w[str(c)] for c in labels])
+    assert per_sample.mean() == pytest.approx(1.0)
+    # balanced: every present class carries the same total weight
+    totals = [w[str(c)] * counts[c] for c in range(4)]
+    assert np.allclose(totals, totals[0])
+    soft = class_weights(labels, num_classes=5, power=0.5)
+    assert soft["3"] / soft["0"] == pytest.approx(np.sqrt(100))
+    capped = class_weights(labels, num_classes=5, power=1.0, max_weight=5.0)
+    assert capped["3"] / capped["0"] < w["3"] / w["0"]
+    assert capped["3"] == pytest.approx(capped["2"])  # both hit the cap before normalising
+
+
+def _raw_split(n_per_class=(40, 20, 10), seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(len(n_per_class)), n_per_class).astype(np.uint8)
+    images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
+    return {"images": images, "labels": labels}
+
+
+PARAMS = {"seed": 7, "validation_fraction": 0.25, "train_subset": None, "test_subset": None,
+          "class_weights": {"power": 1.0, "max_weight": None}}
+
+
+def test_prepare_train_splits_orients_and_scales():
+    raw = _raw_split()
+    train, val = prepare_train(raw, PARAMS)
+    assert train["x"].shape[1:] == (28, 28, 1) and train["x"].dtype == np.float32
+    assert len(train["y"]) + len(val["y"]) == 70
+    assert np.bincount(val["y"]).tolist() == [10, 5, 2]  # round(2.5) == 2
+    # each validation image is an upright (transposed) copy of a raw image
+    first = val["x"][0, :, :, 0]
+    matches = [np.allclose(first, raw["images"][i].T / 255.0) for i in range(70)]
+    assert sum(matches) == 1
+
+
+def test_prepare_train_subset_then_split():
+    raw = _raw_split((400, 200, 100))
+    train, val = prepare_train(raw, {**PARAMS, "train_subset": 0.1})
+    assert len(train["y"]) + len(val["y"]) == 70
+
+
+def test_prepare_test_subset():
+    raw = _raw_split((400, 200, 100))
+    test = prepare_test(raw, {**PARAMS, "test_subset": 70})
+    assert np.bincount(test["y"]).tolist() == [40, 20, 10]
+
+
+def test_compute_class_weights_uses_label_count():
+    train = {"x": None, "y": np.array([0, 0, 0, 1])}
+    w = compute_class_weights(train, ["a", "b", "c"], PARAMS)
+    assert set(w) == {"0", "1", "2"}
+    assert w["2"] > 0  # a class absent from train still gets a usable weight
+    assert w["1"] == pytest.approx(3 * w["0"])

@@ -1,0 +1,93 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from handwriting.pipelines.reporting.nodes import (
+    accuracy_summary,
+    case_fold_map,
+    evaluate_model,
+    most_confused,
+    plot_confusion_matrix,
+    plot_training_curves,
+)
+
+LABELS = ["0", "1", "C", "O", "X", "c", "o", "x", "a"]
+
+
+def _probs(preds, n_classes, second=None):
+    p = np.full((len(preds), n_classes), 0.01)
+    for i, c in enumerate(preds):
+        p[i, c] = 0.9
+        if second is not None:
+            p[i, second[i]] = 0.05
+    return p / p.sum(1, keepdims=True)
+
+
+def test_case_fold_map_merges_only_listed_letters():
+    fold = case_fold_map(LABELS, "cox")
+    assert [LABELS[i] for i in fold] == ["0", "1", "C", "O", "X", "C", "O", "X", "a"]
+    assert case_fold_map(LABELS, "c")[LABELS.index("o")] == LABELS.index("o")
+
+
+def test_accuracy_summary_exact_folded_top3_and_groups():
+    y = np.array([0, 2, 5, 6, 8, 3])       # 0, C, c, o, a, O
+    pred = np.array([0, 5, 2, 3, 6, 3])    # right, c for C, C for c, O for o, o for a, right
+    second = np.array([1, 2, 5, 6, 8, 4])  # the truth is 2nd guess for C, c, o, a
+    s = accuracy_summary(y, _probs(pred, 9, second), LABELS, "cox")
+    assert s["accuracy"] == pytest.approx(2 / 6)
+    assert s["case_folded_accuracy"] == pytest.approx(5 / 6)  # only a->o stays wrong
+    assert s["top3_accuracy"] == pytest.approx(1.0)
+    assert s["n_test"] == 6
+    assert s["by_group"]["digit"] == {"accuracy": 1.0, "case_folded_accuracy": 1.0, "n": 1}
+    assert s["by_group"]["upper"]["accuracy"] == pytest.approx(0.5)
+    assert s["by_group"]["lower"]["n"] == 3
+
+
+def test_most_confused_lists_largest_off_diagonal():
+    m = np.array([[5, 3, 0], [1, 4, 0], [0, 7, 2]])
+    top = most_confused(m, ["a", "b", "c"], 2)
+    assert top == [{"true": "c", "predicted": "b", "count": 7},
+                   {"true": "a", "predicted": "b", "count": 3}]
+
+
+class _Model:
+    def __init__(self, probs):
+        self._p = probs
+
+    def predict(self, x, batch_size=None, verbose=0):
+        return self._p[: len(x)]
+
+    def count_params(self):
+        return 123
+
+
+def test_evaluate_model_tables_carry_labels():
+    y = np.array([0, 1, 2, 2, 8])
+    probs = _probs([0, 1, 2, 5, 8], 9)
+    test_set = {"x": np.zeros((5, 28, 28, 1), np.float32), "y": y}
+    metrics, per_class, confusion = evaluate_model(
+        _Model(probs), test_set, LABELS, {"epochs_run": 3, "train_samples": 10},
+        {"case_fold_letters": "cox", "top_confusions": 5})
+    assert metrics["accuracy"] == pytest.approx(0.8) and metrics["parameters"] == 123
+    assert metrics["most_confused"] == [{"true": "C", "predicted": "c", "count": 1}]
+    assert per_class["label"].tolist() == LABELS
+    assert per_class.set_index("label").loc["C", "recall"] == pytest.approx(0.5)
+    assert list(confusion.columns) == LABELS and list(confusion.index) == LABELS
+    assert confusion.loc["C", "c"] == 1 and confusion.to_numpy().sum() == 5
+
+
+def test_plots_have_character_axes_and_curves():
+    confusion = pd.DataFrame(np.eye(len(LABELS), dtype=int) * 3, index=LABELS, columns=LABELS)
+    fig = plot_confusion_matrix(confusion, LABELS)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == LABELS
+    assert [t.get_text() for t in ax.get_yticklabels()] == LABELS
+    plt.close(fig)
+    history = {"metrics": {"loss": [2, 1, 0.8], "val_loss": [2.1, 1.2, 1.3],
+                           "accuracy": [0.3, 0.6, 0.7], "val_accuracy": [0.3, 0.55, 0.54]},
+               "best_epoch": 2}
+    fig = plot_training_curves(history)
+    lines = fig.axes[0].get_lines()
+    assert list(lines[1].get_ydata()) == [2.1, 1.2, 1.3]
+    plt.close(fig)
