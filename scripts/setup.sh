@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh Debian machine with Python 3.11: the virtualenv with pinned
+# Python packages, Chromium for the browser tests, and the pinned JavaScript packages.
+# Safe to re-run. Usage: bash scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+
+# Browser for the web tests (Debian's Chromium; Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+# tf-keras and tensorflowjs without their dependency trees: tensorflowjs would pull a second,
+# full tensorflow, jax, flax and decision forests. Its Keras converter needs only what is above.
+.venv/bin/python -m pip install -q --no-deps "tf-keras==2.21.0" "tensorflowjs==4.22.0"
+
+# Pinned JavaScript packages (TF.js); web/vendor/ already holds the copies the page serves.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup complete: .venv ready, chromium at $(command -v chromium)"

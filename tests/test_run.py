@@ -1,0 +1,100 @@
+"""End to end: `kedro run` on a stratified subset of the real EMNIST files in ../shared/emnist.
+
+Runs in a scratch copy of the project (conf + a link to src) so it never touches the model that
+web/ ships. Marked slow: it trains a real (small) model for a few epochs.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HANDWRITING_SHARED_DIR", REPO.parent / "shared"))
+EMNIST = SHARED / "emnist"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (EMNIST / "emnist-byclass-mapping.txt").exists() and not os.environ.get("CI"),
+                       reason="../shared/emnist not present"),
+]
+
+
+def _kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(EMNIST), "KEDRO_DISABLE_TELEMETRY": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    kedro = Path(sys.executable).with_name("kedro")
+    result = subprocess.run([str(kedro), *args], cwd=project, env=env, capture_output=True,
+                            text=True, timeout=1500)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copy(REPO / "pyproject.toml", root)
+    shutil.copytree(REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    (root / "src").symlink_to(REPO / "src")
+    params = ",".join([
+        "preprocessing.train_subset=12000", "preprocessing.test_subset=3000",
+        "modelling.epochs=3", "modelling.verbose=2",
+    ])
+    _kedro(root, "run", "--params", params)
+    return root
+
+
+def test_run_writes_reports(project):
+    reports = project / "data" / "08_reporting"
+    for name in ("metrics.json", "per_class_metrics.csv", "confusion_matrix.png",
+                 "training_curves.png", "deployment.json", "confusion_matrix.csv"):
+        assert (reports / name).stat().st_size > 0, name
+    metrics = json.loads((reports / "metrics.json").read_text())
+    # 3 epochs on ~11k images: far above chance (1/62), far below a finished model
+    assert metrics["n_test"] == pytest.approx(3000, abs=40)
+    assert 0.5 < metrics["accuracy"] < 0.95
+    assert metrics["top3_accuracy"] > metrics["accuracy"]
+    assert metrics["case_folded_accuracy"] >= metrics["accuracy"]
+
+
+def test_labels_come_from_the_mapping_file(project):
+    labels = json.loads((project / "data" / "02_intermediate" / "labels.json").read_text())
+    mapping = [chr(int(line.split()[1])) for line in
+               (EMNIST / "emnist-byclass-mapping.txt").read_text().split("\n") if line.strip()]
+    assert labels == mapping
+    meta = json.loads((project / "web" / "model" / "metadata.json").read_text())
+    assert meta["labels"] == labels
+
+
+def test_exported_model_reloads_and_matches_keras(project):
+    from handwriting.datasets import ArraysDataset, StaticModelDirectory
+    from handwriting.pipelines.deployment.nodes import load_tfjs
+    from kedro_datasets.tensorflow import TensorFlowModelDataset
+
+    files = StaticModelDirectory(str(project / "web" / "model")).load()
+    meta = json.loads(files["metadata.json"])
+    exported = load_tfjs(files)
+    keras_model = TensorFlowModelDataset(str(project / "data" / "06_models" / "model.keras")).load()
+    test = ArraysDataset(str(project / "data" / "05_model_input" / "test_set.npz")).load()
+    x, y = test["x"][:500], test["y"][:500]
+    p_js, p_keras = exported.predict(x, verbose=0), keras_model.predict(x, verbose=0)
+    assert np.abs(p_js - p_keras).max() < 0.02  # float16 weights
+    assert (p_js.argmax(1) == y).mean() == pytest.approx((p_keras.argmax(1) == y).mean(), abs=0.01)
+    report = json.loads((project / "data" / "08_reporting" / "deployment.json").read_text())
+    assert report["verified_on"] == meta["metrics"]["n_test"]
+    assert meta["metrics"]["accuracy"] == pytest.approx(report["exported"]["accuracy"])
+
+
+def test_single_pipeline_runs_from_the_catalog(project):
+    before = json.loads((project / "web" / "model" / "metadata.json").read_text())
+    _kedro(project, "run", "--pipeline", "reporting")
+    _kedro(project, "run", "--pipeline", "deployment")
+    after = json.loads((project / "web" / "model" / "metadata.json").read_text())
+    assert after["model_version"] == before["model_version"]  # same model, same bytes
+    assert after["labels"] == before["labels"]
