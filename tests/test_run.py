@@ -1,6 +1,6 @@
 """End to end: `kedro run` on a stratified subset of the real EMNIST files in ../shared/emnist.
 
-Runs in a scratch copy of the project (conf + a link to src) so it never touches the model that
+Runs in a scratch copy of the project (pyproject, conf, src) so it never touches the model that
 web/ ships. Marked slow: it trains a real (small) model for a few epochs.
 """
 
@@ -41,7 +41,8 @@ def project(tmp_path_factory):
     shutil.copy(REPO / "pyproject.toml", root)
     shutil.copytree(REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
     (root / "conf" / "local").mkdir()
-    (root / "src").symlink_to(REPO / "src")
+    shutil.copytree(REPO / "src", root / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     params = ",".join([
         "preprocessing.train_subset=12000", "preprocessing.test_subset=3000",
         "modelling.epochs=3", "modelling.verbose=2",

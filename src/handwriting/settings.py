@@ -20,4 +20,7 @@ CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     "custom_resolvers": {"env": _env},
+    # conf/local (or another env) may override single nested parameters, e.g. only
+    # modelling.epochs, without restating the whole modelling block.
+    "merge_strategy": {"parameters": "soft"},
 }

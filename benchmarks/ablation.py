@@ -1,0 +1,184 @@
+"""Ablation: what each change to the seed recipe buys, each variant a full `kedro run`.
+
+Every variant runs the real pipelines (ingestion -> deployment) in a scratch copy of the
+project, with its parameter overrides written to that copy's conf/local, on the same EMNIST
+files. Variants are cumulative: each row adds one change to the row above. Model choices are
+read off the validation split; the test file is reported beside it and never used to choose.
+
+    python benchmarks/ablation.py --emnist-dir ../shared/emnist            # all variants
+    python benchmarks/ablation.py --emnist-dir ../shared/emnist --only seed final
+
+Writes benchmarks/results/ablation.json and ablation.md (rows are merged into existing files,
+so variants can be run one at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+
+SEED_ARCH = [
+    {"type": "conv", "filters": 16}, {"type": "max_pool"},
+    {"type": "conv", "filters": 32}, {"type": "max_pool"},
+    {"type": "conv", "filters": 64}, {"type": "max_pool"},
+    {"type": "flatten"}, {"type": "dense", "units": 128},
+]
+COMPACT_ARCH = [
+    {"type": "conv", "filters": 32, "batch_norm": True}, {"type": "max_pool"},
+    {"type": "conv", "filters": 64, "batch_norm": True}, {"type": "max_pool"},
+    {"type": "conv", "filters": 48, "batch_norm": True}, {"type": "max_pool"},
+    {"type": "flatten"}, {"type": "dropout", "rate": 0.25},
+]
+
+# (name, what it adds, overrides). Each variant's overrides are applied on top of the previous.
+VARIANTS = [
+    ("seed", "seed recipe: seed CNN, balanced class weights, Adam 1e-3, early stopping, float32",
+     {"preprocessing": {"class_weights": {"power": 1.0, "max_weight": None}},
+      "modelling": {"architecture": SEED_ARCH, "augmentation": {"enabled": False},
+                    "label_smoothing": 0.0, "lr_schedule": None, "epochs": 30,
+                    "early_stopping": {"patience": 3}},
+      "deployment": {"quantization": None}}),
+    ("soft_weights", "+ class weights softened (power 0.5, capped at 10x)",
+     {"preprocessing": {"class_weights": {"power": 0.5, "max_weight": 10.0}}}),
+    ("compact_bn", "+ compact CNN: 32/64/48 conv with batch norm, dropout, no hidden dense",
+     {"modelling": {"architecture": COMPACT_ARCH}}),
+    ("augment", "+ augmentation (affine jitter, stroke thickness)",
+     {"modelling": {"augmentation": {"enabled": True}}}),
+    ("final", "+ label smoothing 0.1, cosine learning rate, float16 export",
+     {"modelling": {"label_smoothing": 0.1, "lr_schedule": "cosine", "epochs": 20,
+                    "early_stopping": {"patience": 4}},
+      "deployment": {"quantization": "float16"}}),
+]
+
+
+def deep_merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
+def cumulative_overrides() -> list[tuple[str, str, dict]]:
+    rows, acc = [], {}
+    for name, what, extra in VARIANTS:
+        acc = deep_merge(acc, extra)
+        rows.append((name, what, acc))
+    return rows
+
+
+def run_variant(name: str, overrides: dict, emnist_dir: Path, extra_params: str | None) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"ablation-{name}-") as tmp:
+        root = Path(tmp)
+        shutil.copy(REPO / "pyproject.toml", root)
+        shutil.copytree(REPO / "conf" / "base", root / "conf" / "base")
+        (root / "conf" / "local").mkdir()
+        (root / "conf" / "local" / "parameters_ablation.yml").write_text(yaml.safe_dump(overrides))
+        shutil.copytree(REPO / "src", root / "src",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(emnist_dir.resolve()),
+               "KEDRO_DISABLE_TELEMETRY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        cmd = [str(Path(sys.executable).with_name("kedro")), "run"]
+        if extra_params:
+            cmd += ["--params", extra_params]
+        started = time.perf_counter()
+        log = root / "run.log"
+        with open(log, "w") as fh:
+            proc = subprocess.run(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        if proc.returncode:
+            raise SystemExit(f"variant {name} failed:\n{log.read_text()[-5000:]}")
+        reports = root / "data" / "08_reporting"
+        metrics = json.loads((reports / "metrics.json").read_text())
+        deployment = json.loads((reports / "deployment.json").read_text())
+        history = json.loads((root / "data" / "06_models" / "training_history.json").read_text())
+        keep = RESULTS / "models" / name
+        if keep.exists():
+            shutil.rmtree(keep)
+        shutil.copytree(root / "data" / "06_models", keep)  # for the export benchmark
+        best = history["best_epoch"] - 1
+        return {
+            "variant": name,
+            "val_accuracy": history["metrics"]["val_accuracy"][best],
+            "test_accuracy": metrics["accuracy"],
+            "test_case_folded_accuracy": metrics["case_folded_accuracy"],
+            "test_top3_accuracy": metrics["top3_accuracy"],
+            "by_group": metrics["by_group"],
+            "parameters": metrics["parameters"],
+            "epochs_run": history["epochs_run"],
+            "best_epoch": history["best_epoch"],
+            "train_samples": history["train_samples"],
+            "samples_per_second": history["samples_per_second"],
+            "quantization": deployment["quantization"],
+            "shipped_weights_bytes": deployment["weights_bytes"],
+            "shipped_accuracy": deployment["exported"]["accuracy"],
+            "wall_seconds": time.perf_counter() - started,
+        }
+
+
+def write_tables(rows: dict[str, dict], meta: dict) -> None:
+    order = [name for name, _, _ in VARIANTS if name in rows]
+    what = {name: text for name, text, _ in VARIANTS}
+    base = rows.get("seed")
+    lines = [
+        "# Ablation: from the seed recipe to the shipped model",
+        "",
+        f"Data: {meta['data']}. Each row is a full `kedro run` adding one change to the row "
+        "above (`python benchmarks/ablation.py`). Choices were made on the validation split; "
+        "the test file is only reported. Δ columns are percentage points against the seed row.",
+        "",
+        "| variant | change | params | val acc | test acc | Δ test | case-folded | top-3 | "
+        "train samples/s | epochs (best) | shipped | shipped acc |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in order:
+        r = rows[name]
+        delta = f"{100 * (r['test_accuracy'] - base['test_accuracy']):+.2f}" if base else "n/a"
+        lines.append(
+            f"| {name} | {what[name]} | {r['parameters']:,} | {100 * r['val_accuracy']:.2f}% | "
+            f"{100 * r['test_accuracy']:.2f}% | {delta} | "
+            f"{100 * r['test_case_folded_accuracy']:.2f}% | {100 * r['test_top3_accuracy']:.2f}% | "
+            f"{r['samples_per_second']:,.0f} | {r['epochs_run']} ({r['best_epoch']}) | "
+            f"{r['shipped_weights_bytes'] / 1000:.1f} KB {r['quantization'] or 'float32'} | "
+            f"{100 * r['shipped_accuracy']:.2f}% |")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "ablation.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / "ablation.json").write_text(json.dumps({**meta, "rows": [rows[n] for n in order]},
+                                                     indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--emnist-dir", type=Path, default=REPO.parent / "shared" / "emnist")
+    parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
+    parser.add_argument("--params", help="extra kedro --params for every variant (e.g. subsets)")
+    args = parser.parse_args()
+    existing = {}
+    if (RESULTS / "ablation.json").exists():
+        existing = {r["variant"]: r for r in json.loads((RESULTS / "ablation.json").read_text())["rows"]}
+    meta = {"data": f"EMNIST byclass files in {args.emnist_dir.name}/ (train file split 90/10 "
+                    "into train/validation; test file for the test columns)"
+                    + (f", kedro params {args.params}" if args.params else ""),
+            "cpu_cores": os.cpu_count()}
+    for name, _, overrides in cumulative_overrides():
+        if args.only and name not in args.only:
+            continue
+        print(f"== {name}", flush=True)
+        existing[name] = run_variant(name, overrides, args.emnist_dir, args.params)
+        print(json.dumps(existing[name], indent=1), flush=True)
+        write_tables(existing, meta)
+
+
+if __name__ == "__main__":
+    main()
