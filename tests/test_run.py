@@ -78,11 +78,12 @@ def test_exported_model_reloads_and_matches_keras(project):
     from handwriting.pipelines.deployment.nodes import load_tfjs
     from kedro_datasets.tensorflow import TensorFlowModelDataset
 
-    files = StaticModelDirectory(str(project / "web" / "model")).load()
+    files = StaticModelDirectory(path=str(project / "web" / "model")).load()
     meta = json.loads(files["metadata.json"])
     exported = load_tfjs(files)
-    keras_model = TensorFlowModelDataset(str(project / "data" / "06_models" / "model.keras")).load()
-    test = ArraysDataset(str(project / "data" / "05_model_input" / "test_set.npz")).load()
+    keras_model = TensorFlowModelDataset(
+        filepath=str(project / "data" / "06_models" / "model.keras")).load()
+    test = ArraysDataset(filepath=str(project / "data" / "05_model_input" / "test_set.npz")).load()
     x, y = test["x"][:500], test["y"][:500]
     p_js, p_keras = exported.predict(x, verbose=0), keras_model.predict(x, verbose=0)
     assert np.abs(p_js - p_keras).max() < 0.02  # float16 weights
