@@ -1,0 +1,507 @@
+"""End-to-end tests of the web app in headless Chromium: real mouse, touch and pen input."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import VIEWPORT, attach_error_log, copy_web, open_app, serve
+from web_glyphs import GLYPHS, accepted, scaled
+from web_input import (
+    cdp,
+    draw_mouse,
+    draw_pen,
+    draw_touch,
+    glyph,
+    surface_strokes,
+    text,
+    wait_for,
+    wait_results,
+)
+
+pytestmark = [pytest.mark.web, pytest.mark.slow]
+
+LONG_IDLE = "idle=600000"  # the idle timer never fires by itself: tests flush explicitly
+
+
+def no_errors(page):
+    csp = page.evaluate("window.__cspViolations")
+    errs = page.evaluate("window.__pageErrors")
+    assert csp == [], f"CSP violations: {csp}"
+    assert errs == [], f"page errors: {errs}"
+    assert [e for e in page.errors if "favicon" not in e] == []
+
+
+def set_width(page, px):
+    page.evaluate(
+        "(v) => { const el = document.getElementById('stroke-width'); el.value = v;"
+        " el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        str(px),
+    )
+
+
+def ink_at(page, x, y):
+    """Alpha of the drawing canvas' backing store at CSS point (x, y)."""
+    return page.evaluate(
+        """([x, y]) => {
+            const c = document.getElementById('pad');
+            const dpr = c.width / c.getBoundingClientRect().width;
+            return c.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data[3];
+        }""",
+        [x, y],
+    )
+
+
+# ---- loading ------------------------------------------------------------------------------------
+
+
+def test_page_loads_with_a_backend_and_the_info_panel(app_page, metadata):
+    page = app_page
+    hw = page.evaluate(
+        "({state: handwriting.state, backend: handwriting.backend, labels: handwriting.labels,"
+        " spec: handwriting.spec, warm: handwriting.warmMs})"
+    )
+    assert hw["state"] == "ready"
+    assert hw["backend"] == "wasm", "wasm is the first choice and works under the CSP"
+    assert hw["labels"] == metadata["labels"], "labels come from metadata.json"
+    for k, v in (metadata.get("canvas_spec") or {}).items():
+        assert hw["spec"][k] == pytest.approx(v)
+    assert hw["warm"] > 0
+
+    assert page.locator("#info").is_hidden()
+    page.click("#btn-info")
+    assert page.locator("#info").is_visible()
+    assert page.get_attribute("#btn-info", "aria-expanded") == "true"
+    m = metadata["metrics"]
+    assert page.text_content("#info-accuracy") == f"{100 * m['accuracy']:.1f}%"
+    assert page.text_content("#info-top3") == f"{100 * m['top3_accuracy']:.1f}%"
+    assert page.text_content("#info-casefold") == f"{100 * m['case_folded_accuracy']:.1f}%"
+    assert page.text_content("#info-backend") == "wasm"
+    assert page.text_content("#info-time").endswith(" ms")
+    assert str(metadata["model_version"])[:12] in page.text_content("#info-version")
+    assert "iB" in page.text_content("#info-size") or " B" in page.text_content("#info-size")
+    page.keyboard.press("i")
+    assert page.locator("#info").is_hidden()
+    assert page.locator("#status").is_hidden(), "the loading indicator is gone"
+    no_errors(page)
+
+
+def test_loading_state_is_shown_until_the_model_is_ready(context, site):
+    page = context.new_page()
+    held = []
+
+    def hold_first(route):  # hold the first request for the model back
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/model/model.json", hold_first)
+    page.goto(site.url + "?nosw")
+    wait_for(page, "() => document.getElementById('status-text').textContent === 'Loading model…'")
+    assert page.evaluate("document.documentElement.dataset.state") == "loading"
+    assert page.locator("#status").is_visible()
+    assert page.locator("#error").is_hidden()
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    wait_for(page, "() => document.documentElement.dataset.state === 'ready'", timeout=60_000)
+    assert page.locator("#status").is_hidden()
+
+
+# ---- recognition with real input ---------------------------------------------------------------
+
+
+def test_mouse_drawn_glyphs_are_recognised(context, site, real_model):
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    open_app(page, site.url)
+    labels = list(GLYPHS)
+    got = []
+    for n, label in enumerate(labels, start=1):
+        draw_mouse(page, glyph(label))
+        top = wait_results(page, n)[-1]
+        got.append(top[0])
+    wrong = {lab: g for lab, g in zip(labels, got) if g not in accepted(lab)}
+    assert not wrong, f"misrecognised (expected: got): {wrong}; text {text(page)!r}"
+    assert text(page) == "".join(got)
+    no_errors(page)
+
+
+def test_idle_delay_depends_on_the_pointer_type(context, touch_context, site):
+    """Mouse: 800 ms after pen-up; touch: 400 ms. Touching again before it fires cancels it."""
+    def timed(page, draw):
+        page.evaluate(
+            """() => {
+                window.__t = {};
+                const s = window.handwriting.app.surface;
+                s.addEventListener('change', () => { if (!s.isEmpty) window.__t.up = performance.now(); });
+                s.addEventListener('character', () => { window.__t.fired = performance.now(); });
+            }"""
+        )
+        draw()
+        wait_results(page, 1)
+        t = page.evaluate("window.__t")
+        return t["fired"] - t["up"]
+
+    page = context.new_page()
+    open_app(page, site.url)
+    dt = timed(page, lambda: draw_mouse(page, glyph("7")))
+    assert 790 <= dt < 1500, dt
+
+    tpage = touch_context.new_page()
+    open_app(tpage, site.url)
+    box = (56, 260, 300)
+    dt = timed(tpage, lambda: draw_touch(tpage, scaled(GLYPHS["7"], *box)))
+    assert 390 <= dt < 790, dt
+    assert tpage.evaluate("handwriting.app.surface.lastType") == "touch"
+
+    # a second stroke started within the delay cancels the timer: one character, two strokes
+    s = cdp(tpage)
+    draw_touch(tpage, scaled(GLYPHS["T"][:1], *box), s)
+    tpage.wait_for_timeout(150)
+    draw_touch(tpage, scaled(GLYPHS["T"][1:], *box), s)
+    wait_results(tpage, 2)
+    tpage.wait_for_timeout(600)
+    assert tpage.evaluate("window.__results.length") == 2
+
+
+def test_touch_input_is_recognised(touch_context, site, real_model):
+    page = touch_context.new_page()
+    page.errors = attach_error_log(page)
+    open_app(page, site.url)
+    s = cdp(page)
+    box = (56, 260, 300)
+    for n, label in enumerate(["4", "7", "A"], start=1):
+        draw_touch(page, scaled(GLYPHS[label], *box), s)
+        top = wait_results(page, n)[-1]
+        assert top[0] in accepted(label), (label, top)
+    assert page.evaluate("handwriting.app.surface.lastType") == "touch"
+    no_errors(page)
+
+
+def test_pen_input_is_recognised(context, site, real_model):
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    open_app(page, site.url)
+    page.evaluate(
+        "window.__types = []; document.getElementById('pad').addEventListener('pointerdown', (e) => __types.push(e.pointerType))"
+    )
+    s = cdp(page)
+    for n, label in enumerate(["2", "H"], start=1):
+        draw_pen(page, glyph(label), s)
+        top = wait_results(page, n)[-1]
+        assert top[0] in accepted(label), (label, top)
+    assert set(page.evaluate("window.__types")) == {"pen"}
+    no_errors(page)
+
+
+@pytest.mark.parametrize("side", [24, 720], ids=["tiny", "huge"])
+def test_very_small_and_very_large_drawings(context, site, real_model, side):
+    page = context.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    open_app(page, site.url)
+    x0, y0 = 700 - side / 2, 600 - side / 2 + 40
+    for n, label in enumerate(["7", "L", "3"], start=1):
+        draw_mouse(page, scaled(GLYPHS[label], x0, y0, side))
+        top = wait_results(page, n)[-1]
+        assert top[0] in accepted(label), (label, side, top)
+
+
+# ---- guesses and controls -----------------------------------------------------------------------
+
+
+def test_top3_guesses_and_choosing_one(app_page):
+    page = app_page
+    draw_mouse(page, glyph("4"))
+    top = wait_results(page, 1)[-1]
+    buttons = page.locator("#guesses .guess")
+    assert buttons.count() == 3
+    labels = [buttons.nth(i).get_attribute("data-label") for i in range(3)]
+    assert labels == top
+    probs = page.evaluate("handwriting.lastTop.map((g) => g.p)")
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0001
+    assert buttons.nth(0).get_attribute("aria-pressed") == "true"
+    assert text(page) == labels[0]
+    buttons.nth(2).click()
+    assert text(page) == labels[2]
+    assert page.locator("#guesses .guess").nth(2).get_attribute("aria-pressed") == "true"
+    page.keyboard.press("2")
+    assert text(page) == labels[1]
+    # the announcement for screen readers
+    wait_for(page, "() => document.getElementById('announce').textContent.includes('Replaced')")
+    # the preview shows the model input: non-empty, bright ink on dark
+    lit = page.evaluate(
+        """() => { const c = document.getElementById('preview');
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return [c.width, n]; }"""
+    )
+    assert lit[0] == 28 and 20 < lit[1] < 400
+    no_errors(page)
+
+
+def test_each_control(context, site):
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url.rstrip("/"))
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    open_app(page, site.url, LONG_IDLE)
+    flush = "handwriting.app.surface.flush()"
+
+    # undo last stroke (button and shortcuts)
+    assert page.is_disabled("#btn-undo")
+    draw_mouse(page, glyph("T"))
+    assert len(surface_strokes(page)) == 2
+    page.click("#btn-undo")
+    assert len(surface_strokes(page)) == 1
+    page.keyboard.press("u")
+    assert surface_strokes(page) == []
+    assert page.is_disabled("#btn-undo")
+    draw_mouse(page, glyph("1"))
+    page.keyboard.press("Control+z")
+    assert surface_strokes(page) == []
+
+    # recognise two characters
+    draw_mouse(page, glyph("7"))
+    page.evaluate(flush)
+    wait_results(page, 1)
+    draw_mouse(page, glyph("1"))
+    page.evaluate(flush)
+    wait_results(page, 2)
+    t = text(page)
+    assert len(t) == 2
+
+    # space, backspace (buttons and keys)
+    page.click("#btn-space")
+    assert text(page) == t + " "
+    page.click("#btn-backspace")
+    assert text(page) == t
+    page.locator("#text").focus()
+    page.keyboard.press("Space")
+    assert text(page) == t + " "
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    assert text(page) == t[0]
+    assert page.locator("#guesses .guess").count() == 0, "guesses refer to the deleted character"
+
+    # copy
+    page.click("#btn-copy")
+    assert page.evaluate("navigator.clipboard.readText()") == t[0]
+    wait_for(page, "() => document.getElementById('toast').classList.contains('show')")
+
+    # stroke width (display only)
+    set_width(page, 30)
+    assert page.evaluate("handwriting.app.surface.strokeWidth") == 30
+    page.keyboard.press("[")
+    assert page.evaluate("handwriting.app.surface.strokeWidth") == 28
+    page.keyboard.press("]")
+    page.keyboard.press("]")
+    assert page.evaluate("handwriting.app.surface.strokeWidth") == 32
+
+    # the on-screen width does not change what the model sees
+    s = glyph("2")
+    a = page.evaluate("(s) => handwriting.recognize(s)", s)
+    set_width(page, 3)
+    b = page.evaluate("(s) => handwriting.recognize(s)", s)
+    assert a["input"] == b["input"]
+
+    # escape discards the ink of the character in progress
+    draw_mouse(page, glyph("8"))
+    page.keyboard.press("Escape")
+    assert surface_strokes(page) == []
+
+    # clear all (button, then Delete key)
+    page.click("#btn-clear")
+    assert text(page) == ""
+    page.click("#btn-space")
+    page.keyboard.press("Delete")
+    assert text(page) == ""
+    assert page.evaluate("window.__results.length") == 2, "no extra recognitions"
+    no_errors(page)
+
+
+def test_controls_are_keyboard_focusable(app_page):
+    page = app_page
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("document.activeElement.id"))
+    for id_ in ("text", "btn-undo", "btn-backspace", "btn-space", "btn-copy", "btn-clear", "stroke-width", "btn-info"):
+        if id_ in ("btn-undo", "btn-backspace", "btn-copy"):
+            continue  # disabled while there is nothing to act on
+        assert id_ in seen, (id_, seen)
+    # Space on a focused button activates it (and does not also type a second space)
+    page.focus("#btn-space")
+    page.keyboard.press("Space")
+    assert text(page) == " "
+
+
+def test_resize_and_device_pixel_ratio_keep_the_strokes(context, site):
+    page = context.new_page()
+    open_app(page, site.url, LONG_IDLE)
+    strokes = glyph("E")
+    draw_mouse(page, strokes)
+    before = surface_strokes(page)
+    x, y = strokes[0][1]  # a corner of the E
+    assert ink_at(page, x, y) > 0
+
+    page.set_viewport_size({"width": 700, "height": 820})
+    wait_for(page, "() => document.getElementById('pad').width === 700 * devicePixelRatio")
+    assert surface_strokes(page) == before
+    assert ink_at(page, x, y) > 0, "strokes re-rendered after the resize"
+
+    # A devicePixelRatio change (zoom, moving to another screen). Headless Chromium's emulation
+    # changes devicePixelRatio but fires neither the media-query nor the ResizeObserver
+    # notifications a real browser sends, so send the window 'resize' the page also listens to.
+    s = cdp(page)
+    s.send("Emulation.setDeviceMetricsOverride", {"width": 700, "height": 820, "deviceScaleFactor": 2, "mobile": False})
+    page.evaluate("window.dispatchEvent(new Event('resize'))")
+    wait_for(page, "() => document.getElementById('pad').width === 1400")
+    assert surface_strokes(page) == before
+    assert ink_at(page, x, y) > 0, "strokes re-rendered at the new device pixel ratio"
+    assert ink_at(page, x + 40, y + 40) == 0
+
+    page.evaluate("handwriting.app.surface.flush()")
+    assert len(wait_results(page, 1)) == 1
+
+
+# ---- failure modes ------------------------------------------------------------------------------
+
+
+def test_high_dpi_backing_store(browser, site):
+    ctx = browser.new_context(viewport={"width": 600, "height": 700}, device_scale_factor=3)
+    try:
+        page = ctx.new_page()
+        open_app(page, site.url, LONG_IDLE)
+        assert page.evaluate("[document.getElementById('pad').width, document.getElementById('pad').height]") == [1800, 2100]
+        strokes = scaled(GLYPHS["L"], 150, 250, 300)
+        draw_mouse(page, strokes)
+        assert ink_at(page, *strokes[0][1]) > 0
+        assert surface_strokes(page)[0][0] == strokes[0][0], "strokes are stored in CSS pixels"
+    finally:
+        ctx.close()
+
+
+def test_empty_surface_and_single_dot_produce_nothing(app_page):
+    page = app_page
+    # a click is a one-point stroke: a dot, nothing to recognise
+    page.mouse.click(500, 400)
+    results = wait_results(page, 1)
+    assert results == [None]
+    # a dot drawn with two coincident points, by touch-like replay and through the hook
+    assert page.evaluate("handwriting.replay([[[10, 10]]])") is None
+    assert page.evaluate("handwriting.replay([[[10, 10], [10, 10]], [[10, 10]]])") is None
+    assert page.evaluate("handwriting.replay([])") is None
+    assert page.evaluate("handwriting.replay([[]])") is None
+    page.evaluate("handwriting.app.surface.flush()")  # nothing on the surface
+    page.wait_for_timeout(900)
+    assert text(page) == ""
+    assert page.locator("#guesses .guess").count() == 0
+    no_errors(page)
+
+
+def test_missing_model_shows_an_error(context, site_without_model):
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    open_app(page, site_without_model.url, wait_state=("error",))
+    err = page.locator("#error")
+    assert err.is_visible()
+    assert "could not be loaded" in err.text_content()
+    assert "404" in err.text_content()
+    assert page.locator("#status").is_hidden()
+    # drawing still works and does not throw
+    draw_mouse(page, glyph("7"))
+    page.wait_for_timeout(1200)
+    assert text(page) == ""
+    assert page.evaluate("window.__pageErrors") == []
+
+
+def test_missing_model_json_with_metadata_present(context, tmp_path):
+    model = tmp_path / "m"
+    model.mkdir()
+    labels = [chr(c) for c in [*range(48, 58), *range(65, 91), *range(97, 123)]]
+    import json
+
+    (model / "metadata.json").write_text(json.dumps({"labels": labels, "canvas_spec": {}}))
+    srv = serve(copy_web(tmp_path / "web", model))
+    try:
+        page = context.new_page()
+        open_app(page, srv.url, wait_state=("error",))
+        msg = page.locator("#error").text_content()
+        assert "model.json" in msg and "404" in msg
+    finally:
+        srv.close()
+
+
+def test_missing_library_shows_an_error(context, tmp_path, model_dir):
+    root = copy_web(tmp_path / "web", model_dir)
+    (root / "vendor" / "tf.min.js").unlink()
+    srv = serve(root)
+    try:
+        page = context.new_page()
+        open_app(page, srv.url, wait_state=("error",))
+        assert "tf.min.js" in page.locator("#error").text_content()
+    finally:
+        srv.close()
+
+
+def test_falls_back_when_the_wasm_backend_is_missing(context, tmp_path, model_dir):
+    root = copy_web(tmp_path / "web", model_dir)
+    (root / "vendor" / "tf-backend-wasm.min.js").unlink()
+    srv = serve(root)
+    try:
+        page = context.new_page()
+        open_app(page, srv.url)
+        assert page.evaluate("handwriting.backend") in ("webgl", "cpu")
+        assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("backend", ["wasm", "webgl", "cpu"])
+def test_backends_work_under_the_csp(context, site, backend):
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    page.goto(site.url + f"?backend={backend}&nosw")
+    wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)", timeout=60_000)
+    if page.evaluate("document.documentElement.dataset.state") == "error":
+        msg = page.locator("#error").text_content()
+        if backend == "webgl" and "no TensorFlow.js backend" in msg:
+            pytest.skip("WebGL is not available in this headless Chromium")
+        pytest.fail(msg)
+    assert page.evaluate("handwriting.backend") == backend
+    r = page.evaluate("(s) => handwriting.replay(s)", glyph("7"))
+    assert r is not None and abs(sum(r["probs"]) - 1) < 1e-3
+    no_errors(page)
+
+
+# ---- offline ------------------------------------------------------------------------------------
+
+
+def test_works_offline_after_the_first_visit(browser, model_dir, tmp_path):
+    from conftest import INIT_SCRIPT
+
+    root = copy_web(tmp_path / "web", model_dir)
+    srv = serve(root)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.add_init_script(INIT_SCRIPT)
+    try:
+        page = ctx.new_page()
+        open_app(page, srv.url)
+        wait_for(page, "async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null", timeout=30_000)
+        wait_for(page, "async () => !!(await (await caches.open('hw-model')).match(new URL('model/model.json', location.href).href))", timeout=30_000)
+        cached = page.evaluate("async () => (await (await caches.open('hw-model')).keys()).map((r) => r.url.split('/').pop())")
+        assert "metadata.json" in cached and any(n.endswith(".bin") for n in cached)
+        srv.close()  # the server is gone: everything must come from the service worker's caches
+        page.reload()
+        wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)", timeout=60_000)
+        assert page.evaluate("document.documentElement.dataset.state") == "ready", page.locator("#error").text_content()
+        assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
+    finally:
+        ctx.close()
+        try:
+            srv.close()
+        except Exception:
+            pass
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,427 @@
+// The page: wires the drawing surface, the recogniser and the controls together.
+
+import { DrawingSurface } from './drawing.js';
+import { Recognizer } from './recognizer.js';
+
+const $ = (id) => document.getElementById(id);
+
+function pct(x, digits = 1) {
+  return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–';
+}
+
+function bytes(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+function describe(label) {
+  if (label === ' ') return 'space';
+  if (/[A-Z]/.test(label)) return `capital ${label}`;
+  if (/[a-z]/.test(label)) return `small ${label}`;
+  return label;
+}
+
+export class App {
+  constructor(root = document) {
+    this.root = root;
+    this.chars = [];           // the text line, one entry per character
+    this.lastResult = null;    // {input, probs, top, ms} of the last recognised character
+    this.lastChosen = 0;       // which of lastResult.top is in the text
+    this.canPick = false;      // the last character came from recognition and can be swapped
+    this.errors = [];
+    this.queue = Promise.resolve();
+    this.state = 'loading';
+
+    this.el = {
+      html: document.documentElement,
+      pad: $('pad'),
+      text: $('text'),
+      textContent: $('text-content'),
+      preview: $('preview'),
+      guesses: $('guesses'),
+      status: $('status-text'),
+      error: $('error'),
+      announce: $('announce'),
+      toast: $('toast'),
+      info: $('info'),
+      width: $('stroke-width'),
+      undo: $('btn-undo'),
+      backspace: $('btn-backspace'),
+      space: $('btn-space'),
+      copy: $('btn-copy'),
+      clear: $('btn-clear'),
+      infoBtn: $('btn-info'),
+    };
+
+    const params = new URLSearchParams(location.search);
+    const idle = {};
+    if (params.has('idle')) idle.mouse = idle.touch = idle.pen = Number(params.get('idle'));
+    this.surface = new DrawingSurface(this.el.pad, {
+      idleMs: idle,
+      strokeWidth: Number(localStorage.getItem('hw.strokeWidth')) || Number(this.el.width.value),
+    });
+    this.el.width.value = String(this.surface.strokeWidth);
+    this.recognizer = new Recognizer({
+      modelUrl: params.get('model') || 'model/model.json',
+      metadataUrl: params.get('metadata') || 'model/metadata.json',
+      backends: params.get('backend') ? params.get('backend').split(',') : undefined,
+    });
+
+    this._bind();
+    this._render();
+    this.ready = this._load();
+    if (!params.has('nosw')) this._registerServiceWorker();
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+
+  async _load() {
+    try {
+      await this.recognizer.load((msg) => { this.el.status.textContent = msg; });
+      this._fillInfo();
+      this._setState('ready');
+    } catch (err) {
+      this._showError(err);
+      this._setState('error');
+    }
+    return this.state;
+  }
+
+  _setState(state) {
+    this.state = state;
+    this.el.html.dataset.state = state;
+  }
+
+  _showError(err) {
+    const msg = err && err.message ? err.message : String(err);
+    this.errors.push(msg);
+    const box = this.el.error;
+    box.replaceChildren();
+    const title = document.createElement('strong');
+    title.textContent = 'The recogniser could not be loaded.';
+    const detail = document.createElement('div');
+    const code = document.createElement('code');
+    code.textContent = msg;
+    detail.append(code);
+    const help = document.createElement('p');
+    help.textContent = 'The model is written to web/model/ by the Kedro deployment pipeline '
+      + '(kedro run). Check that model.json, metadata.json and the weight files are served next '
+      + 'to this page, then reload.';
+    box.append(title, detail, help);
+    box.hidden = false;
+  }
+
+  _fillInfo() {
+    const r = this.recognizer;
+    const m = r.metadata || {};
+    const metrics = m.metrics || {};
+    const set = (id, v) => { $(id).textContent = v; };
+    set('info-accuracy', pct(metrics.accuracy));
+    set('info-top3', pct(metrics.top3_accuracy));
+    set('info-casefold', pct(metrics.case_folded_accuracy));
+    set('info-data', [metrics.data, metrics.n_test ? `n = ${metrics.n_test}` : null].filter(Boolean).join(', ') || '–');
+    const size = typeof m.weights_bytes === 'number' ? m.weights_bytes : r.modelBytes;
+    set('info-size', `${bytes(size)}${m.quantization ? ` (${m.quantization})` : ' (float32)'}`);
+    set('info-version', m.model_version ? String(m.model_version).slice(0, 12) : '–');
+    set('info-created', m.created ? String(m.created).replace('T', ' ').replace(/\.\d+/, '') : '–');
+    set('info-backend', r.backend || '–');
+    set('info-time', r.warmMs != null ? `${r.warmMs.toFixed(1)} ms` : '–');
+  }
+
+  _registerServiceWorker() {
+    if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker.register('sw.js').catch((err) => {
+      console.warn('service worker not registered:', err);
+    });
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  _bind() {
+    const e = this.el;
+    this.surface.addEventListener('character', (ev) => {
+      this.queue = this.queue.then(() => this.onCharacter(ev.detail.strokes)).catch((err) => {
+        console.error(err);
+        this.errors.push(String(err && err.message ? err.message : err));
+      });
+    });
+    this.surface.addEventListener('strokestart', () => e.html.classList.add('drawing'));
+    this.surface.addEventListener('change', () => {
+      e.html.classList.toggle('drawing', !this.surface.isEmpty);
+      e.undo.disabled = this.surface.isEmpty;
+    });
+    e.undo.disabled = true;
+
+    e.undo.addEventListener('click', () => this.undoStroke());
+    e.backspace.addEventListener('click', () => this.backspace());
+    e.space.addEventListener('click', () => this.space());
+    e.copy.addEventListener('click', () => this.copy());
+    e.clear.addEventListener('click', () => this.clearAll());
+    e.infoBtn.addEventListener('click', () => this.toggleInfo());
+    e.width.addEventListener('input', () => this.setStrokeWidth(e.width.value));
+
+    document.addEventListener('keydown', (ev) => this._onKey(ev));
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.surface.redraw());
+  }
+
+  _onKey(ev) {
+    if (ev.altKey) return;
+    const mod = ev.ctrlKey || ev.metaKey;
+    const onButton = ev.target instanceof HTMLButtonElement;
+    const onRange = ev.target === this.el.width;
+    const k = ev.key;
+    let handled = true;
+    if (mod && (k === 'z' || k === 'Z')) this.undoStroke();
+    else if (mod && (k === 'c' || k === 'C')) {
+      if (String(window.getSelection() || '') !== '') return; // normal copy of a selection
+      this.copy();
+    } else if (mod) handled = false;
+    else if (k === 'u' || k === 'U') this.undoStroke();
+    else if (k === 'Backspace') this.backspace();
+    else if (k === ' ' && !onButton) this.space();
+    else if (k === 'Delete') this.clearAll();
+    else if (k === 'Escape') { this.surface.clear(); this.toggleInfo(false); }
+    else if (k === 'c' || k === 'C') this.copy();
+    else if (k === 'i' || k === 'I') this.toggleInfo();
+    else if (k === '[' && !onRange) this.setStrokeWidth(this.surface.strokeWidth - 2);
+    else if (k === ']' && !onRange) this.setStrokeWidth(this.surface.strokeWidth + 2);
+    else if (k >= '1' && k <= '9') handled = this.pick(Number(k) - 1);
+    else handled = false;
+    if (handled) ev.preventDefault();
+  }
+
+  // ---- recognition --------------------------------------------------------------------------
+
+  /** The path every finished character takes (pointer input after the idle timer, or replay). */
+  async onCharacter(strokes) {
+    const state = await this.ready;
+    if (state !== 'ready') return null;
+    const result = await this.recognizer.recognize(strokes);
+    if (result === null) {
+      // an empty surface or a single dot: nothing to recognise, no character
+      window.dispatchEvent(new CustomEvent('handwriting:result', { detail: null }));
+      return null;
+    }
+    this.lastResult = result;
+    this.lastChosen = 0;
+    this.canPick = true;
+    this.chars.push(result.top[0].label);
+    this._render();
+    this._drawPreview(result.input);
+    const [best, ...rest] = result.top;
+    this._announce(`${describe(best.label)}, ${Math.round(best.p * 100)} percent.`
+      + (rest.length ? ` Alternatives: ${rest.map((g) => describe(g.label)).join(', ')}.` : ''));
+    window.dispatchEvent(new CustomEvent('handwriting:result', { detail: result }));
+    return result;
+  }
+
+  _drawPreview(input) {
+    const c = this.el.preview;
+    const size = Math.round(Math.sqrt(input.length));
+    if (c.width !== size) { c.width = size; c.height = size; }
+    const ctx = c.getContext('2d');
+    const img = ctx.createImageData(size, size);
+    for (let i = 0; i < input.length; i++) {
+      const v = Math.round(Math.max(0, Math.min(1, input[i])) * 255);
+      img.data[4 * i] = v;
+      img.data[4 * i + 1] = v;
+      img.data[4 * i + 2] = v;
+      img.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
+  _clearPreview() {
+    const ctx = this.el.preview.getContext('2d');
+    ctx.clearRect(0, 0, this.el.preview.width, this.el.preview.height);
+  }
+
+  // ---- text editing -------------------------------------------------------------------------
+
+  /** Replace the last character with guess i of the last recognition. */
+  pick(i) {
+    if (!this.canPick || !this.lastResult || i < 0 || i >= this.lastResult.top.length) return false;
+    const label = this.lastResult.top[i].label;
+    this.chars[this.chars.length - 1] = label;
+    this.lastChosen = i;
+    this._render();
+    this._announce(`Replaced with ${describe(label)}.`);
+    return true;
+  }
+
+  _endPick() {
+    this.canPick = false;
+  }
+
+  backspace() {
+    if (this.chars.length === 0) return;
+    this.chars.pop();
+    this._endPick();
+    this._render();
+    this._announce('Deleted.');
+  }
+
+  space() {
+    this.chars.push(' ');
+    this._endPick();
+    this._render();
+    this._announce('Space.');
+  }
+
+  undoStroke() {
+    this.surface.undo();
+  }
+
+  clearAll() {
+    this.surface.clear();
+    this.chars = [];
+    this.lastResult = null;
+    this._endPick();
+    this._clearPreview();
+    this._render();
+    this._announce('Cleared.');
+  }
+
+  setStrokeWidth(px) {
+    this.surface.setStrokeWidth(px);
+    this.el.width.value = String(this.surface.strokeWidth);
+    try { localStorage.setItem('hw.strokeWidth', String(this.surface.strokeWidth)); } catch { /* private mode */ }
+  }
+
+  toggleInfo(show) {
+    const info = this.el.info;
+    const open = show === undefined ? info.hidden : show;
+    info.hidden = !open;
+    this.el.infoBtn.setAttribute('aria-expanded', String(open));
+  }
+
+  get text() { return this.chars.join(''); }
+
+  async copy() {
+    const text = this.text;
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch {
+      const ta = document.createElement('textarea');
+      ta.value = text;
+      ta.setAttribute('readonly', '');
+      ta.className = 'sr-only';
+      document.body.append(ta);
+      ta.select();
+      try { ok = document.execCommand('copy'); } catch { ok = false; }
+      ta.remove();
+    }
+    this._toast(ok ? 'Copied' : 'Copy failed');
+    this._announce(ok ? 'Text copied.' : 'Copy failed.');
+    return ok;
+  }
+
+  _toast(msg) {
+    const t = this.el.toast;
+    t.textContent = msg;
+    t.classList.add('show');
+    clearTimeout(this._toastTimer);
+    this._toastTimer = setTimeout(() => t.classList.remove('show'), 1400);
+  }
+
+  _announce(msg) {
+    // Re-set the text so that repeated identical messages are still announced.
+    const a = this.el.announce;
+    a.textContent = '';
+    requestAnimationFrame(() => { a.textContent = msg; });
+  }
+
+  _render() {
+    const e = this.el;
+    const body = this.chars.slice(0, this.canPick ? -1 : undefined).join('');
+    e.textContent.replaceChildren(document.createTextNode(body));
+    if (this.canPick && this.chars.length) {
+      const last = document.createElement('span');
+      last.className = 'last';
+      last.textContent = this.chars[this.chars.length - 1];
+      e.textContent.append(last);
+    }
+    e.text.setAttribute('aria-label', `Recognised text: ${this.text || 'empty'}`);
+    e.text.scrollLeft = e.text.scrollWidth;
+    e.html.classList.toggle('has-text', this.chars.length > 0);
+    e.backspace.disabled = this.chars.length === 0;
+    e.copy.disabled = this.chars.length === 0;
+
+    e.guesses.replaceChildren();
+    if (this.canPick && this.lastResult) {
+      this.lastResult.top.forEach((g, i) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'guess';
+        b.dataset.index = String(i);
+        b.dataset.label = g.label;
+        b.setAttribute('aria-pressed', String(i === this.lastChosen));
+        b.setAttribute('aria-label', `${describe(g.label)}, ${Math.round(g.p * 100)} percent${i === this.lastChosen ? ', chosen' : ''}`);
+        b.title = `Use “${g.label}” (key ${i + 1})`;
+        const ch = document.createElement('span');
+        ch.className = 'char';
+        ch.textContent = g.label;
+        const p = document.createElement('span');
+        p.className = 'p';
+        p.textContent = g.p < 0.005 ? '<1%' : `${Math.round(g.p * 100)}%`;
+        const bar = document.createElement('span');
+        bar.className = 'bar';
+        bar.style.width = `${Math.max(0, Math.min(1, g.p)) * 100}%`; // CSSOM: allowed by the CSP
+        b.append(ch, p, bar);
+        b.addEventListener('click', () => this.pick(i));
+        e.guesses.append(b);
+      });
+    }
+  }
+
+  // ---- test / benchmark hook ----------------------------------------------------------------
+
+  /** Replay strokes through the same path as pointer input after pen-up. */
+  async replay(strokes, pointerType = 'mouse') {
+    this.surface.load(strokes, pointerType);
+    const before = this.queue;
+    this.surface.flush();
+    if (this.queue === before) return null; // nothing was emitted (no strokes)
+    return this.queue;
+  }
+}
+
+function exposeHook(app) {
+  const toPlain = (r) => r && {
+    top: r.top.map((g) => ({ label: g.label, index: g.index, p: g.p })),
+    input: Array.from(r.input),
+    probs: Array.from(r.probs),
+    ms: r.ms,
+  };
+  window.handwriting = {
+    app,
+    get state() { return app.state; },
+    ready: app.ready,
+    get text() { return app.text; },
+    get lastInput() { return app.lastResult ? Array.from(app.lastResult.input) : null; },
+    get lastTop() { return app.lastResult ? app.lastResult.top.map((g) => ({ label: g.label, p: g.p })) : null; },
+    get errors() { return app.errors.slice(); },
+    get spec() { return app.recognizer.spec; },
+    get labels() { return app.recognizer.labels; },
+    get backend() { return app.recognizer.backend; },
+    get warmMs() { return app.recognizer.warmMs; },
+    /** Replay strokes as if drawn and the idle timer fired; resolves to the result or null. */
+    async replay(strokes, pointerType = 'mouse') {
+      const before = app.lastResult;
+      await app.replay(strokes, pointerType);
+      return app.lastResult !== before ? toPlain(app.lastResult) : null;
+    },
+    /** Recognise without touching the page (benchmarks). */
+    async recognize(strokes) {
+      await app.ready;
+      return toPlain(await app.recognizer.recognize(strokes));
+    },
+  };
+}
+
+const app = new App();
+exposeHook(app);
