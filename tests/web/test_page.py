@@ -505,3 +505,51 @@ def test_works_offline_after_the_first_visit(browser, model_dir, tmp_path):
         except Exception:
             pass
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_returning_visitors_get_a_new_model(browser, model_dir, tmp_path):
+    """model.json / metadata.json are network-first: a new `kedro run` reaches a returning
+    visitor, and the old hashed weight files leave the cache."""
+    import hashlib
+    import json
+
+    from conftest import INIT_SCRIPT
+
+    root = copy_web(tmp_path / "web", model_dir)
+    srv = serve(root)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.add_init_script(INIT_SCRIPT)
+    try:
+        page = ctx.new_page()
+        open_app(page, srv.url)
+        wait_for(page, "async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null", timeout=30_000)
+        open_app(page, srv.url)  # a second visit, now through the service worker
+        old_bins = sorted(p.name for p in (root / "model").glob("*.bin"))
+
+        # "deploy" a new model version: same weights under a new content-hashed name
+        topology = json.loads((root / "model" / "model.json").read_text())
+        for group in topology["weightsManifest"]:
+            new_paths = []
+            for path in group["paths"]:
+                data = (root / "model" / path).read_bytes()
+                name = f"weights.{hashlib.sha256(data + b'v2').hexdigest()[:16]}.bin"
+                (root / "model" / name).write_bytes(data)
+                (root / "model" / path).unlink()
+                new_paths.append(name)
+            group["paths"] = new_paths
+        (root / "model" / "model.json").write_text(json.dumps(topology))
+        meta = json.loads((root / "model" / "metadata.json").read_text())
+        meta["model_version"] = "feedface00112233"
+        (root / "model" / "metadata.json").write_text(json.dumps(meta))
+
+        open_app(page, srv.url)  # the visitor returns
+        page.click("#btn-info")
+        assert page.text_content("#info-version") == "feedface0011"
+        assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
+        wait_for(page, """async (old) => {
+            const names = (await (await caches.open('hw-model')).keys()).map((r) => r.url.split('/').pop());
+            return !names.some((n) => old.includes(n)) && names.some((n) => n.endsWith('.bin'));
+        }""", old_bins, timeout=10_000)
+    finally:
+        ctx.close()
+        srv.close()
