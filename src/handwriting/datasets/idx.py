@@ -35,6 +35,7 @@ _NDIM = {IMAGES_MAGIC: 3, LABELS_MAGIC: 1}
 _KIND = {IMAGES_MAGIC: "images", LABELS_MAGIC: "labels"}
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _TRAILING_CHUNK = 1 << 20
+_READ_CHUNK = 4 << 20
 
 
 class IDXFormatError(ValueError):
@@ -128,11 +129,14 @@ def _read_idx(path: str | os.PathLike[str], expected_magic: int) -> np.ndarray:
             buffer = bytearray(expected)
             view = memoryview(buffer)
             filled = 0
+            # Bounded chunks, not f.readinto(view): GzipFile inherits BufferedIOBase.readinto,
+            # which reads everything into a temporary bytes object first (twice the memory).
             while filled < expected:
-                n = f.readinto(view[filled:])  # type: ignore[attr-defined]
-                if not n:
+                chunk = f.read(min(_READ_CHUNK, expected - filled))
+                if not chunk:
                     break
-                filled += n
+                view[filled : filled + len(chunk)] = chunk
+                filled += len(chunk)
             view.release()
             if filled < expected:
                 raise IDXFormatError(
