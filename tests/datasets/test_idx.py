@@ -195,3 +195,21 @@ def test_shared_data_matches_python_mnist(shared_emnist_dir, split):
     np.testing.assert_array_equal(theirs_images, ours_images.transpose(0, 2, 1))
     np.testing.assert_array_equal(theirs_labels, ours_labels)
     assert int(ours_labels.max()) == 61
+
+
+def test_one_copy_in_memory(tmp_path, fx):
+    """Peak allocation while loading stays near the payload size (no int64, no double buffer)."""
+    import tracemalloc
+
+    n = 20_000  # 15.7 MB of pixels
+    images = np.broadcast_to(np.arange(784, dtype=np.uint8).reshape(28, 28), (n, 28, 28))
+    path = fx.write_gz(tmp_path / "big.gz", fx.idx_bytes(images))
+    payload = n * 784
+    tracemalloc.start()
+    try:
+        loaded = read_idx_images(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert loaded.shape == (n, 28, 28) and loaded.base is not None  # a view, not a copy
+    assert peak < payload * 1.3, f"peak {peak / 2**20:.1f} MiB for a {payload / 2**20:.1f} MiB payload"

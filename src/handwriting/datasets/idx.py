@@ -35,7 +35,7 @@ _NDIM = {IMAGES_MAGIC: 3, LABELS_MAGIC: 1}
 _KIND = {IMAGES_MAGIC: "images", LABELS_MAGIC: "labels"}
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _TRAILING_CHUNK = 1 << 20
-_READ_CHUNK = 4 << 20
+_READ_CHUNK = 1 << 20
 
 
 class IDXFormatError(ValueError):
