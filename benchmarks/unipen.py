@@ -1,0 +1,654 @@
+"""Real pens: recognition of real handwriting (UNIPEN pen trajectories) drawn on the page.
+
+A fixed-seed sample, stratified by class, of the UNIPEN isolated characters in
+``/work/shared/strokes/unipen_chars.jsonl.gz`` is replayed through the real page in headless
+Chromium, and what the page recognised is read back:
+
+- every sample through the page's replay hook (``window.handwriting.replay``: the strokes go
+  through the same code path pointer input takes after pen-up: DrawingSurface.flush ->
+  'character' event -> App.onCharacter -> Recognizer.recognize -> preprocess.js + TF.js);
+- a few hundred of them (``--pointer-samples``) also through genuine pointer events (Playwright
+  mouse down / move / up along the trajectory on the canvas, then the idle timer), to show that
+  the two paths agree;
+- and, without a browser, through the Python twin of the spec (``preprocessing_spec.render_batch``)
+  and the same TF.js model loaded back into tf_keras (``--python`` runs only this, e.g. to sweep
+  spec parameters; a browser run does it too and reports the top-1 agreement).
+
+Each sample is normalised on its own first: its bounding box is fitted, aspect ratio kept, into
+the square on the page where a user would draw (``_browser.DRAW_BOX``, 300 CSS px), so the page
+gets page-like coordinates.
+
+    .venv/bin/python benchmarks/unipen.py                      # browser + python check
+    .venv/bin/python benchmarks/unipen.py --python             # python only (fast, no browser)
+    .venv/bin/python benchmarks/unipen.py --model-dir path/to/tfjs_model --per-class 50
+
+Writes benchmarks/results/unipen.json, unipen.md, unipen_failures.png (browser run) or
+unipen_python.json / unipen_python.md (``--python``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import json
+import os
+import shlex
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _browser as B  # noqa: E402
+
+UNIPEN = Path(os.environ.get("UNIPEN_PATH", "/work/shared/strokes/unipen_chars.jsonl.gz"))
+# Contributors recorded in screen pixels (apa, app) or cut out of cursive writing (the rest).
+NOISY_CONTRIBUTORS = frozenset({"apa", "app", "kai", "cea", "ceb", "mot", "sie", "lav"})
+# Letters whose upper and lower case share a shape (EMNIST bymerge).
+CASE_FOLD_LETTERS = "cijklmopsuvwxyz"
+GROUPS = {"1a": "digits", "1b": "uppercase", "1c": "lowercase"}
+DEFAULT_SEED = 20240601
+
+
+# ---- pure helpers (tested in tests/benchmarks/test_unipen_sampling.py) -------------------------
+
+
+def load_unipen(path: Path = UNIPEN) -> list[dict]:
+    """All samples, in file order; each dict gets ``id`` = its line number (0-based)."""
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            r = json.loads(line)
+            rows.append({"id": i, "label": r["label"], "cat": r["cat"], "writer": r["writer"],
+                         "contrib": r["contrib"], "quality": r.get("quality"),
+                         "strokes": r["strokes"]})
+    return rows
+
+
+def is_clean(contrib: str) -> bool:
+    """In the clean subset: not one of the eight noisy contributors."""
+    return contrib not in NOISY_CONTRIBUTORS
+
+
+def stratified_sample(labels: Sequence[str], per_class: int, seed: int = DEFAULT_SEED,
+                      eligible: Sequence[bool] | None = None) -> list[int]:
+    """Positions of a fixed-seed sample of ``per_class`` items of every class (all of a class that
+    has fewer), optionally only among ``eligible`` items. Deterministic: the same labels, size and
+    seed give the same positions, sorted ascending."""
+    if per_class <= 0:
+        raise ValueError("per_class must be positive")
+    labels = list(labels)
+    ok = np.ones(len(labels), bool) if eligible is None else np.asarray(eligible, bool)
+    by_class: dict[str, list[int]] = {}
+    for i, (lab, e) in enumerate(zip(labels, ok)):
+        if e:
+            by_class.setdefault(lab, []).append(i)
+    rng = np.random.default_rng(seed)
+    chosen: list[int] = []
+    for lab in sorted(by_class):
+        idx = np.asarray(by_class[lab])
+        if len(idx) > per_class:
+            idx = rng.choice(idx, size=per_class, replace=False)
+        chosen.extend(int(i) for i in idx)
+    return sorted(chosen)
+
+
+def normalise_to_box(strokes: Sequence[Sequence[Sequence[float]]],
+                     box: tuple[float, float, float] = B.DRAW_BOX) -> list[list[list[float]]]:
+    """Fit the sample's bounding box into the square ``box`` = (x0, y0, side), aspect ratio kept,
+    centred; empty strokes dropped. A sample whose points all coincide lands on the centre."""
+    x0, y0, side = box
+    pts = [p for s in strokes for p in s]
+    if not pts:
+        return []
+    xs = [float(p[0]) for p in pts]
+    ys = [float(p[1]) for p in pts]
+    lo_x, hi_x, lo_y, hi_y = min(xs), max(xs), min(ys), max(ys)
+    extent = max(hi_x - lo_x, hi_y - lo_y)
+    k = side / extent if extent > 0 else 0.0
+    cx, cy = (lo_x + hi_x) / 2, (lo_y + hi_y) / 2
+    ox, oy = x0 + side / 2, y0 + side / 2
+    return [[[round((float(p[0]) - cx) * k + ox, 3), round((float(p[1]) - cy) * k + oy, 3)]
+             for p in s] for s in strokes if len(s)]
+
+
+def fold(label: str | None, letters: str = CASE_FOLD_LETTERS) -> str | None:
+    """Case-folded label: lower and upper case of ``letters`` count as one (upper)."""
+    if label is None:
+        return None
+    return label.upper() if label.lower() in letters and label.isalpha() else label
+
+
+def accuracy(true: Sequence[str], pred: Sequence[str | None], letters: str = CASE_FOLD_LETTERS) -> dict:
+    """Exact and case-folded accuracy (a ``None`` prediction, nothing recognised, is wrong)."""
+    n = len(true)
+    if n == 0:
+        return {"n": 0, "exact": None, "case_folded": None}
+    exact = sum(t == p for t, p in zip(true, pred))
+    folded = sum(p is not None and fold(t, letters) == fold(p, letters) for t, p in zip(true, pred))
+    return {"n": n, "exact": exact / n, "case_folded": folded / n}
+
+
+def grouped_accuracy(samples: Sequence[dict], pred: Sequence[str | None],
+                     top3: Sequence[Sequence[str]] | None = None,
+                     letters: str = CASE_FOLD_LETTERS) -> dict:
+    """Accuracy overall and per group (digits 1a, uppercase 1b, lowercase 1c), for all samples and
+    the clean subset; with ``top3``, top-3 accuracy too."""
+    out: dict = {}
+    for subset in ("all", "clean"):
+        keep = [i for i, s in enumerate(samples) if subset == "all" or is_clean(s["contrib"])]
+        block: dict = {}
+        for gname, cats in [("overall", set(GROUPS))] + [(g, {c}) for c, g in GROUPS.items()]:
+            ii = [i for i in keep if samples[i]["cat"] in cats]
+            r = accuracy([samples[i]["label"] for i in ii], [pred[i] for i in ii], letters)
+            if top3 is not None and ii:
+                r["top3"] = sum(samples[i]["label"] in top3[i] for i in ii) / len(ii)
+            block[gname] = r
+        out[subset] = block
+    return out
+
+
+def confusions(true: Sequence[str], pred: Sequence[str | None], k: int = 15) -> list[dict]:
+    """The ``k`` most frequent (true -> predicted) mistakes."""
+    c = Counter((t, p if p is not None else "∅") for t, p in zip(true, pred) if t != p)
+    per_true = Counter(true)
+    return [{"true": t, "pred": p, "count": n, "of_true": n / per_true[t]}
+            for (t, p), n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+
+
+# ---- browser ------------------------------------------------------------------------------------
+
+REPLAY_JS = """
+async (batch) => {
+  const h = window.handwriting;
+  const b64 = (arr) => {
+    const bytes = new Uint8Array(new Float32Array(arr).buffer);
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  };
+  const out = [];
+  for (const strokes of batch) {
+    const r = await h.replay(strokes, 'mouse');
+    out.push(r === null ? null : {
+      top: r.top.map((g) => g.label), p: r.top.map((g) => g.p), ms: r.ms,
+      input: b64(r.input), probs: b64(r.probs),
+    });
+  }
+  h.app.clearAll();  // keep the text line short
+  return out;
+}
+"""
+
+# Listeners for the genuine-pointer path: what the page recognised, and the strokes the drawing
+# surface recorded from the pointer events (its 'character' event).
+POINTER_LISTEN_JS = """
+() => {
+  window.__ptr = [];
+  window.__ptrStrokes = [];
+  window.addEventListener('handwriting:result', (e) => {
+    const r = e.detail;
+    window.__ptr.push(r ? {top: r.top.map((g) => g.label), input: Array.from(r.input)} : null);
+  });
+  window.handwriting.app.surface.addEventListener('character', (e) => {
+    window.__ptrStrokes.push(e.detail.strokes);
+  });
+}
+"""
+
+
+def _decode(b64: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), dtype=np.float32)
+
+
+def run_replay(page, strokes: Sequence, batch: int = 250, log=print) -> list[dict | None]:
+    """Every sample through the replay hook, ``batch`` samples per page.evaluate call."""
+    out: list[dict | None] = []
+    t0 = time.perf_counter()
+    for s in range(0, len(strokes), batch):
+        res = page.evaluate(REPLAY_JS, list(strokes[s:s + batch]))
+        for r in res:
+            if r is not None:
+                r["input"] = _decode(r["input"])
+                r["probs"] = _decode(r["probs"])
+        out.extend(res)
+        done = len(out)
+        if (s // batch) % 4 == 3 or done == len(strokes):
+            el = time.perf_counter() - t0
+            log(f"  replay {done}/{len(strokes)}  {el:.0f} s  ({1000 * el / done:.1f} ms/sample)")
+    return out
+
+
+def _dedupe(stroke):
+    """What the drawing surface keeps of a stroke: float32 points, repeats of the last dropped."""
+    out = []
+    for x, y in stroke:
+        p = [float(np.float32(x)), float(np.float32(y))]
+        if not out or p != out[-1]:
+            out.append(p)
+    return out
+
+
+TAKE_JS = """
+() => {
+  const r = {res: window.__ptr, rec: window.__ptrStrokes};
+  window.__ptr = [];
+  window.__ptrStrokes = [];
+  return r;
+}
+"""
+# all strokes of the sample recorded as characters, and every character's result arrived
+DONE_JS = """() => window.__ptrStrokes.reduce((n, c) => n + c.length, 0) >= window.__benchArg
+  && window.__ptr.length >= window.__ptrStrokes.length"""
+
+
+async def _pointer_async(url: str, strokes: Sequence, idle_ms: int | None, log, timeout_ms: int):
+    async with B.chromium_async() as browser:
+        query = "nosw" if idle_ms is None else f"nosw&idle={idle_ms}"
+        page = await B.open_app_async(browser, url, query=query)
+        idle = await page.evaluate("window.handwriting.app.surface.idleMs.mouse")
+        await page.evaluate(POINTER_LISTEN_JS)
+        await B.define_predicate_async(page, "pointer_done", DONE_JS)
+        mouse = await B.Mouse.for_page(page)
+        out = []
+        t0 = time.perf_counter()
+        for n, s in enumerate(strokes, 1):
+            await mouse.draw(s)
+            await B.wait_async(page, "pointer_done", timeout_ms, arg=sum(1 for st in s if st))
+            out.append(await page.evaluate(TAKE_JS))
+            if n % 50 == 0 or n == len(strokes):
+                await page.evaluate("window.handwriting.app.clearAll()")
+                log(f"  pointer {n}/{len(strokes)}  {time.perf_counter() - t0:.0f} s")
+        errors = await page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
+    return out, idle, errors
+
+
+def run_pointer(url: str, strokes: Sequence, idle_ms: int | None = None, log=print,
+                timeout_ms: int = 30_000) -> tuple[list[dict | None], dict, list[str]]:
+    """Draw each sample with genuine mouse events and wait for the idle timer's result(s).
+
+    Returns one entry per sample: the page's result, or ``"split"`` when the page did not see the
+    sample as exactly one character with exactly the sent trajectory (the idle timer fired between
+    two strokes, e.g. when the machine stalled longer than the idle delay); a summary of that
+    check; and the page's errors."""
+    import asyncio
+
+    out, idle, errors = asyncio.run(_pointer_async(url, strokes, idle_ms, log, timeout_ms))
+    res = []
+    for got, s in zip(out, strokes):
+        sent = [_dedupe(st) for st in s if st]
+        if len(got["rec"]) == 1 and got["rec"][0] == sent and len(got["res"]) == 1:
+            r = got["res"][0]
+            if r is not None:
+                r["input"] = np.asarray(r["input"], np.float32)
+            res.append(r)
+        else:
+            res.append("split")
+    check = {"n": len(strokes), "recorded_equals_sent": sum(r != "split" for r in res),
+             "split_by_idle_timer": sum(r == "split" for r in res), "idle_ms": idle}
+    return res, check, errors
+
+
+# ---- python twin --------------------------------------------------------------------------------
+
+
+def load_model(model_dir: Path):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from handwriting.pipelines.deployment.nodes import load_tfjs
+
+    return load_tfjs(B.model_files(model_dir))
+
+
+def render(strokes: Iterable, spec_dict: dict) -> tuple[np.ndarray, np.ndarray]:
+    from handwriting.preprocessing_spec import CanvasSpec, render_batch
+
+    return render_batch(list(strokes), CanvasSpec.from_dict(spec_dict), return_valid=True)
+
+
+def predict(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    return np.asarray(model.predict(images[..., None], batch_size=batch_size, verbose=0))
+
+
+def python_predictions(model, strokes, spec: dict, labels: list[str]):
+    """(images, valid, probs, pred labels or None, top3) via the Python spec + tf_keras."""
+    images, valid = render(strokes, spec)
+    probs = predict(model, images)
+    order = np.argsort(-probs, axis=1)[:, :3]
+    pred = [labels[o[0]] if v else None for o, v in zip(order, valid)]
+    top3 = [[labels[j] for j in o] if v else [] for o, v in zip(order, valid)]
+    return images, valid, probs, pred, top3
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+
+def failure_grid(path: Path, items: list[dict], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = 10
+    rows = max(1, -(-len(items) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.25, rows * 1.5 + 0.6))
+    for ax in np.ravel(axes):
+        ax.axis("off")
+    for ax, it in zip(np.ravel(axes), items):
+        ax.imshow(it["input"].reshape(28, 28), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"{it['true']}→{it['pred']} {it['p']:.0%}\n{it['contrib']}"
+                     + ("*" if not is_clean(it["contrib"]) else ""), fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def fmt(x, digits=1):
+    return "–" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def accuracy_table(acc: dict, with_top3: bool = True) -> list[str]:
+    head = "| subset | group | n | exact | case-folded |" + (" top-3 |" if with_top3 else "")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for subset in ("all", "clean"):
+        for g in ("overall", "digits", "uppercase", "lowercase"):
+            r = acc[subset][g]
+            row = f"| {subset} | {g} | {r['n']} | {fmt(r['exact'])} | {fmt(r['case_folded'])} |"
+            if with_top3:
+                row += f" {fmt(r.get('top3'))} |"
+            lines.append(row)
+    return lines
+
+
+def command_line(argv: list[str]) -> str:
+    return ".venv/bin/python benchmarks/unipen.py" + ("" if not argv else " " + shlex.join(argv))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--per-class", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--pointer-samples", type=int, default=300,
+                    help="how many of the sampled characters to draw with genuine mouse events too")
+    ap.add_argument("--pointer-idle-ms", type=int, default=None,
+                    help="set the page's idle delay (?idle=) for the pointer path (default: the "
+                         "page's own, 800 ms for a mouse); a short one saves time but on a loaded "
+                         "machine the timer may fire between two strokes of a character")
+    ap.add_argument("--batch", type=int, default=250, help="samples per page.evaluate call")
+    ap.add_argument("--web-dir", type=Path, default=B.WEB)
+    ap.add_argument("--model-dir", type=Path, default=None, help="TF.js model folder (default web/model)")
+    ap.add_argument("--unipen", type=Path, default=UNIPEN)
+    ap.add_argument("--python", action="store_true", help="python only (no browser)")
+    ap.add_argument("--no-python-check", action="store_true",
+                    help="browser run without the python twin comparison")
+    ap.add_argument("--out", type=Path, default=B.RESULTS)
+    args = ap.parse_args(argv)
+
+    t_start = time.perf_counter()
+    model_dir = args.model_dir or (args.web_dir / "model")
+    info = B.model_info(model_dir)
+    meta = json.loads((Path(model_dir) / "metadata.json").read_text())
+    labels = [str(x) for x in meta["labels"]]
+    spec = info["canvas_spec"] or {}
+    print(f"model {info['model_version']} spec {spec}")
+
+    t = time.perf_counter()
+    rows = load_unipen(args.unipen)
+    chosen = stratified_sample([r["label"] for r in rows], args.per_class, args.seed)
+    samples = [rows[i] for i in chosen]
+    del rows
+    strokes = [normalise_to_box(s["strokes"]) for s in samples]
+    t_load = time.perf_counter() - t
+    per_class = Counter(s["label"] for s in samples)
+    print(f"{len(samples)} samples ({min(per_class.values())}-{max(per_class.values())} per class, "
+          f"{sum(is_clean(s['contrib']) for s in samples)} clean), loaded in {t_load:.0f} s")
+    true = [s["label"] for s in samples]
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    sample_info = {
+        "source": str(args.unipen), "per_class": args.per_class, "seed": args.seed,
+        "n": len(samples), "n_clean": sum(is_clean(s["contrib"]) for s in samples),
+        "classes": len(per_class), "min_per_class": min(per_class.values()),
+        "noisy_contributors": sorted(NOISY_CONTRIBUTORS), "draw_box_css_px": list(B.DRAW_BOX),
+        "case_fold_letters": CASE_FOLD_LETTERS,
+    }
+
+    py = None
+    if args.python or not args.no_python_check:
+        t = time.perf_counter()
+        model = load_model(model_dir)
+        t_model = time.perf_counter() - t
+        t = time.perf_counter()
+        images, valid, probs, pred, top3 = python_predictions(model, strokes, spec, labels)
+        t_py = time.perf_counter() - t
+        py = {"images": images, "valid": valid, "probs": probs, "pred": pred, "top3": top3,
+              "wall_s": t_py, "model_load_s": t_model}
+        print(f"python: {len(samples)} samples in {t_py:.0f} s (+{t_model:.0f} s model load)")
+
+    if args.python:
+        return _write_python_only(args, argv, info, sample_info, samples, true, py, t_start)
+
+    # ---- browser
+    with B.site(args.web_dir, args.model_dir) as (url, _):
+        with B.chromium() as browser:
+            t = time.perf_counter()
+            page = B.open_app(browser, url)
+            t_open = time.perf_counter() - t
+            env = page.evaluate("({backend: window.handwriting.backend, spec: window.handwriting.spec,"
+                                " ua: navigator.userAgent, cores: navigator.hardwareConcurrency})")
+            env["chromium"] = B.browser_version(browser)
+            print(f"page ready in {t_open:.1f} s, backend {env['backend']}")
+            t = time.perf_counter()
+            rep = run_replay(page, strokes, args.batch)
+            t_replay = time.perf_counter() - t
+            errors = page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
+            page.context.close()
+
+        # pointer path on a deterministic subset spread over the classes
+        rng = np.random.default_rng(args.seed + 1)
+        n_ptr = min(args.pointer_samples, len(samples))
+        ptr_idx = sorted(rng.permutation(len(samples))[:n_ptr].tolist())
+        ptr, ptr_check, t_ptr = [], None, 0.0
+        if n_ptr:
+            t = time.perf_counter()
+            ptr, ptr_check, perr = run_pointer(url, [strokes[i] for i in ptr_idx], args.pointer_idle_ms)
+            t_ptr = time.perf_counter() - t
+            errors += perr
+
+    pred = [r["top"][0] if r else None for r in rep]
+    top3 = [r["top"] if r else [] for r in rep]
+    acc = grouped_accuracy(samples, pred, top3)
+    conf_all = confusions(true, pred)
+    clean_i = [i for i, s in enumerate(samples) if is_clean(s["contrib"])]
+    conf_clean = confusions([true[i] for i in clean_i], [pred[i] for i in clean_i])
+    ms = np.array([r["ms"] for r in rep if r])
+
+    # pointer vs replay (on the samples the page saw as the sent trajectory)
+    ptr_cmp = None
+    if n_ptr:
+        ok = [(k, i) for k, i in enumerate(ptr_idx) if ptr[k] != "split"]
+        ptr_pred = {k: (ptr[k] or {}).get("top", [None])[0] for k, _ in ok}
+        agree = [ptr_pred[k] == pred[i] for k, i in ok]
+        diffs = [float(np.abs(ptr[k]["input"] - rep[i]["input"]).max()) for k, i in ok if ptr[k] and rep[i]]
+        ptr_cmp = {
+            "n": n_ptr, "compared": len(ok), "top1_agreement": float(np.mean(agree)),
+            "disagreements": [{"id": samples[i]["id"], "true": true[i], "replay": pred[i],
+                               "pointer": ptr_pred[k]} for (k, i), a in zip(ok, agree) if not a],
+            "split_ids": [samples[i]["id"] for k, i in enumerate(ptr_idx) if ptr[k] == "split"],
+            "input_max_abs_diff": {"max": max(diffs) if diffs else None,
+                                   "median": float(np.median(diffs)) if diffs else None},
+            "accuracy_pointer": accuracy([true[i] for _, i in ok], [ptr_pred[k] for k, _ in ok]),
+            "accuracy_replay_same_samples": accuracy([true[i] for _, i in ok], [pred[i] for _, i in ok]),
+            "idle_ms": ptr_check["idle_ms"], "wall_s": t_ptr, "trajectory_check": ptr_check,
+        }
+        print(f"pointer vs replay top-1 agreement {ptr_cmp['top1_agreement']:.4f} on {len(ok)} "
+              f"({ptr_check['split_by_idle_timer']} split by the idle timer)")
+
+    # python vs browser
+    py_cmp = None
+    if py is not None:
+        both = [i for i, r in enumerate(rep) if r is not None and py["valid"][i]]
+        img_diff = np.array([np.abs(py["images"][i].ravel() - rep[i]["input"]).max() for i in both])
+        prob_diff = np.array([np.abs(py["probs"][i] - rep[i]["probs"]).max() for i in both])
+        agree = np.array([py["pred"][i] == pred[i] for i in range(len(samples))])
+        py_cmp = {
+            "n": len(samples), "top1_agreement": float(agree.mean()),
+            "both_rendered": len(both),
+            "null_mismatch": int(sum((r is None) != (not v) for r, v in zip(rep, py["valid"]))),
+            "input_max_abs_diff": float(img_diff.max()) if len(both) else None,
+            "probs_max_abs_diff": float(prob_diff.max()) if len(both) else None,
+            "probs_p99_abs_diff": float(np.percentile(prob_diff, 99)) if len(both) else None,
+            "disagreements": [{"id": samples[i]["id"], "true": true[i], "browser": pred[i],
+                               "python": py["pred"][i]} for i in np.flatnonzero(~agree)][:50],
+            "accuracy_python": grouped_accuracy(samples, py["pred"], py["top3"]),
+            "python_wall_s": py["wall_s"],
+        }
+        print(f"python vs browser top-1 agreement {py_cmp['top1_agreement']:.5f}, "
+              f"max |d input| {py_cmp['input_max_abs_diff']:.2e}, max |d p| {py_cmp['probs_max_abs_diff']:.2e}")
+
+    # failures grid: random case-folded failures, seeded
+    fails = [i for i, r in enumerate(rep) if r is not None and fold(pred[i]) != fold(true[i])]
+    pick = sorted(np.random.default_rng(args.seed + 2).permutation(fails)[:60].tolist(),
+                  key=lambda i: (true[i].isdigit() is False, true[i].islower(), true[i], i))
+    failure_grid(args.out / "unipen_failures.png",
+                 [{"input": rep[i]["input"], "true": true[i], "pred": pred[i], "p": rep[i]["p"][0],
+                   "contrib": samples[i]["contrib"]} for i in pick],
+                 f"UNIPEN on the page: {len(pick)} random case-folded failures of {len(fails)} "
+                 f"(true→predicted, p; contributor, * = noisy); the 28x28 input the model saw; "
+                 f"model {info['model_version']}")
+
+    wall = time.perf_counter() - t_start
+    result = {
+        "benchmark": "unipen",
+        "model": info, "browser": env, "sample": sample_info,
+        "accuracy": acc,
+        "confusions": {"all": conf_all, "clean": conf_clean},
+        "pointer_vs_replay": ptr_cmp,
+        "python_vs_browser": py_cmp,
+        "page_errors": errors,
+        "recognize_ms_in_page": {"median": float(np.median(ms)), "p95": float(np.percentile(ms, 95))},
+        "timing_s": {"load_unipen": t_load, "open_page": t_open, "replay": t_replay,
+                     "replay_ms_per_sample": 1000 * t_replay / len(samples), "pointer": t_ptr,
+                     "python": py["wall_s"] if py else None, "total": wall},
+        "command": command_line(argv),
+        "samples": {"id": [s["id"] for s in samples], "label": true, "pred": pred,
+                    "top3": top3, "p": [r["p"][0] if r else None for r in rep],
+                    "pointer_ids": [samples[i]["id"] for i in ptr_idx]},
+    }
+    (args.out / "unipen.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    (args.out / "unipen.md").write_text(_markdown(result) + "\n")
+    print(f"wrote {args.out / 'unipen.json'}, unipen.md, unipen_failures.png in {wall:.0f} s")
+    print("\n".join(accuracy_table(acc)))
+    return 0
+
+
+def _markdown(r: dict) -> str:
+    m, s, t = r["model"], r["sample"], r["timing_s"]
+    L = ["# UNIPEN real pen trajectories recognised on the page", ""]
+    L += [f"Model `{m['model_version']}` ({m['quantization'] or 'float32'}, weights {m['weights_bytes']} B, "
+          f"created {m['created']}; its EMNIST test accuracy {fmt(m['emnist_metrics']['accuracy'])}), "
+          f"canvas_spec `{json.dumps(m['canvas_spec'])}`, backend `{r['browser']['backend']}` in "
+          f"headless {r['browser']['chromium']}.", ""]
+    L += [f"Sample: {s['n']} UNIPEN characters ({s['per_class']} per class, stratified, seed {s['seed']}, "
+          f"over all contributors; {s['classes']} classes, smallest {s['min_per_class']}), of which "
+          f"{s['n_clean']} in the clean subset (excluding {', '.join(s['noisy_contributors'])}). "
+          f"Each sample's bounding box is fitted, aspect kept, into a {s['draw_box_css_px'][2]:.0f} CSS px "
+          "square on the page, then replayed through `window.handwriting.replay` (the code path "
+          "pointer input takes after pen-up).", ""]
+    L += ["## Accuracy (replay path)", ""] + accuracy_table(r["accuracy"]) + [""]
+    L += [f"Case-folded: {s['case_fold_letters']} count as one letter in either case (EMNIST "
+          "bymerge); a sample the page does not recognise (a single dot) counts as wrong.", ""]
+    p = r["pointer_vs_replay"]
+    if p:
+        L += ["## Genuine pointer events vs replay hook", "",
+              f"{p['n']} of the samples (seeded, spread over the classes) drawn with genuine mouse "
+              "events on the canvas (CDP `Input.dispatchMouseEvent` press / one move per recorded "
+              "point / release, what Playwright's `page.mouse` sends, the moves of a stroke pipelined "
+              "as a real device delivers them), then the page's idle timer "
+              f"({p['idle_ms']} ms). The page saw {p['trajectory_check']['recorded_equals_sent']}"
+              f"/{p['trajectory_check']['n']} samples as one character with exactly the sent "
+              f"trajectory (float32); {p['trajectory_check']['split_by_idle_timer']} were split by the "
+              f"idle timer firing between two strokes (machine stalls; excluded: {p['split_ids'] or 'none'}). "
+              f"On the {p['compared']} compared, top-1 agreement "
+              f"with the replay path **{fmt(p['top1_agreement'], 2)}**; largest |difference| of the "
+              f"28x28 inputs {p['input_max_abs_diff']['max']:.2e} (median {p['input_max_abs_diff']['median']:.2e}; "
+              "pointer coordinates arrive as float32). Accuracy on these samples: pointer "
+              f"{fmt(p['accuracy_pointer']['exact'])}, replay {fmt(p['accuracy_replay_same_samples']['exact'])}. "
+              f"Disagreements: {p['disagreements'] or 'none'}.", ""]
+    q = r["python_vs_browser"]
+    if q:
+        L += ["## Python twin vs browser", "",
+              f"The same {q['n']} samples rendered with `preprocessing_spec.render_batch` and predicted by "
+              "the TF.js model loaded back into tf_keras: top-1 agreement with the browser "
+              f"**{fmt(q['top1_agreement'], 2)}**; largest |difference| of the inputs "
+              f"{q['input_max_abs_diff']:.2e}, of the probabilities {q['probs_max_abs_diff']:.2e} "
+              f"(p99 {q['probs_p99_abs_diff']:.2e}); null/non-null mismatches {q['null_mismatch']}. "
+              f"Python exact accuracy {fmt(q['accuracy_python']['all']['overall']['exact'])} (all), "
+              f"{fmt(q['accuracy_python']['clean']['overall']['exact'])} (clean). Disagreements: "
+              f"{q['disagreements'] or 'none'}.", ""]
+    L += ["## Most confused pairs (true → predicted)", "",
+          "| all: true → pred | count | of true class | | clean: true → pred | count | of true class |",
+          "|---|---|---|---|---|---|---|"]
+    ca, cc = r["confusions"]["all"], r["confusions"]["clean"]
+    for k in range(max(len(ca), len(cc))):
+        a = ca[k] if k < len(ca) else None
+        c = cc[k] if k < len(cc) else None
+        L.append(("| " + (f"`{a['true']}` → `{a['pred']}` | {a['count']} | {fmt(a['of_true'], 0)}" if a else " | | ")
+                  + " | | " + (f"`{c['true']}` → `{c['pred']}` | {c['count']} | {fmt(c['of_true'], 0)}" if c else " | | ")
+                  + " |"))
+    L += ["", "Failures: `unipen_failures.png` (random case-folded failures with the 28x28 input the "
+          "model saw).", ""]
+    L += ["## Run", "",
+          f"- wall time {t['total']:.0f} s: UNIPEN load + sampling {t['load_unipen']:.0f} s, page load "
+          f"{t['open_page']:.1f} s, replay {t['replay']:.0f} s ({t['replay_ms_per_sample']:.1f} ms/sample, "
+          f"batches of many samples per `page.evaluate`), pointer path {t['pointer']:.0f} s, python twin "
+          f"{(t['python'] or 0):.0f} s; 2 CPU cores shared with a training job, so times are indicative.",
+          f"- in-page model time per sample (`result.ms`: predict + read back, preprocessing excluded) median {r['recognize_ms_in_page']['median']:.1f} ms, "
+          f"p95 {r['recognize_ms_in_page']['p95']:.1f} ms.",
+          f"- page errors: {r['page_errors'] or 'none'}."]
+    L += [f"- re-run: `{r['command']}`",
+          "- data: UNIPEN train_r01_v07 (International Unipen Foundation, CC BY 4.0, "
+          "doi 10.5281/zenodo.1195803)."]
+    return "\n".join(L)
+
+
+def _write_python_only(args, argv, info, sample_info, samples, true, py, t_start) -> int:
+    acc = grouped_accuracy(samples, py["pred"], py["top3"])
+    result = {"benchmark": "unipen_python", "model": info, "sample": sample_info, "accuracy": acc,
+              "confusions": {"all": confusions(true, py["pred"])},
+              "timing_s": {"python": py["wall_s"], "model_load": py["model_load_s"],
+                           "total": time.perf_counter() - t_start},
+              "command": command_line(argv),
+              "samples": {"id": [s["id"] for s in samples], "pred": py["pred"]}}
+    browser = args.out / "unipen.json"
+    cmp_line = "No browser run to compare with (run without `--python`)."
+    if browser.is_file():
+        b = json.loads(browser.read_text())
+        same = (b["sample"]["seed"] == args.seed and b["sample"]["per_class"] == args.per_class
+                and b["model"]["files_sha256"] == info["files_sha256"]
+                and b["samples"]["id"] == result["samples"]["id"])
+        if same:
+            agree = float(np.mean([a == p for a, p in zip(b["samples"]["pred"], py["pred"])]))
+            result["top1_agreement_with_browser"] = agree
+            cmp_line = f"Top-1 agreement with the browser run in `unipen.json`: **{fmt(agree, 2)}**."
+        else:
+            cmp_line = "`unipen.json` is from another sample or model: no agreement computed."
+    (args.out / "unipen_python.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    md = ["# UNIPEN, Python twin (no browser)", "",
+          f"Model `{info['model_version']}`, canvas_spec `{json.dumps(info['canvas_spec'])}`, "
+          f"{sample_info['n']} samples ({args.per_class} per class, seed {args.seed}).", ""]
+    md += accuracy_table(acc) + ["", cmp_line, "",
+                                 f"Wall time {result['timing_s']['total']:.0f} s. Re-run: `{result['command']}`"]
+    (args.out / "unipen_python.md").write_text("\n".join(md) + "\n")
+    print("\n".join(accuracy_table(acc)))
+    print(cmp_line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

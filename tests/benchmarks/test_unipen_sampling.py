@@ -1,0 +1,143 @@
+"""Pure helpers of benchmarks/unipen.py and benchmarks/canvas_spec_sweep.py: sampling, the clean
+subset, coordinate normalisation, case-folded scoring, the ink statistics. Fast, no browser, no
+model, no UNIPEN file."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import canvas_spec_sweep as S  # noqa: E402
+import unipen as U  # noqa: E402
+
+LABELS = [c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]
+
+
+def _labels(rng, n=5000):
+    """A label list with an imbalanced class distribution and a rare class ('X': 7 items)."""
+    pool = [c for c in LABELS if c != "X"]
+    out = list(rng.choice(pool, size=n, p=np.linspace(1, 3, len(pool)) / np.linspace(1, 3, len(pool)).sum()))
+    for k in range(7):
+        out.insert(13 * k + 5, "X")
+    return [str(x) for x in out]
+
+
+def test_stratified_sample_is_deterministic_and_covers_every_class():
+    labels = _labels(np.random.default_rng(1))
+    a = U.stratified_sample(labels, 20, seed=3)
+    b = U.stratified_sample(labels, 20, seed=3)
+    assert a == b
+    assert a == sorted(set(a))  # sorted, no duplicates
+    counts = Counter(labels[i] for i in a)
+    assert set(counts) == set(LABELS)
+    assert counts["X"] == 7  # a class with fewer than per_class: all of it
+    assert all(n == 20 for c, n in counts.items() if c != "X")
+    assert U.stratified_sample(labels, 20, seed=4) != a  # the seed matters
+
+
+def test_stratified_sample_respects_eligibility_and_validates():
+    labels = _labels(np.random.default_rng(2), 800)
+    eligible = [i % 3 != 0 for i in range(len(labels))]
+    got = U.stratified_sample(labels, 5, seed=0, eligible=eligible)
+    assert got and all(eligible[i] for i in got)
+    with pytest.raises(ValueError):
+        U.stratified_sample(labels, 0)
+
+
+def test_clean_subset_excludes_the_eight_noisy_contributors():
+    noisy = ["apa", "app", "kai", "cea", "ceb", "mot", "sie", "lav"]
+    assert not any(U.is_clean(c) for c in noisy)
+    assert all(U.is_clean(c) for c in ["apb", "ibm", "val", "ced", "syn", "gmd", "art", "tos", "aga",
+                                      "uqb", "imp", "pri", "lou"])
+
+
+def test_normalise_to_box_fits_keeping_aspect_ratio():
+    box = (100.0, 50.0, 300.0)
+    strokes = [[[10, 10], [10, 30]], [], [[20, 20]]]  # 10 wide, 20 tall; an empty stroke
+    out = U.normalise_to_box(strokes, box)
+    assert len(out) == 2  # the empty stroke is dropped
+    pts = np.array([p for s in out for p in s])
+    assert pts[:, 1].min() == pytest.approx(50.0) and pts[:, 1].max() == pytest.approx(350.0)
+    width = pts[:, 0].max() - pts[:, 0].min()
+    assert width == pytest.approx(150.0)  # aspect kept
+    assert (pts[:, 0].max() + pts[:, 0].min()) / 2 == pytest.approx(250.0)  # centred
+    dot = U.normalise_to_box([[[5, 5], [5, 5]]], box)
+    assert dot == [[[250.0, 200.0], [250.0, 200.0]]]
+    assert U.normalise_to_box([], box) == []
+
+
+def test_case_folding_merges_only_the_bymerge_letters():
+    assert U.fold("o") == U.fold("O") == "O"
+    assert U.fold("c") == "C" and U.fold("z") == "Z"
+    assert U.fold("a") == "a" and U.fold("A") == "A"  # different shapes: kept apart
+    assert U.fold("0") == "0" and U.fold("O") != U.fold("0")
+    assert U.fold(None) is None
+
+
+def test_accuracy_exact_and_case_folded():
+    true = ["o", "S", "a", "1", "b"]
+    pred = ["O", "s", "A", "1", None]  # None: nothing recognised, always wrong
+    r = U.accuracy(true, pred)
+    assert r["n"] == 5
+    assert r["exact"] == pytest.approx(1 / 5)
+    assert r["case_folded"] == pytest.approx(3 / 5)
+    assert U.accuracy([], [])["exact"] is None
+
+
+def test_grouped_accuracy_splits_groups_and_clean_subset():
+    samples = [
+        {"label": "1", "cat": "1a", "contrib": "ibm"},
+        {"label": "A", "cat": "1b", "contrib": "apa"},  # noisy
+        {"label": "c", "cat": "1c", "contrib": "val"},
+        {"label": "d", "cat": "1c", "contrib": "kai"},  # noisy
+    ]
+    pred = ["1", "A", "C", "a"]
+    top3 = [["1"], ["A"], ["C", "c"], ["a", "d"]]
+    g = U.grouped_accuracy(samples, pred, top3)
+    assert g["all"]["overall"]["n"] == 4 and g["clean"]["overall"]["n"] == 2
+    assert g["all"]["overall"]["exact"] == pytest.approx(0.5)
+    assert g["all"]["overall"]["case_folded"] == pytest.approx(0.75)
+    assert g["all"]["lowercase"]["top3"] == pytest.approx(1.0)
+    assert g["clean"]["lowercase"] == {"n": 1, "exact": 0.0, "case_folded": 1.0, "top3": 1.0}
+    assert g["clean"]["uppercase"]["n"] == 0
+
+
+def test_confusions_counts_true_to_predicted():
+    c = U.confusions(["o", "o", "o", "l", "l", "x"], ["0", "0", "O", "1", "l", None], k=2)
+    assert c[0] == {"true": "o", "pred": "0", "count": 2, "of_true": pytest.approx(2 / 3)}
+    assert len(c) == 2
+
+
+def test_stroke_width_estimate_matches_the_spec_profile():
+    from handwriting.preprocessing_spec import CanvasSpec, render
+
+    for r, s in [(0.8, 0.5), (1.2, 0.8), (1.6, 1.2)]:
+        spec = CanvasSpec(radius=r, softness=s)
+        img = render([[[0, 0], [0, 100]]], spec)  # a vertical bar filling the inner square
+        got = S.ink_stats(img[None])["width"][0]
+        # across the stroke the profile integrates to w = 2r + sqrt(2 pi) s; with its two rounded
+        # ends a bar of length L has ink ~ w L + pi w^2 / 4 and gradient ~ 2 L + pi w
+        w = 2 * r + math.sqrt(2 * math.pi) * s
+        length = spec.inner - 2 * r
+        assert got == pytest.approx(2 * (w * length + math.pi * w * w / 4) / (2 * length + math.pi * w), rel=0.05)
+    assert np.isnan(S.ink_stats(np.zeros((1, 28, 28)))["width"][0])
+
+
+def test_fast_sweep_rendering_equals_render_batch():
+    from handwriting.preprocessing_spec import CanvasSpec, render_batch
+
+    strokes = [[[[0, 0], [10, 12], [20, 3]], [[5, 5]]], [[[1, 1]]], [[[0, 0], [0, 5]]]]
+    spec = CanvasSpec(radius=1.4, softness=0.45)
+    d, valid = S.distance_fields(strokes, spec)
+    got = S.ink_from_distance(d, valid, spec)
+    want, want_valid = render_batch(strokes, spec, return_valid=True)
+    assert (valid == want_valid).all()
+    np.testing.assert_allclose(got, want, atol=1e-6)
