@@ -1,0 +1,303 @@
+"""Web latency: warm TF.js prediction time per backend, and pen-up -> character in the text.
+
+In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-dir``):
+
+1. For every TF.js backend the page could use (wasm, webgl, cpu: the page picks the first that
+   starts, in that order), warm prediction time of one 28x28 input (real UNIPEN renderings),
+   ``--runs`` predictions after ``--warmup``:
+   - ``predict``: the page's own ``Recognizer.predict`` (tf.tidy + async ``data()``, what the page
+     awaits for every character);
+   - ``predict_sync``: ``tf.tidy(() => model.predict(x)).dataSync()``;
+   - ``recognize``: ``Recognizer.recognize(strokes)``, preprocess.js + predict + top-3.
+   The page has no way to choose a backend (no ``?backend=`` parameter), so after the page has
+   loaded this calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to
+   the new backend on first use) and updates ``recognizer.backend``.
+2. End to end: UNIPEN characters drawn with genuine mouse events (CDP ``Input.dispatchMouseEvent``,
+   what Playwright's ``page.mouse`` sends) on the canvas; from the ``timeStamp`` of the last
+   ``pointerup`` to the mutation of the text line (``#text-content``) that adds the character, and
+   to the next animation frame after it; reported as measured and minus the page's idle delay
+   (800 ms for a mouse). The idle timer's own firing time is recorded too, so the time spent
+   after the timer (preprocess + predict + DOM) is separate.
+
+    .venv/bin/python benchmarks/web_latency.py
+    .venv/bin/python benchmarks/web_latency.py --runs 100 --e2e-samples 10 --backends wasm
+
+Writes benchmarks/results/web_latency.json and web_latency.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _browser as B  # noqa: E402
+import unipen as U  # noqa: E402
+
+BACKENDS = ["wasm", "webgl", "cpu"]
+
+SWITCH_JS = """
+async (name) => {
+  const r = window.handwriting.app.recognizer;
+  const tf = r.tf;
+  let ok = false, error = null;
+  try { ok = await tf.setBackend(name); await tf.ready(); } catch (e) { error = String(e && e.message || e); }
+  if (ok) r.backend = tf.getBackend();
+  return {ok, error, backend: tf.getBackend()};
+}
+"""
+
+MICRO_JS = """
+async ([inputs, strokes, warmup, runs]) => {
+  const r = window.handwriting.app.recognizer;
+  const tf = r.tf;
+  const s = r.spec.size;
+  const xs = inputs.map((a) => new Float32Array(a));
+  const now = () => performance.now();
+  const stats = (t) => {
+    const v = t.slice().sort((a, b) => a - b);
+    const q = (p) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
+    return {n: v.length, median: q(0.5), p95: q(0.95), min: v[0], max: v[v.length - 1],
+            mean: v.reduce((a, b) => a + b, 0) / v.length};
+  };
+  const out = {};
+  // the page's own path: tidy + await data()
+  for (let i = 0; i < warmup; i++) await r.predict(xs[i % xs.length]);
+  let t = [];
+  for (let i = 0; i < runs; i++) { const t0 = now(); await r.predict(xs[i % xs.length]); t.push(now() - t0); }
+  out.predict = stats(t);
+  // synchronous read back
+  const sync2 = (x) => { const y = tf.tidy(() => r.model.predict(tf.tensor4d(x, [1, s, s, 1]))); const d = y.dataSync(); y.dispose(); return d; };
+  for (let i = 0; i < warmup; i++) sync2(xs[i % xs.length]);
+  t = [];
+  for (let i = 0; i < runs; i++) { const t0 = now(); sync2(xs[i % xs.length]); t.push(now() - t0); }
+  out.predict_sync = stats(t);
+  // preprocess + predict + top-3, as for every character
+  for (let i = 0; i < Math.min(warmup, 10); i++) await r.recognize(strokes[i % strokes.length]);
+  t = [];
+  for (let i = 0; i < runs; i++) { const t0 = now(); await r.recognize(strokes[i % strokes.length]); t.push(now() - t0); }
+  out.recognize = stats(t);
+  out.tensors = tf.memory().numTensors;
+  out.probs = [];
+  for (const x of xs) out.probs.push(Array.from(await r.predict(x)));
+  return out;
+}
+"""
+
+E2E_LISTEN_JS = """
+() => {
+  const canvas = document.getElementById('pad');
+  const text = document.getElementById('text-content');
+  window.__e2e = {up: null, fired: null, events: []};
+  window.addEventListener('pointerup', (e) => { window.__e2e.up = e.timeStamp; }, true);
+  window.handwriting.app.surface.addEventListener('character', () => { window.__e2e.fired = performance.now(); });
+  let last = text.textContent;
+  new MutationObserver(() => {
+    const t = performance.now();
+    const cur = text.textContent;
+    if (cur.length > last.length && window.__e2e.up !== null) {
+      const ev = {up: window.__e2e.up, fired: window.__e2e.fired, dom: t, text: cur};
+      requestAnimationFrame(() => { ev.frame = performance.now(); window.__e2e.events.push(ev); });
+      window.__e2e.up = null;
+    }
+    last = cur;
+  }).observe(text, {childList: true, subtree: true, characterData: true});
+}
+"""
+
+
+def _stats(v) -> dict:
+    v = np.asarray(v, float)
+    return {"n": int(len(v)), "median": float(np.median(v)), "p95": float(np.percentile(v, 95)),
+            "min": float(v.min()), "max": float(v.max()), "mean": float(v.mean())}
+
+
+async def _run(url: str, args, inputs: list, strokes: list) -> dict:
+    out: dict = {"backends": {}, "e2e": {}}
+    async with B.chromium_async() as browser:
+        page = await B.open_app_async(browser, url)
+        out["browser"] = {"chromium": f"Chromium {browser.version}"}
+        out["page"] = await page.evaluate("""() => {
+          const r = window.handwriting.app.recognizer, tf = r.tf;
+          let gl = null;
+          try {
+            const c = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
+            const d = c && c.getExtension('WEBGL_debug_renderer_info');
+            gl = c ? (d ? c.getParameter(d.UNMASKED_RENDERER_WEBGL) : c.getParameter(c.RENDERER)) : null;
+          } catch (e) { gl = String(e); }
+          return {default_backend: r.backend, backend_errors: r.backendErrors, warm_ms_at_load: r.warmMs,
+                  load_ms: r.loadMs, tfjs: tf.version && tf.version.tfjs, webgl_renderer: gl,
+                  hardware_concurrency: navigator.hardwareConcurrency, user_agent: navigator.userAgent,
+                  idle_ms: window.handwriting.app.surface.idleMs, registered: Object.keys(tf.engine().registryFactory)};
+        }""")
+        print(f"page: {out['page']['default_backend']} by default, WebGL renderer {out['page']['webgl_renderer']}")
+        await page.evaluate(E2E_LISTEN_JS)
+        await B.define_predicate_async(page, "e2e_done", "() => window.__e2e.events.length >= window.__benchArg")
+        mouse = await B.Mouse.for_page(page)
+        n_events = 0
+        ref_probs, ref_name = None, None
+        for name in args.backends:
+            sw = await page.evaluate(SWITCH_JS, name)
+            if not sw["ok"]:
+                out["backends"][name] = {"available": False, "error": sw["error"] or "setBackend returned false"}
+                print(f"{name}: not available ({sw})")
+                continue
+            flags = await page.evaluate("""() => { const tf = window.handwriting.app.recognizer.tf;
+              const f = {}; for (const k of ['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT', 'WEBGL_VERSION']) {
+                try { f[k] = tf.env().get(k); } catch (e) { /* not this backend */ } } return f; }""")
+            micro = await page.evaluate(MICRO_JS, [inputs, strokes, args.warmup, args.runs])
+            probs = np.asarray(micro.pop("probs"))
+            res = {"available": True, "active": sw["backend"], "flags": flags, **micro}
+            if ref_probs is None:
+                ref_probs, ref_name = probs, name
+            res["vs_first_backend"] = {"backend": ref_name, "inputs": int(len(probs)),
+                                       "top1_agreement": float((probs.argmax(1) == ref_probs.argmax(1)).mean()),
+                                       "probs_max_abs_diff": float(np.abs(probs - ref_probs).max())}
+            print(f"{name}: predict median {micro['predict']['median']:.2f} ms p95 {micro['predict']['p95']:.2f}; "
+                  f"sync {micro['predict_sync']['median']:.2f}; recognize {micro['recognize']['median']:.2f}")
+            # end to end with genuine mouse events
+            ev = []
+            for k in range(args.e2e_samples):
+                await mouse.draw(strokes[k % len(strokes)])
+                n_events += 1
+                await B.wait_async(page, "e2e_done", 30_000, arg=n_events)
+                ev.append((await page.evaluate("window.__e2e.events"))[-1])
+                if n_events % 20 == 0:
+                    await page.evaluate("window.handwriting.app.clearAll()")
+                    await asyncio.sleep(0.05)
+            idle = out["page"]["idle_ms"]["mouse"]
+            if ev:
+                up_dom = [e["dom"] - e["up"] for e in ev]
+                up_frame = [e["frame"] - e["up"] for e in ev]
+                res["e2e"] = {
+                    "n": len(ev), "idle_ms": idle,
+                    "pointerup_to_text_ms": _stats(up_dom),
+                    "pointerup_to_text_minus_idle_ms": _stats([x - idle for x in up_dom]),
+                    "pointerup_to_next_frame_minus_idle_ms": _stats([x - idle for x in up_frame]),
+                    "timer_fired_after_pointerup_ms": _stats([e["fired"] - e["up"] for e in ev]),
+                    "timer_to_text_ms": _stats([e["dom"] - e["fired"] for e in ev]),
+                }
+                print(f"  e2e pen-up -> text median {np.median(up_dom):.1f} ms "
+                      f"({np.median(up_dom) - idle:.1f} ms after the {idle} ms idle delay)")
+            out["backends"][name] = res
+        out["errors"] = await page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backends", nargs="+", default=BACKENDS)
+    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--e2e-samples", type=int, default=30, help="characters drawn per backend")
+    ap.add_argument("--inputs", type=int, default=50, help="distinct UNIPEN characters used as inputs")
+    ap.add_argument("--seed", type=int, default=U.DEFAULT_SEED)
+    ap.add_argument("--web-dir", type=Path, default=B.WEB)
+    ap.add_argument("--model-dir", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=B.RESULTS)
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    model_dir = args.model_dir or (args.web_dir / "model")
+    info = B.model_info(model_dir)
+    spec = info["canvas_spec"] or {}
+    rows = U.load_unipen()
+    clean = [U.is_clean(r["contrib"]) for r in rows]
+    chosen = U.stratified_sample([r["label"] for r in rows], 1, args.seed, eligible=clean)
+    rng = np.random.default_rng(args.seed)
+    chosen = sorted(rng.permutation(chosen)[:args.inputs].tolist())
+    strokes = [U.normalise_to_box(rows[i]["strokes"]) for i in chosen]
+    del rows
+    images, valid = U.render(strokes, spec)
+    strokes = [s for s, v in zip(strokes, valid) if v]
+    inputs = [im.ravel().tolist() for im, v in zip(images, valid) if v]
+    with B.site(args.web_dir, args.model_dir) as (url, _):
+        out = asyncio.run(_run(url, args, inputs, strokes))
+    result = {
+        "benchmark": "web_latency", "model": info, **out,
+        "machine": {"cpu_cores": os.cpu_count(), "platform": platform.platform(),
+                    "load_average_at_end": list(os.getloadavg()), "note":
+                    "2 CPU cores shared with a model-training job; software WebGL (SwiftShader)"},
+        "settings": {"warmup": args.warmup, "runs": args.runs, "e2e_samples": args.e2e_samples,
+                     "inputs": len(inputs), "seed": args.seed},
+        "wall_s": time.perf_counter() - t0,
+        "command": ".venv/bin/python benchmarks/web_latency.py" + (" " + shlex.join(argv) if argv else ""),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "web_latency.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / "web_latency.md").write_text(markdown(result) + "\n")
+    print(f"wrote {args.out / 'web_latency.md'} in {result['wall_s']:.0f} s")
+    return 0
+
+
+def markdown(r: dict) -> str:
+    m, p = r["model"], r["page"]
+    L = ["# Web latency: TF.js backends and pen-up to text", "",
+         f"Headless {r['browser']['chromium']} (TF.js {p['tfjs']}), `--disable-gpu`: WebGL is software "
+         f"(`{p['webgl_renderer']}`); {r['machine']['cpu_cores']} CPU cores (navigator.hardwareConcurrency "
+         f"{p['hardware_concurrency']}) shared with a model-training job (load average at the end "
+         f"{r['machine']['load_average_at_end'][0]:.1f}), so absolute times are pessimistic and noisy. "
+         f"Model `{m['model_version']}` ({m['quantization'] or 'float32'}, weights {m['weights_bytes']} B "
+         f"= {m['weights_bytes'] / 1024:.0f} KiB). The page chose `{p['default_backend']}` "
+         f"(load {p['load_ms']:.0f} ms, its own warm estimate {p['warm_ms_at_load']:.1f} ms).", "",
+         "## Warm prediction, one 28x28 input", "",
+         f"{r['settings']['runs']} runs after {r['settings']['warmup']} warm-up, cycling over "
+         f"{r['settings']['inputs']} real UNIPEN renderings. Milliseconds, median / p95.", "",
+         "| backend | `Recognizer.predict` (tidy + await data()) | tidy + dataSync() | `recognize(strokes)` (preprocess + predict + top-3) | live tensors after |",
+         "|---|---|---|---|---|"]
+    for name, b in r["backends"].items():
+        if not b.get("available"):
+            L.append(f"| {name} | not available: {b.get('error')} | | | |")
+            continue
+        f = lambda s: f"{s['median']:.2f} / {s['p95']:.2f}"  # noqa: E731
+        L.append(f"| {name} | {f(b['predict'])} | {f(b['predict_sync'])} | {f(b['recognize'])} | {b['tensors']} |")
+    agree = [f"{n}: top-1 agreement {b['vs_first_backend']['top1_agreement']:.0%}, max |dp| "
+             f"{b['vs_first_backend']['probs_max_abs_diff']:.1e}" for n, b in r["backends"].items()
+             if b.get("available") and n != b["vs_first_backend"]["backend"]]
+    first = next((b["vs_first_backend"] for b in r["backends"].values() if b.get("available")), None)
+    if first and agree:
+        L += ["", f"Same predictions on every backend: on the {first['inputs']} inputs, vs {first['backend']}: "
+              + "; ".join(agree) + "."]
+    wasm = r["backends"].get("wasm") or {}
+    if wasm.get("flags"):
+        L += ["", f"wasm: SIMD {wasm['flags'].get('WASM_HAS_SIMD_SUPPORT')}, threads "
+              f"{wasm['flags'].get('WASM_HAS_MULTITHREAD_SUPPORT')} (the page turns threads off: no "
+              "cross-origin isolation on static hosts). `performance.now()` is coarsened to 0.1 ms "
+              "in a page that is not cross-origin isolated, so sub-millisecond medians are quantised."]
+    L += ["", "## Pen-up to character in the text (genuine mouse events)", "",
+          f"Per backend, {r['settings']['e2e_samples']} UNIPEN characters drawn with CDP mouse events; "
+          "from the last `pointerup`'s `timeStamp` to the mutation of `#text-content` that adds the "
+          "character (and to the next animation frame after it). Milliseconds, median / p95.", "",
+          "| backend | idle delay | pen-up → text (measured) | minus idle delay | minus idle, to next frame | idle timer fired after | timer → text |",
+          "|---|---|---|---|---|---|---|"]
+    for name, b in r["backends"].items():
+        e = b.get("e2e")
+        if not e:
+            continue
+        f = lambda s: f"{s['median']:.1f} / {s['p95']:.1f}"  # noqa: E731
+        L.append(f"| {name} | {e['idle_ms']} | {f(e['pointerup_to_text_ms'])} | {f(e['pointerup_to_text_minus_idle_ms'])} | "
+                 f"{f(e['pointerup_to_next_frame_minus_idle_ms'])} | {f(e['timer_fired_after_pointerup_ms'])} | {f(e['timer_to_text_ms'])} |")
+    L += ["", "## Notes", "",
+          "- The page has no way to pick a backend: it tries wasm -> webgl -> cpu. Here the backend is "
+          "switched after load with `tf.setBackend(name)` from `page.evaluate` (and "
+          "`recognizer.backend` updated). A `?backend=wasm|webgl|cpu` query parameter (passed to "
+          "`Recognizer({backends})`) would make this measurable without reaching into the page.",
+          "- Idle delays: " + json.dumps(p["idle_ms"]) + " ms (pointer type from the event). The "
+          "time after the delay is what the model and the page add.",
+          f"- Backend load errors: {p['backend_errors'] or 'none'}; page errors: {r['errors'] or 'none'}.",
+          f"- Wall time {r['wall_s']:.0f} s. Re-run: `{r['command']}`"]
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
