@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import VIEWPORT, attach_error_log, copy_web, open_app, serve
+from web_support import VIEWPORT, attach_error_log, copy_web, open_app, serve
 from web_glyphs import GLYPHS, accepted, scaled
 from web_input import (
     cdp,
@@ -480,7 +480,7 @@ def test_backends_work_under_the_csp(context, site, backend):
 
 
 def test_works_offline_after_the_first_visit(browser, model_dir, tmp_path):
-    from conftest import INIT_SCRIPT
+    from web_support import INIT_SCRIPT
 
     root = copy_web(tmp_path / "web", model_dir)
     srv = serve(root)
@@ -513,7 +513,7 @@ def test_returning_visitors_get_a_new_model(browser, model_dir, tmp_path):
     import hashlib
     import json
 
-    from conftest import INIT_SCRIPT
+    from web_support import INIT_SCRIPT
 
     root = copy_web(tmp_path / "web", model_dir)
     srv = serve(root)

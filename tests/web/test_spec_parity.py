@@ -10,7 +10,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import IN_CI, WEB, attach_error_log, open_app
+from web_support import IN_CI, WEB, attach_error_log, open_app
 from web_glyphs import GLYPHS, accepted
 from web_input import glyph
 

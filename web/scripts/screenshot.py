@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "web"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, INIT_SCRIPT, WEB, copy_web, open_app, serve  # noqa: E402
+from web_support import CHROMIUM, CHROMIUM_ARGS, INIT_SCRIPT, WEB, copy_web, open_app, serve  # noqa: E402
 from web_glyphs import GLYPHS, scaled  # noqa: E402
 from web_input import draw_mouse, wait_results  # noqa: E402
 

@@ -1,0 +1,213 @@
+"""Support code for the web tests (also used by web/scripts/screenshot.py): a static server for
+``web/``, Chromium settings, the page's init script, model folders, page helpers."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import sys
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+MODEL = WEB / "model"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = bool(os.environ.get("CI"))
+
+# Collected in every page before any of its own scripts run: page errors and CSP violations.
+INIT_SCRIPT = """
+window.__cspViolations = [];
+window.__pageErrors = [];
+window.__results = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+window.addEventListener('error', (e) => window.__pageErrors.push(String(e.message)));
+window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push(String(e.reason)));
+window.addEventListener('handwriting:result', (e) => {
+  window.__results.push(e.detail ? e.detail.top.map((g) => g.label) : null);
+});
+"""
+
+
+# ---- static server ------------------------------------------------------------------------------
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".webmanifest": "application/manifest+json",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".json": "application/json",
+        ".svg": "image/svg+xml",
+    }
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store, must-revalidate")
+        self.send_header("Pragma", "no-cache")
+        self.send_header("Expires", "0")
+        super().end_headers()
+
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser closing a connection early (page closed, request aborted) is not an error.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+@dataclass
+class StaticServer:
+    root: Path
+    url: str
+    httpd: _Server
+    thread: threading.Thread
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve(root: Path) -> StaticServer:
+    """Serve ``root`` on 127.0.0.1 (a free port) from a background thread."""
+    handler = functools.partial(_Handler, directory=str(root))
+    httpd = _Server(("127.0.0.1", 0), handler)
+    port = httpd.server_address[1]
+    t = threading.Thread(target=httpd.serve_forever, name=f"static-{port}", daemon=True)
+    t.start()
+    return StaticServer(root=root, url=f"http://127.0.0.1:{port}/", httpd=httpd, thread=t)
+
+
+def copy_web(dest: Path, model_dir: Path | None) -> Path:
+    """A copy of web/ whose model/ folder is ``model_dir`` (or absent when None)."""
+    shutil.copytree(WEB, dest, ignore=shutil.ignore_patterns("model"))
+    if model_dir is not None:
+        shutil.copytree(model_dir, dest / "model")
+    return dest
+
+
+def _model_source() -> Path | None:
+    env = os.environ.get("HANDWRITING_TEST_MODEL_DIR")
+    if env:  # an explicit choice wins
+        if not (Path(env) / "model.json").is_file():
+            raise RuntimeError(f"HANDWRITING_TEST_MODEL_DIR={env} has no model.json")
+        return Path(env)
+    if (MODEL / "model.json").is_file():
+        return MODEL
+    return None
+
+
+LABELS = [chr(c) for c in [*range(48, 58), *range(65, 91), *range(97, 123)]]
+
+
+def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
+    """An untrained CNN (input 28x28x1, 62-way softmax) in the web/model/ format: model.json,
+    a content-hashed weights file and metadata.json. Its guesses are meaningless; it lets the
+    tests that need *a* model (controls, failure modes, parity, offline) run without a trained
+    one. The last layer is scaled up so that its probabilities are far from uniform (no ties)."""
+    import datetime
+    import hashlib
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from tfjs_compat import import_tensorflowjs
+
+    tfjs = import_tensorflowjs()
+    import numpy as np
+    import tf_keras as keras
+
+    from handwriting.preprocessing_spec import CanvasSpec
+
+    keras.utils.set_random_seed(seed)
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            layers.Input((28, 28, 1)),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(len(LABELS), activation="softmax"),
+        ]
+    )
+    w, b = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([w * 8.0, b])
+    raw = dest / "raw"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "HDF5 is legacy": the converter's own business
+        tfjs.converters.save_keras_model(model, str(raw))
+    topology = json.loads((raw / "model.json").read_text())
+    data = b"".join((raw / p).read_bytes() for g in topology["weightsManifest"] for p in g["paths"])
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    out = dest / "model"
+    out.mkdir(parents=True)
+    name = f"weights.{digest}.bin"
+    (out / name).write_bytes(data)
+    topology["weightsManifest"] = [
+        {"paths": [name], "weights": [w for g in topology["weightsManifest"] for w in g["weights"]]}
+    ]
+    (out / "model.json").write_text(json.dumps(topology))
+    meta = {
+        "labels": LABELS,
+        "model_version": digest,
+        "quantization": None,
+        "weights_bytes": len(data),
+        "metrics": {"accuracy": 0.0, "top3_accuracy": 0.0, "case_folded_accuracy": 0.0, "n_test": 0,
+                    "data": "untrained test model (tests/web/conftest.py)"},
+        "canvas_spec": CanvasSpec().to_dict(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    (out / "metadata.json").write_text(json.dumps(meta, indent=1))
+    shutil.rmtree(raw)
+    assert np.isfinite(model.predict(np.zeros((1, 28, 28, 1), np.float32), verbose=0)).all()
+    return out
+
+
+VIEWPORT = {"width": 1000, "height": 800}
+
+class PageErrors(list):
+    """Uncaught page errors and console errors, collected for assertions."""
+
+
+def attach_error_log(page) -> PageErrors:
+    log = PageErrors()
+    page.on("pageerror", lambda exc: log.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: log.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    return log
+
+
+def open_app(page, base_url: str, query: str = "", wait_state=("ready",)) -> None:
+    """Open the page and wait until it has finished loading (ready or error)."""
+    from web_input import wait_for
+
+    page.goto(base_url + ("?" + query if query else ""))
+    wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)", timeout=60_000)
+    state = page.evaluate("document.documentElement.dataset.state")
+    if wait_state and state not in wait_state:
+        err = page.evaluate("document.getElementById('error').textContent")
+        raise AssertionError(f"page state {state!r}: {err}")
