@@ -45,7 +45,8 @@ COMPACT_ARCH = [
 # (name, what it adds, overrides). Each variant's overrides are applied on top of the previous.
 VARIANTS = [
     ("seed", "seed recipe: seed CNN, balanced class weights, Adam 1e-3, early stopping, float32",
-     {"preprocessing": {"class_weights": {"power": 1.0, "max_weight": None}},
+     {"preprocessing": {"class_weights": {"power": 1.0, "max_weight": None},
+                        "unipen": {"train": False}},
       "modelling": {"architecture": SEED_ARCH, "augmentation": {"enabled": False},
                     "label_smoothing": 0.0, "lr_schedule": None, "epochs": 30,
                     "early_stopping": {"patience": 3}},
@@ -60,6 +61,8 @@ VARIANTS = [
      {"modelling": {"label_smoothing": 0.1, "lr_schedule": "cosine", "epochs": 20,
                     "early_stopping": {"patience": 4}},
       "deployment": {"quantization": "float16"}}),
+    ("pen_strokes", "+ UNIPEN strokes of the training writers, rendered through the canvas spec",
+     {"preprocessing": {"unipen": {"train": True}}}),
 ]
 
 
@@ -79,7 +82,8 @@ def cumulative_overrides() -> list[tuple[str, str, dict]]:
     return rows
 
 
-def run_variant(name: str, overrides: dict, emnist_dir: Path, extra_params: str | None) -> dict:
+def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
+                extra_params: str | None) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"ablation-{name}-") as tmp:
         root = Path(tmp)
         shutil.copy(REPO / "pyproject.toml", root)
@@ -89,6 +93,7 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, extra_params: str 
         shutil.copytree(REPO / "src", root / "src",
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(emnist_dir.resolve()),
+               "HANDWRITING_UNIPEN_FILE": str(unipen_file.resolve()),
                "KEDRO_DISABLE_TELEMETRY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
         cmd = [str(Path(sys.executable).with_name("kedro")), "run"]
         if extra_params:
@@ -103,6 +108,7 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, extra_params: str 
         metrics = json.loads((reports / "metrics.json").read_text())
         deployment = json.loads((reports / "deployment.json").read_text())
         history = json.loads((root / "data" / "06_models" / "training_history.json").read_text())
+        pen = json.loads((reports / "pen_metrics.json").read_text())
         keep = RESULTS / "models" / name
         if keep.exists():
             shutil.rmtree(keep)
@@ -124,7 +130,47 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, extra_params: str 
             "shipped_weights_bytes": deployment["weights_bytes"],
             "shipped_accuracy": deployment["exported"]["accuracy"],
             "wall_seconds": time.perf_counter() - started,
+            **pen_columns(pen),
         }
+
+
+def pen_columns(pen: dict) -> dict:
+    """UNIPEN held-out-writer accuracy columns from a pen_metrics.json report."""
+    if not pen.get("available"):
+        return {}
+    return {"pen_clean_accuracy": pen["clean"]["accuracy"],
+            "pen_clean_case_folded_accuracy": pen["clean"]["case_folded_accuracy"],
+            "pen_all_accuracy": pen["all"]["accuracy"],
+            "pen_digit_accuracy": pen["all"]["by_group"]["digit"]["accuracy"],
+            "pen_n": pen["all"]["n_test"]}
+
+
+def refresh_pen(rows: dict[str, dict], unipen_file: Path) -> None:
+    """Fill in pen-stroke columns for rows run before the pen report existed (kept models)."""
+    import keras
+
+    from handwriting.datasets import StrokesDataset
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+
+    conf = {name: yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text())
+            for name in ("preprocessing", "reporting")}
+    strokes = StrokesDataset(filepath=str(unipen_file)).load()
+    labels = [chr(int(line.split()[1])) for line in (
+        REPO.parent / "shared" / "emnist" / "emnist-byclass-mapping.txt").read_text().splitlines()
+        if line.strip()]
+    for name, row in rows.items():
+        model_file = RESULTS / "models" / name / "model.keras"
+        if "pen_clean_accuracy" in row or not model_file.exists():
+            continue
+        model = keras.models.load_model(model_file)
+        pen = evaluate_pen_strokes(model, strokes, labels, conf["preprocessing"]["canvas_spec"],
+                                   conf["preprocessing"]["preprocessing"],
+                                   conf["reporting"]["reporting"])
+        row.update(pen_columns(pen))
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
 def write_tables(rows: dict[str, dict], meta: dict) -> None:
@@ -136,11 +182,15 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
         "",
         f"Data: {meta['data']}. Each row is a full `kedro run` adding one change to the row "
         "above (`python benchmarks/ablation.py`). Choices were made on the validation split; "
-        "the test file is only reported. Δ columns are percentage points against the seed row.",
+        "the test file is only reported. Δ columns are percentage points against the seed row. "
+        "Pen columns: real UNIPEN pen trajectories of held-out writers (never trained on), "
+        "rendered through the canvas spec as the page renders a drawing; clean = without the "
+        "contributors the UNIPEN README flags as noisy.",
         "",
         "| variant | change | params | val acc | test acc | Δ test | case-folded | top-3 | "
+        "pen clean | pen clean case-folded | pen digits | "
         "train samples/s | epochs (best) | shipped | shipped acc |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in order:
         r = rows[name]
@@ -149,6 +199,8 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
             f"| {name} | {what[name]} | {r['parameters']:,} | {100 * r['val_accuracy']:.2f}% | "
             f"{100 * r['test_accuracy']:.2f}% | {delta} | "
             f"{100 * r['test_case_folded_accuracy']:.2f}% | {100 * r['test_top3_accuracy']:.2f}% | "
+            f"{pct(r.get('pen_clean_accuracy'))} | {pct(r.get('pen_clean_case_folded_accuracy'))} | "
+            f"{pct(r.get('pen_digit_accuracy'))} | "
             f"{r['samples_per_second']:,.0f} | {r['epochs_run']} ({r['best_epoch']}) | "
             f"{r['shipped_weights_bytes'] / 1000:.1f} KB {r['quantization'] or 'float32'} | "
             f"{100 * r['shipped_accuracy']:.2f}% |")
@@ -162,7 +214,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--emnist-dir", type=Path, default=REPO.parent / "shared" / "emnist")
     parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
+    parser.add_argument("--unipen-file", type=Path,
+                        default=REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz")
     parser.add_argument("--params", help="extra kedro --params for every variant (e.g. subsets)")
+    parser.add_argument("--refresh-pen", action="store_true",
+                        help="only add pen-stroke columns to existing rows from their kept models")
     args = parser.parse_args()
     existing = {}
     if (RESULTS / "ablation.json").exists():
@@ -171,11 +227,16 @@ def main() -> None:
                     "into train/validation; test file for the test columns)"
                     + (f", kedro params {args.params}" if args.params else ""),
             "cpu_cores": os.cpu_count()}
+    if args.refresh_pen:
+        refresh_pen(existing, args.unipen_file)
+        write_tables(existing, meta)
+        return
     for name, _, overrides in cumulative_overrides():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
-        existing[name] = run_variant(name, overrides, args.emnist_dir, args.params)
+        existing[name] = run_variant(name, overrides, args.emnist_dir, args.unipen_file,
+                                     args.params)
         print(json.dumps(existing[name], indent=1), flush=True)
         write_tables(existing, meta)
 

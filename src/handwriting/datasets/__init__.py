@@ -1,4 +1,5 @@
-"""Custom Kedro datasets: EMNIST IDX files (with their download), arrays, the web model folder.
+"""Custom Kedro datasets: EMNIST IDX files (with their download), arrays, UNIPEN strokes,
+the web model folder.
 
 Names resolve lazily so that importing one dataset does not import TensorFlow or tensorflowjs.
 """
@@ -10,6 +11,7 @@ _WHERE = {
     "EMNISTMappingDataset": "handwriting.datasets.emnist",
     "ArraysDataset": "handwriting.datasets.arrays",
     "StaticModelDirectory": "handwriting.datasets.static_model",
+    "StrokesDataset": "handwriting.datasets.strokes",
 }
 
 __all__ = sorted(_WHERE)

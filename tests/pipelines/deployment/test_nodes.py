@@ -95,12 +95,15 @@ def test_package_adds_metadata(trained, tmp_path):
     files = export_tfjs(model, LABELS, MODELLING, params)
     report = verify_export(files, model, test, LABELS, REPORTING, params)
     metrics = {"accuracy": 1.0, "parameters": model.count_params(), "data": "toy"}
-    out = package_web_model(files, LABELS, metrics, report, {"radius": 1.0})
+    out = package_web_model(files, LABELS, metrics, {"available": False}, report, {"radius": 1.0})
     meta = json.loads(out["metadata.json"])
     assert meta["labels"] == LABELS and meta["quantization"] == "float16"
     assert meta["canvas_spec"]["radius"] == 1.0 and meta["canvas_spec"]["size"] == 28
     assert meta["metrics"]["accuracy"] == report["exported"]["accuracy"]
-    assert len(meta["model_version"]) == 16
+    assert len(meta["model_version"]) == 16 and "pen" not in meta["metrics"]
+    pen = {"available": True, "clean": {"accuracy": 0.7, "case_folded_accuracy": 0.8, "n_test": 9}}
+    with_pen = json.loads(package_web_model(files, LABELS, metrics, pen, report, {})["metadata.json"])
+    assert with_pen["metrics"]["pen"]["accuracy"] == 0.7 and with_pen["metrics"]["pen"]["n"] == 9
     # written through the dataset, it loads back in tf_keras
     ds = StaticModelDirectory(str(tmp_path / "model"))
     ds.save(out)

@@ -128,3 +128,64 @@ def test_compute_class_weights_uses_label_count():
     assert set(w) == {"0", "1", "2"}
     assert w["2"] > 0  # a class absent from train still gets a usable weight
     assert w["1"] == pytest.approx(3 * w["0"])
+
+
+# ---- pen strokes (UNIPEN) -----------------------------------------------------------------
+
+from handwriting.pipelines.preprocessing.nodes import (  # noqa: E402
+    combine_training_sets,
+    prepare_pen_train,
+    render_strokes,
+)
+from handwriting.preprocessing_spec import CanvasSpec, render  # noqa: E402
+from handwriting.unipen import is_heldout_writer  # noqa: E402
+
+BAR = [[[0, 0], [0, 10]]]   # a vertical bar
+SLASH = [[[0, 10], [10, 0]]]
+
+
+def _records(n_writers=40):
+    out = []
+    for w in range(n_writers):
+        contrib = "apa" if w % 4 == 0 else "abc"
+        out.append({"label": "1", "writer": f"{contrib}/{w}", "contrib": contrib, "strokes": BAR})
+        out.append({"label": "7", "writer": f"{contrib}/{w}", "contrib": contrib, "strokes": SLASH})
+    return out
+
+
+def test_render_strokes_uses_the_canvas_spec_and_drops_dots_and_unknown_labels():
+    records = [{"label": "1", "strokes": BAR}, {"label": "?", "strokes": BAR},
+               {"label": "7", "strokes": [[[3, 3]]]}, {"label": "7", "strokes": SLASH}]
+    out = render_strokes(records, ["1", "7"], {"radius": 1.0, "softness": 0.3})
+    assert out["x"].shape == (2, 28, 28, 1) and out["y"].tolist() == [0, 1]
+    assert out["index"].tolist() == [0, 3]
+    expected = render(SLASH, CanvasSpec(radius=1.0, softness=0.3))
+    np.testing.assert_array_equal(out["x"][1, :, :, 0], expected)
+
+
+def test_prepare_pen_train_uses_only_training_writers_and_clean_contributors():
+    records = _records()
+    params = {"seed": 0, "unipen": {"train": True, "heldout_fraction": 0.3,
+                                    "train_clean_only": True, "train_subset": None}}
+    pen = prepare_pen_train(records, ["1", "7"], {}, params)
+    expected = [r for r in records if r["contrib"] != "apa"
+                and not is_heldout_writer(r["writer"], 0.3)]
+    assert 0 < len(pen["y"]) == len(expected) < len(records)
+    assert set(pen) == {"x", "y"}
+    off = prepare_pen_train(records, ["1", "7"], {}, {**params, "unipen": {"train": False}})
+    assert len(off["y"]) == 0 and off["x"].shape == (0, 28, 28, 1)
+    assert len(prepare_pen_train([], ["1", "7"], {}, params)["y"]) == 0  # file absent
+
+
+def test_writer_split_is_stable_and_close_to_the_fraction():
+    writers = [f"lab/{i}" for i in range(2000)]
+    held = [is_heldout_writer(w, 0.25) for w in writers]
+    assert held == [is_heldout_writer(w, 0.25) for w in writers]
+    assert 0.2 < np.mean(held) < 0.3
+
+
+def test_combine_training_sets_concatenates():
+    a = {"x": np.zeros((3, 28, 28, 1), np.float32), "y": np.array([0, 1, 2])}
+    b = {"x": np.ones((2, 28, 28, 1), np.float32), "y": np.array([5, 6])}
+    c = combine_training_sets(a, b)
+    assert c["x"].shape == (5, 28, 28, 1) and c["y"].tolist() == [0, 1, 2, 5, 6]

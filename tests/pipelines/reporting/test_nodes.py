@@ -91,3 +91,28 @@ def test_plots_have_character_axes_and_curves():
     lines = fig.axes[0].get_lines()
     assert list(lines[1].get_ydata()) == [2.1, 1.2, 1.3]
     plt.close(fig)
+
+
+def test_evaluate_pen_strokes_reports_heldout_writers_only():
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+    from handwriting.unipen import is_heldout_writer
+
+    bar, slash = [[[0, 0], [0, 10]]], [[[0, 10], [10, 0]]]
+    records = []
+    for w in range(60):
+        contrib = "apa" if w % 3 == 0 else "abc"
+        records.append({"label": "1", "writer": f"{contrib}/{w}", "contrib": contrib, "strokes": bar})
+        records.append({"label": "7", "writer": f"{contrib}/{w}", "contrib": contrib, "strokes": slash})
+
+    class Oracle:  # says "7" when there is ink in the top-right corner (the slash), else "1"
+        def predict(self, x, batch_size=None, verbose=0):
+            slash = x[:, 2:8, 20:26, 0].sum(axis=(1, 2)) > 1.0
+            return np.stack([~slash, slash], axis=1).astype(float)
+
+    held = [r for r in records if is_heldout_writer(r["writer"], 0.4)]
+    report = evaluate_pen_strokes(Oracle(), records, ["1", "7"], {}, {"seed": 0, "unipen": {
+        "heldout_fraction": 0.4}}, {"case_fold_letters": "", "pen_eval_subset": None})
+    assert report["all"]["n_test"] == len(held)
+    assert report["clean"]["n_test"] == sum(r["contrib"] == "abc" for r in held)
+    assert report["all"]["accuracy"] == 1.0
+    assert evaluate_pen_strokes(Oracle(), [], ["1"], {}, {}, {}) == {"available": False}

@@ -120,7 +120,8 @@ def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: 
 
 
 def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_metrics: dict,
-                      deployment_report: dict, canvas_spec: dict | None) -> dict[str, bytes]:
+                      pen_metrics: dict, deployment_report: dict, canvas_spec: dict | None
+                      ) -> dict[str, bytes]:
     """Add metadata.json (labels, metrics, canvas spec, version) beside the verified export."""
     version = hashlib.sha256(b"".join(tfjs_export[k] for k in sorted(tfjs_export))).hexdigest()[:16]
     exported = deployment_report["exported"]
@@ -142,6 +143,13 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
         "canvas_spec": CanvasSpec.from_dict(canvas_spec or {}).to_dict(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if pen_metrics.get("available"):
+        metadata["metrics"]["pen"] = {  # Keras on held-out writers' real pen strokes
+            "accuracy": pen_metrics["clean"]["accuracy"],
+            "case_folded_accuracy": pen_metrics["clean"]["case_folded_accuracy"],
+            "n": pen_metrics["clean"]["n_test"],
+            "data": "UNIPEN pen trajectories of held-out writers, clean contributors",
+        }
     files = dict(tfjs_export)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files

@@ -15,7 +15,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                   "params:deployment"],
                  "deployment_report", name="verify_export"),
             node(package_web_model,
-                 ["tfjs_export", "labels", "test_metrics", "deployment_report", "params:canvas_spec"],
+                 ["tfjs_export", "labels", "test_metrics", "pen_metrics", "deployment_report",
+                  "params:canvas_spec"],
                  "tfjs_model", name="package_web_model"),
         ]
     )

@@ -119,3 +119,53 @@ def compute_class_weights(train_set: dict, labels: list[str], params: dict) -> d
     cfg = params.get("class_weights", {}) or {}
     return class_weights(train_set["y"], len(labels), power=cfg.get("power", 1.0),
                          max_weight=cfg.get("max_weight"))
+
+
+def render_strokes(records: list[dict], labels: list[str], canvas_spec: dict
+                   ) -> dict[str, np.ndarray]:
+    """Render pen-stroke records through the canvas spec (as the page does) into model inputs.
+
+    Records whose label is not a class, or whose drawing is a single dot, are dropped;
+    ``index`` says which records the rows of ``x`` and ``y`` came from.
+    """
+    from handwriting.preprocessing_spec import CanvasSpec, render
+
+    spec = CanvasSpec.from_dict(canvas_spec or {})
+    class_of = {ch: i for i, ch in enumerate(labels)}
+    images, ys, index = [], [], []
+    for i, record in enumerate(records):
+        image = render(record["strokes"], spec) if record["label"] in class_of else None
+        if image is not None:
+            images.append(image)
+            ys.append(class_of[record["label"]])
+            index.append(i)
+    x = np.stack(images) if images else np.zeros((0, spec.size, spec.size), np.float32)
+    return {"x": x.astype(np.float32)[..., np.newaxis], "y": np.asarray(ys, dtype=np.int64),
+            "index": np.asarray(index, dtype=np.int64)}
+
+
+def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
+                      params: dict) -> dict[str, np.ndarray]:
+    """UNIPEN characters of the training writers, rendered as the page renders a drawing.
+
+    Held-out writers (see handwriting.unipen) are never rendered here: they are what the
+    reporting pipeline and benchmarks/unipen.py measure on.
+    """
+    from handwriting.unipen import select
+
+    cfg = params["unipen"]
+    if not cfg.get("train") or not unipen_strokes:
+        return {"x": np.zeros((0, 28, 28, 1), np.float32), "y": np.zeros(0, np.int64)}
+    records = select(unipen_strokes, heldout=False, fraction=cfg["heldout_fraction"],
+                     clean_only=cfg.get("train_clean_only", True))
+    keep = stratified_indices(np.array([r["label"] for r in records]), cfg.get("train_subset"),
+                              params["seed"])
+    pen = render_strokes([records[i] for i in keep], labels, canvas_spec)
+    logger.info("pen strokes: %d training-writer characters rendered", len(pen["y"]))
+    return {"x": pen["x"], "y": pen["y"]}
+
+
+def combine_training_sets(emnist_train_set: dict, pen_train_set: dict) -> dict[str, np.ndarray]:
+    """EMNIST training images plus rendered pen strokes (order does not matter: training shuffles)."""
+    return {"x": np.concatenate([emnist_train_set["x"], pen_train_set["x"]]),
+            "y": np.concatenate([emnist_train_set["y"], pen_train_set["y"]])}

@@ -1,15 +1,26 @@
-"""preprocessing: uint8 EMNIST splits -> float32 (N, 28, 28, 1) sets + class weights."""
+"""preprocessing: uint8 EMNIST splits (+ optional UNIPEN strokes) -> float32 sets + class weights."""
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import compute_class_weights, prepare_test, prepare_train
+from .nodes import (
+    combine_training_sets,
+    compute_class_weights,
+    prepare_pen_train,
+    prepare_test,
+    prepare_train,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             node(prepare_train, ["emnist_train", "params:preprocessing"],
-                 ["train_set", "validation_set"], name="prepare_train"),
+                 ["emnist_train_set", "validation_set"], name="prepare_train"),
+            node(prepare_pen_train,
+                 ["unipen_strokes", "labels", "params:canvas_spec", "params:preprocessing"],
+                 "pen_train_set", name="prepare_pen_train"),
+            node(combine_training_sets, ["emnist_train_set", "pen_train_set"], "train_set",
+                 name="combine_training_sets"),
             node(prepare_test, ["emnist_test", "params:preprocessing"], "test_set",
                  name="prepare_test"),
             node(compute_class_weights, ["train_set", "labels", "params:preprocessing"],

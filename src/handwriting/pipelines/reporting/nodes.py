@@ -128,3 +128,38 @@ def plot_training_curves(training_history: dict) -> plt.Figure:
         ax.legend()
     fig.tight_layout()
     return fig
+
+
+def evaluate_pen_strokes(model, unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
+                         preprocessing_params: dict, params: dict) -> dict:
+    """Accuracy on real pen trajectories of held-out writers, rendered as the page renders them.
+
+    This is the Python twin of benchmarks/unipen.py (which replays the same strokes through the
+    page in Chromium); the two agree because the canvas spec is one specification, tested
+    across Python and JavaScript. Reported for all held-out samples and for the clean subset.
+    """
+    from handwriting.pipelines.preprocessing.nodes import render_strokes, stratified_indices
+    from handwriting.unipen import is_clean, select
+
+    if not unipen_strokes:
+        return {"available": False}
+    split = preprocessing_params["unipen"]
+    records = select(unipen_strokes, heldout=True, fraction=split["heldout_fraction"],
+                     clean_only=False)
+    keep = stratified_indices(np.array([r["label"] for r in records]),
+                              params.get("pen_eval_subset"), preprocessing_params["seed"])
+    records = [records[i] for i in keep]
+    rendered = render_strokes(records, labels, canvas_spec)
+    clean = np.array([is_clean(records[i]) for i in rendered["index"]], dtype=bool)
+    probs = predict(model, rendered["x"])
+    letters = params["case_fold_letters"]
+    report = {
+        "available": True,
+        "writers": "held-out writers only (never trained on)",
+        "all": accuracy_summary(rendered["y"], probs, labels, letters),
+        "clean": accuracy_summary(rendered["y"][clean], probs[clean], labels, letters),
+    }
+    pred = probs.argmax(1)
+    matrix = confusion_matrix(rendered["y"], pred, labels=np.arange(len(labels)))
+    report["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
+    return report

@@ -1,8 +1,13 @@
-"""reporting: test metrics, per-class table, confusion heatmap and training curves."""
+"""reporting: test metrics, per-class table, confusion heatmap, training curves, pen strokes."""
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import evaluate_model, plot_confusion_matrix, plot_training_curves
+from .nodes import (
+    evaluate_model,
+    evaluate_pen_strokes,
+    plot_confusion_matrix,
+    plot_training_curves,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -16,5 +21,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                  name="plot_confusion_matrix"),
             node(plot_training_curves, "training_history", "training_curves_plot",
                  name="plot_training_curves"),
+            node(evaluate_pen_strokes,
+                 ["model", "unipen_strokes", "labels", "params:canvas_spec",
+                  "params:preprocessing", "params:reporting"],
+                 "pen_metrics", name="evaluate_pen_strokes"),
         ]
     )
