@@ -17,6 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HANDWRITING_SHARED_DIR", REPO.parent / "shared"))
 EMNIST = SHARED / "emnist"
+UNIPEN = SHARED / "strokes" / "unipen_chars.jsonl.gz"
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,6 +28,7 @@ pytestmark = [
 
 def _kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(EMNIST), "KEDRO_DISABLE_TELEMETRY": "1",
+           "HANDWRITING_UNIPEN_FILE": str(UNIPEN),
            "TF_CPP_MIN_LOG_LEVEL": "2"}
     kedro = Path(sys.executable).with_name("kedro")
     result = subprocess.run([str(kedro), *args], cwd=project, env=env, capture_output=True,
@@ -45,6 +47,7 @@ def project(tmp_path_factory):
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     params = ",".join([
         "preprocessing.train_subset=12000", "preprocessing.test_subset=3000",
+        "preprocessing.unipen.train_subset=3000", "reporting.pen_eval_subset=1200",
         "modelling.epochs=3", "modelling.verbose=2",
     ])
     _kedro(root, "run", "--params", params)
@@ -54,7 +57,8 @@ def project(tmp_path_factory):
 def test_run_writes_reports(project):
     reports = project / "data" / "08_reporting"
     for name in ("metrics.json", "per_class_metrics.csv", "confusion_matrix.png",
-                 "training_curves.png", "deployment.json", "confusion_matrix.csv"):
+                 "training_curves.png", "deployment.json", "confusion_matrix.csv",
+                 "pen_metrics.json"):
         assert (reports / name).stat().st_size > 0, name
     metrics = json.loads((reports / "metrics.json").read_text())
     # 3 epochs on ~11k images: far above chance (1/62), far below a finished model
@@ -62,6 +66,19 @@ def test_run_writes_reports(project):
     assert 0.5 < metrics["accuracy"] < 0.95
     assert metrics["top3_accuracy"] > metrics["accuracy"]
     assert metrics["case_folded_accuracy"] >= metrics["accuracy"]
+
+
+def test_pen_strokes_trained_on_and_reported_for_heldout_writers(project):
+    from handwriting.datasets import ArraysDataset
+
+    pen_train = ArraysDataset(filepath=str(project / "data/05_model_input/pen_train_set.npz")).load()
+    assert len(pen_train["y"]) == pytest.approx(3000, abs=70)
+    pen = json.loads((project / "data" / "08_reporting" / "pen_metrics.json").read_text())
+    assert pen["available"] and pen["all"]["n_test"] == pytest.approx(1200, abs=70)
+    assert pen["clean"]["n_test"] < pen["all"]["n_test"]
+    assert pen["all"]["accuracy"] > 0.2  # 3 epochs: well above chance on real pen strokes
+    meta = json.loads((project / "web" / "model" / "metadata.json").read_text())
+    assert meta["metrics"]["pen"]["accuracy"] == pen["clean"]["accuracy"]
 
 
 def test_labels_come_from_the_mapping_file(project):
