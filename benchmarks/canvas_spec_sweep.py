@@ -141,13 +141,14 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = U.load_unipen(args.unipen)
     chosen = U.stratified_sample([r["label"] for r in rows], args.per_class, args.seed,
-                                 eligible=[U.is_clean(r["contrib"]) for r in rows])
+                                 eligible=[U.is_clean(r["contrib"]) and h
+                                           for r, h in zip(rows, U.heldout(rows))])
     samples = [rows[i] for i in chosen]
     del rows
     strokes = [U.normalise_to_box(s["strokes"]) for s in samples]
     true = [s["label"] for s in samples]
     cls = np.array(true)
-    print(f"{len(samples)} clean samples, model {info['model_version']}, spec in metadata {model_spec}")
+    print(f"{len(samples)} clean samples of held-out writers, model {info['model_version']}, spec in metadata {model_spec}")
 
     emnist = emnist_reference(args.emnist_dir, labels)
     emnist.pop("_example_images")

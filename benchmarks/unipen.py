@@ -45,9 +45,25 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 
-UNIPEN = Path(os.environ.get("UNIPEN_PATH", "/work/shared/strokes/unipen_chars.jsonl.gz"))
-# Contributors recorded in screen pixels (apa, app) or cut out of cursive writing (the rest).
-NOISY_CONTRIBUTORS = frozenset({"apa", "app", "kai", "cea", "ceb", "mot", "sie", "lav"})
+from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
+
+UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
+                             B.REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
+
+
+def heldout_fraction() -> float:
+    """The writer split the pipeline trains with (conf/base/parameters_preprocessing.yml)."""
+    import yaml
+
+    conf = yaml.safe_load((B.REPO / "conf" / "base" / "parameters_preprocessing.yml").read_text())
+    return float(conf["preprocessing"]["unipen"]["heldout_fraction"])
+
+
+def heldout(rows: Sequence[dict]) -> list[bool]:
+    """Which samples belong to held-out writers: the only ones any UNIPEN figure is measured on,
+    since the pipeline trains on the other writers' strokes."""
+    fraction = heldout_fraction()
+    return [is_heldout_writer(r["writer"], fraction) for r in rows]
 # Letters whose upper and lower case share a shape (EMNIST bymerge).
 CASE_FOLD_LETTERS = "cijklmopsuvwxyz"
 GROUPS = {"1a": "digits", "1b": "uppercase", "1c": "lowercase"}
@@ -399,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t = time.perf_counter()
     rows = load_unipen(args.unipen)
-    chosen = stratified_sample([r["label"] for r in rows], args.per_class, args.seed)
+    chosen = stratified_sample([r["label"] for r in rows], args.per_class, args.seed,
+                               eligible=heldout(rows))
     samples = [rows[i] for i in chosen]
     del rows
     strokes = [normalise_to_box(s["strokes"]) for s in samples]
@@ -555,7 +572,7 @@ def _markdown(r: dict) -> str:
           f"canvas_spec `{json.dumps(m['canvas_spec'])}`, backend `{r['browser']['backend']}` in "
           f"headless {r['browser']['chromium']}.", ""]
     L += [f"Sample: {s['n']} UNIPEN characters ({s['per_class']} per class, stratified, seed {s['seed']}, "
-          f"over all contributors; {s['classes']} classes, smallest {s['min_per_class']}), of which "
+          f"held-out writers only (never trained on; writer split in conf/base/parameters_preprocessing.yml), all contributors; {s['classes']} classes, smallest {s['min_per_class']}), of which "
           f"{s['n_clean']} in the clean subset (excluding {', '.join(s['noisy_contributors'])}). "
           f"Each sample's bounding box is fitted, aspect kept, into a {s['draw_box_css_px'][2]:.0f} CSS px "
           "square on the page, then replayed through `window.handwriting.replay` (the code path "
