@@ -4,7 +4,7 @@ screenshot script.
 Coordinates are in a 100 x 100 box, y growing downward; each glyph is a list of strokes, each a
 list of ``[x, y]`` points. ``ACCEPT`` lists, for each glyph, the answers a correct recogniser may
 give (only where the shape is genuinely ambiguous in EMNIST byclass, e.g. a plain ring is a
-``0`` or an ``O``).
+``0``, an ``O`` or an ``o``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _arc(cx, cy, rx, ry, a0, a1, n=24):
 
 GLYPHS: dict[str, list[list[list[float]]]] = {
     "0": [_arc(50, 50, 28, 45, -90, 270, 40)],
-    "1": [[[36, 18], [52, 4], [52, 96]]],
+    "1": [[[44, 14], [52, 4], [52, 96]]],
     "2": [_arc(50, 30, 28, 25, 190, 360, 16) + [[70, 48], [22, 95], [82, 95]]],
     "3": [_arc(48, 27, 27, 22, 200, 450, 18) + _arc(48, 72, 30, 24, -90, 160, 18)[1:]],
     "4": [[[58, 4], [16, 66], [86, 66]], [[64, 36], [64, 96]]],
@@ -40,9 +40,10 @@ GLYPHS: dict[str, list[list[list[float]]]] = {
 }
 
 ACCEPT: dict[str, set[str]] = {
-    "0": {"0", "O"},
-    "1": {"1"},
-    "L": {"L"},
+    # EMNIST is scaled to fill the box, so a ring is a 0, an O or an o alike, and a vertical bar
+    # (with or without a small flag) is a 1, an l or an I alike.
+    "0": {"0", "O", "o"},
+    "1": {"1", "l", "I"},
 }
 
 
