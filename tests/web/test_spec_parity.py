@@ -142,11 +142,11 @@ def test_page_preprocess_matches_python(context, site_without_model):
 
 @pytest.fixture(scope="module")
 def keras_model(model_dir):
-    from tfjs_compat import import_tensorflowjs
+    from handwriting.tfjs_compat import converters
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    tfjs = import_tensorflowjs()
-    return tfjs.converters.load_keras_model(str(model_dir / "model.json"))
+    _, loader = converters()
+    return loader.load_keras_model(str(model_dir / "model.json"))
 
 
 def test_page_predictions_equal_keras(context, site, metadata, keras_model):

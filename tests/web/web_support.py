@@ -134,9 +134,9 @@ def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
     import hashlib
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from tfjs_compat import import_tensorflowjs
+    from handwriting.tfjs_compat import converters
 
-    tfjs = import_tensorflowjs()
+    h5_conversion, _ = converters()
     import numpy as np
     import tf_keras as keras
 
@@ -160,7 +160,7 @@ def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
     raw = dest / "raw"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "HDF5 is legacy": the converter's own business
-        tfjs.converters.save_keras_model(model, str(raw))
+        h5_conversion.save_keras_model(model, str(raw))
     topology = json.loads((raw / "model.json").read_text())
     data = b"".join((raw / p).read_bytes() for g in topology["weightsManifest"] for p in g["paths"])
     digest = hashlib.sha256(data).hexdigest()[:16]
