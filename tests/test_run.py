@@ -47,7 +47,8 @@ def project(tmp_path_factory):
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     params = ",".join([
         "preprocessing.train_subset=12000", "preprocessing.test_subset=3000",
-        "preprocessing.unipen.train_subset=3000", "reporting.pen_eval_subset=1200",
+        "preprocessing.unipen.train=true", "preprocessing.unipen.train_subset=3000",
+        "reporting.pen_eval_subset=1200",
         "modelling.epochs=3", "modelling.verbose=2",
     ])
     _kedro(root, "run", "--params", params)
