@@ -76,6 +76,8 @@ def test_page_loads_with_a_backend_and_the_info_panel(app_page, metadata):
     assert page.text_content("#info-accuracy") == f"{100 * m['accuracy']:.1f}%"
     assert page.text_content("#info-top3") == f"{100 * m['top3_accuracy']:.1f}%"
     assert page.text_content("#info-casefold") == f"{100 * m['case_folded_accuracy']:.1f}%"
+    if "pen" in m:
+        assert page.text_content("#info-pen").startswith(f"{100 * m['pen']['accuracy']:.1f}%")
     assert page.text_content("#info-backend") == "wasm"
     assert page.text_content("#info-time").endswith(" ms")
     assert str(metadata["model_version"])[:12] in page.text_content("#info-version")

@@ -122,6 +122,9 @@ export class App {
     set('info-top3', pct(metrics.top3_accuracy));
     set('info-casefold', pct(metrics.case_folded_accuracy));
     set('info-data', [metrics.data, metrics.n_test ? `n = ${metrics.n_test}` : null].filter(Boolean).join(', ') || '–');
+    // accuracy on UNIPEN pen trajectories of writers never trained on: closest to what a user feels
+    const pen = metrics.pen;
+    set('info-pen', pen ? `${pct(pen.accuracy)} (case-folded ${pct(pen.case_folded_accuracy)}, n = ${pen.n})` : '–');
     const size = typeof m.weights_bytes === 'number' ? m.weights_bytes : r.modelBytes;
     set('info-size', `${bytes(size)}${m.quantization ? ` (${m.quantization})` : ' (float32)'}`);
     set('info-version', m.model_version ? String(m.model_version).slice(0, 12) : '–');
