@@ -3,15 +3,10 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
-import sys
-import threading
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,58 +44,7 @@ window.addEventListener('handwriting:result', (e) => {
 # ---- static server ------------------------------------------------------------------------------
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".wasm": "application/wasm",
-        ".webmanifest": "application/manifest+json",
-        ".js": "text/javascript",
-        ".mjs": "text/javascript",
-        ".json": "application/json",
-        ".svg": "image/svg+xml",
-    }
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store, must-revalidate")
-        self.send_header("Pragma", "no-cache")
-        self.send_header("Expires", "0")
-        super().end_headers()
-
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # A browser closing a connection early (page closed, request aborted) is not an error.
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-
-@dataclass
-class StaticServer:
-    root: Path
-    url: str
-    httpd: _Server
-    thread: threading.Thread
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
-def serve(root: Path) -> StaticServer:
-    """Serve ``root`` on 127.0.0.1 (a free port) from a background thread."""
-    handler = functools.partial(_Handler, directory=str(root))
-    httpd = _Server(("127.0.0.1", 0), handler)
-    port = httpd.server_address[1]
-    t = threading.Thread(target=httpd.serve_forever, name=f"static-{port}", daemon=True)
-    t.start()
-    return StaticServer(root=root, url=f"http://127.0.0.1:{port}/", httpd=httpd, thread=t)
+from handwriting.static_server import StaticServer, serve  # noqa: E402,F401
 
 
 def copy_web(dest: Path, model_dir: Path | None) -> Path:
