@@ -65,6 +65,8 @@ VARIANTS = [
      "rendered through the canvas spec; 12 epochs (about as many steps as 20 without them)",
      {"preprocessing": {"unipen": {"train": True, "train_subset": 25000}},
       "modelling": {"epochs": 12}}),
+    ("pen_strokes_20", "+ 20 epochs instead of 12 (the cosine schedule spread over 20)",
+     {"modelling": {"epochs": 20}}),
 ]
 
 
