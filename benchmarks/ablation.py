@@ -214,6 +214,12 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
                                                      indent=2))
 
 
+def load_rows() -> dict[str, dict]:
+    if not (RESULTS / "ablation.json").exists():
+        return {}
+    return {r["variant"]: r for r in json.loads((RESULTS / "ablation.json").read_text())["rows"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--emnist-dir", type=Path, default=REPO.parent / "shared" / "emnist")
@@ -224,9 +230,7 @@ def main() -> None:
     parser.add_argument("--refresh-pen", action="store_true",
                         help="only add pen-stroke columns to existing rows from their kept models")
     args = parser.parse_args()
-    existing = {}
-    if (RESULTS / "ablation.json").exists():
-        existing = {r["variant"]: r for r in json.loads((RESULTS / "ablation.json").read_text())["rows"]}
+    existing = load_rows()
     meta = {"data": f"EMNIST byclass files in {args.emnist_dir.name}/ (train file split 90/10 "
                     "into train/validation; test file for the test columns)"
                     + (f", kedro params {args.params}" if args.params else ""),
@@ -239,9 +243,9 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
-        existing[name] = run_variant(name, overrides, args.emnist_dir, args.unipen_file,
-                                     args.params)
-        print(json.dumps(existing[name], indent=1), flush=True)
+        row = run_variant(name, overrides, args.emnist_dir, args.unipen_file, args.params)
+        print(json.dumps(row, indent=1), flush=True)
+        existing = {**load_rows(), name: row}  # re-read: other variants may have finished meanwhile
         write_tables(existing, meta)
 
 
