@@ -65,8 +65,6 @@ VARIANTS = [
      "rendered through the canvas spec; 12 epochs (about as many steps as 20 without them)",
      {"preprocessing": {"unipen": {"train": True, "train_subset": 25000}},
       "modelling": {"epochs": 12}}),
-    ("pen_strokes_20", "+ 20 epochs instead of 12 (the cosine schedule spread over 20)",
-     {"modelling": {"epochs": 20}}),
 ]
 
 
@@ -134,15 +132,17 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
             "shipped_weights_bytes": deployment["weights_bytes"],
             "shipped_accuracy": deployment["exported"]["accuracy"],
             "wall_seconds": time.perf_counter() - started,
-            **pen_columns(pen),
+            **pen_columns(pen, yaml.safe_load(
+                (root / "conf" / "base" / "parameters_preprocessing.yml").read_text())["canvas_spec"]),
         }
 
 
-def pen_columns(pen: dict) -> dict:
+def pen_columns(pen: dict, canvas_spec: dict) -> dict:
     """UNIPEN held-out-writer accuracy columns from a pen_metrics.json report."""
     if not pen.get("available"):
         return {}
-    return {"pen_clean_accuracy": pen["clean"]["accuracy"],
+    return {"pen_canvas_spec": f"{canvas_spec['radius']}/{canvas_spec['softness']}",
+            "pen_clean_accuracy": pen["clean"]["accuracy"],
             "pen_clean_case_folded_accuracy": pen["clean"]["case_folded_accuracy"],
             "pen_all_accuracy": pen["all"]["accuracy"],
             "pen_digit_accuracy": pen["all"]["by_group"]["digit"]["accuracy"],
@@ -170,7 +170,7 @@ def refresh_pen(rows: dict[str, dict], unipen_file: Path) -> None:
         pen = evaluate_pen_strokes(model, strokes, labels, conf["preprocessing"]["canvas_spec"],
                                    conf["preprocessing"]["preprocessing"],
                                    conf["reporting"]["reporting"])
-        row.update(pen_columns(pen))
+        row.update(pen_columns(pen, conf["preprocessing"]["canvas_spec"]))
 
 
 def pct(value: float | None) -> str:
@@ -192,9 +192,9 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
         "contributors the UNIPEN README flags as noisy.",
         "",
         "| variant | change | params | val acc | test acc | Δ test | case-folded | top-3 | "
-        "pen clean | pen clean case-folded | pen digits | "
+        "pen clean | pen clean case-folded | pen digits | canvas spec r/s | "
         "train samples/s | epochs (best) | shipped | shipped acc |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in order:
         r = rows[name]
@@ -204,7 +204,7 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
             f"{100 * r['test_accuracy']:.2f}% | {delta} | "
             f"{100 * r['test_case_folded_accuracy']:.2f}% | {100 * r['test_top3_accuracy']:.2f}% | "
             f"{pct(r.get('pen_clean_accuracy'))} | {pct(r.get('pen_clean_case_folded_accuracy'))} | "
-            f"{pct(r.get('pen_digit_accuracy'))} | "
+            f"{pct(r.get('pen_digit_accuracy'))} | {r.get('pen_canvas_spec', 'n/a')} | "
             f"{r['samples_per_second']:,.0f} | {r['epochs_run']} ({r['best_epoch']}) | "
             f"{r['shipped_weights_bytes'] / 1000:.1f} KB {r['quantization'] or 'float32'} | "
             f"{100 * r['shipped_accuracy']:.2f}% |")
