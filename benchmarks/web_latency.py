@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "web_latency", "model": info, **out,
         "machine": {"cpu_cores": os.cpu_count(), "platform": platform.platform(),
                     "load_average_at_end": list(os.getloadavg()), "note":
-                    "2 CPU cores shared with a model-training job; software WebGL (SwiftShader)"},
+                    "2 CPU cores; software WebGL (SwiftShader)"},
         "settings": {"warmup": args.warmup, "runs": args.runs, "e2e_samples": args.e2e_samples,
                      "inputs": len(inputs), "seed": args.seed},
         "wall_s": time.perf_counter() - t0,
@@ -245,8 +245,9 @@ def markdown(r: dict) -> str:
     L = ["# Web latency: TF.js backends and pen-up to text", "",
          f"Headless {r['browser']['chromium']} (TF.js {p['tfjs']}), `--disable-gpu`: WebGL is software "
          f"(`{p['webgl_renderer']}`); {r['machine']['cpu_cores']} CPU cores (navigator.hardwareConcurrency "
-         f"{p['hardware_concurrency']}) shared with a model-training job (load average at the end "
-         f"{r['machine']['load_average_at_end'][0]:.1f}), so absolute times are pessimistic and noisy. "
+         f"{p['hardware_concurrency']}); 1-minute load average at the end "
+         f"{r['machine']['load_average_at_end'][0]:.1f} (above ~1, other work shared the cores and "
+         "the times are pessimistic). "
          f"Model `{m['model_version']}` ({m['quantization'] or 'float32'}, weights {m['weights_bytes']} B "
          f"= {m['weights_bytes'] / 1024:.0f} KiB). The page chose `{p['default_backend']}` "
          f"(load {p['load_ms']:.0f} ms, its own warm estimate {p['warm_ms_at_load']:.1f} ms).", "",
