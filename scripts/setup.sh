@@ -8,11 +8,15 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
-# Browser for the web tests (Debian's Chromium; Playwright's own browser download is not used).
-if ! command -v chromium >/dev/null 2>&1; then
+# Browser for the web tests (Debian's Chromium; Playwright's own browser download is not used)
+# and Node.js (the spec parity test runs web/js/preprocess.js in Node).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium fonts-dejavu-core"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+  $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
 if [ ! -x .venv/bin/python ]; then
