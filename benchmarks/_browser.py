@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,17 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 WEB = REPO / "web"
 RESULTS = REPO / "benchmarks" / "results"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401
 VIEWPORT = {"width": 1000, "height": 800}
 # Where a character is drawn on the page, in CSS px of the 1000 x 800 viewport: a square in the
 # middle of the full-window canvas, clear of the header (text line, guesses) and the toolbar.

@@ -1,7 +1,8 @@
-"""A no-cache static file server on 127.0.0.1, for the browser tests and benchmarks.
+"""For the browser tests and benchmarks: a no-cache static server on 127.0.0.1 and the settings
+that start Debian's Chromium headless on these machines.
 
-Serves the ``web/`` folder the way a static host would (correct MIME types for .wasm and the web
-manifest) with caching disabled, so a test never sees a stale file.
+The server serves the ``web/`` folder the way a static host would (correct MIME types for .wasm
+and the web manifest) with caching disabled, so a test never sees a stale file.
 """
 
 from __future__ import annotations
@@ -9,11 +10,26 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialling Google hosts on a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -12,17 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 MODEL = WEB / "model"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401
 IN_CI = bool(os.environ.get("CI"))
 
 # Collected in every page before any of its own scripts run: page errors and CSP violations.
