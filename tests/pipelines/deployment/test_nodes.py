@@ -46,12 +46,42 @@ def test_tf_keras_twin_reproduces_keras(trained):
 def test_tf_keras_twin_rejects_other_architecture(trained):
     with pytest.raises(ValueError, match="does not match"):
         tf_keras_twin(trained[0], [{"type": "flatten"}], len(LABELS))
+    with pytest.raises(ValueError, match="does not match"):
+        tf_keras_twin(trained[0], [{"type": "flatten"}], len(LABELS), fold=True)
 
 
+FOLD_ARCH = [{"type": "conv", "filters": 4, "batch_norm": True}, {"type": "max_pool"},
+             {"type": "conv", "filters": 6, "batch_norm": True}, {"type": "flatten"},
+             {"type": "dense", "units": 8, "batch_norm": True}, {"type": "dropout", "rate": 0.5}]
+
+
+def test_folded_twin_has_no_batch_norm_and_same_outputs():
+    import tf_keras
+
+    keras.utils.set_random_seed(1)
+    model = build_model(FOLD_ARCH, len(LABELS), keras)
+    rng = np.random.default_rng(1)
+    # Statistics far from the identity (mean 0, var 1, gamma 1, beta 0), so a wrong fold shows.
+    model.set_weights([rng.uniform(0.2, 3.0, w.shape).astype(np.float32)
+                       if "variance" in w.path or "gamma" in w.path
+                       else rng.normal(0, 0.7, w.shape).astype(np.float32)
+                       for w in model.weights])
+    x = rng.uniform(0, 1, (32, 28, 28, 1)).astype(np.float32)
+    folded = tf_keras_twin(model, FOLD_ARCH, len(LABELS), fold=True)
+    assert not [layer for layer in folded.layers
+                if isinstance(layer, tf_keras.layers.BatchNormalization)]
+    assert folded.count_params() == model.count_params() - 3 * (4 + 6 + 8)  # 4 BN vectors -> 1 bias
+    expected = np.asarray(model.predict(x, verbose=0))
+    np.testing.assert_allclose(folded.predict(x, verbose=0), expected, atol=2e-5)  # float32 rounding at large logits
+    assert (folded.predict(x, verbose=0).argmax(1) == expected.argmax(1)).all()
+
+
+@pytest.mark.parametrize("fold", [False, True])
 @pytest.mark.parametrize("quantization", [None, "float16", "uint8"])
-def test_export_loads_back_and_matches(trained, quantization):
+def test_export_loads_back_and_matches(trained, quantization, fold):
     model, test = trained
-    params = {"quantization": quantization, "verify_samples": None, "tolerance": TOLERANCE}
+    params = {"quantization": quantization, "verify_samples": None, "tolerance": TOLERANCE,
+              "fold_batch_norm": fold}
     files = export_tfjs(model, LABELS, MODELLING, params)
     manifest = json.loads(files["model.json"])
     shards = manifest["weightsManifest"][0]["paths"]
@@ -61,6 +91,8 @@ def test_export_loads_back_and_matches(trained, quantization):
     report = verify_export(files, model, test, LABELS, REPORTING, params)
     assert report["max_abs_probability_difference"] <= TOLERANCE[str(quantization).lower()]
     assert report["verified_on"] == 64
+    layers = [layer["class_name"] for layer in manifest["modelTopology"]["model_config"]["config"]["layers"]]
+    assert ("BatchNormalization" in layers) != fold
     bytes_f32 = model.count_params() * 4
     expected = {None: bytes_f32, "float16": bytes_f32 // 2, "uint8": bytes_f32 // 4}[quantization]
     assert report["weights_bytes"] == pytest.approx(expected, rel=0.1)

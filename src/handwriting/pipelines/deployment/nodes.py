@@ -27,18 +27,59 @@ logger = logging.getLogger(__name__)
 _QUANTIZATION = {None: None, "float16": {"float16": "*"}, "uint8": {"uint8": "*"}}
 
 
-def tf_keras_twin(model, architecture: list[dict], num_classes: int):
-    """The same network in tf_keras, carrying ``model``'s trained weights."""
+def fold_batch_norm(architecture: list[dict]) -> list[dict]:
+    """The architecture with every batch-norm layer merged into the conv/dense layer before it."""
+    return [{k: v for k, v in layer.items() if k != "batch_norm"} for layer in architecture]
+
+
+def _folded_weights(model, layer_name: str) -> list[np.ndarray]:
+    """Kernel and bias of ``layer_name`` with its batch norm (``<name>_bn``) folded in.
+
+    In inference a batch norm is ``gamma * (z - mean) / sqrt(var + eps) + beta`` on the layer's
+    output ``z = x @ kernel``: a per-channel scale and shift, which the kernel and a bias absorb.
+    TF.js then runs one fused conv+bias+ReLU op instead of conv, batch norm and ReLU.
+    """
+    layer = model.get_layer(layer_name)
+    bn = model.get_layer(f"{layer_name}_bn")
+    gamma, beta, mean, var = (np.asarray(w, np.float64) for w in bn.get_weights())
+    scale = gamma / np.sqrt(var + bn.epsilon)
+    weights = layer.get_weights()
+    kernel = np.asarray(weights[0], np.float64) * scale
+    bias = beta - mean * scale
+    if len(weights) > 1:  # a bias before the batch norm is shifted and scaled too
+        bias = bias + np.asarray(weights[1], np.float64) * scale
+    return [kernel.astype(np.float32), bias.astype(np.float32)]
+
+
+def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool = False):
+    """The same network in tf_keras, carrying ``model``'s trained weights.
+
+    With ``fold``, batch-norm layers are merged into the layer before them (same function,
+    fewer ops at inference: the page's warm prediction time drops by about half).
+    """
     import tf_keras
 
-    twin = build_model(architecture, num_classes, tf_keras)
-    source, target = model.get_weights(), twin.get_weights()
-    shapes = [w.shape for w in source], [w.shape for w in target]
-    if shapes[0] != shapes[1]:
-        raise ValueError(
-            "the trained model does not match parameters_modelling.yml's architecture "
-            f"(weight shapes {shapes[0]} vs {shapes[1]}); retrain or restore the parameters")
-    twin.set_weights(source)
+    if not fold:
+        twin = build_model(architecture, num_classes, tf_keras)
+        source, target = model.get_weights(), twin.get_weights()
+        shapes = [w.shape for w in source], [w.shape for w in target]
+        if shapes[0] != shapes[1]:
+            raise ValueError(
+                "the trained model does not match parameters_modelling.yml's architecture "
+                f"(weight shapes {shapes[0]} vs {shapes[1]}); retrain or restore the parameters")
+        twin.set_weights(source)
+        return twin
+    reference = tf_keras_twin(model, architecture, num_classes)  # checks the architecture
+    twin = build_model(fold_batch_norm(architecture), num_classes, tf_keras)
+    bn_names = {layer.name for layer in reference.layers
+                if isinstance(layer, tf_keras.layers.BatchNormalization)}
+    for layer in twin.layers:
+        if not layer.weights:
+            continue
+        if f"{layer.name}_bn" in bn_names:
+            layer.set_weights(_folded_weights(reference, layer.name))
+        else:
+            layer.set_weights(reference.get_layer(layer.name).get_weights())
     return twin
 
 
@@ -64,7 +105,8 @@ def export_tfjs(model, labels: list[str], modelling_params: dict, params: dict) 
     if quantization not in _QUANTIZATION:
         raise ValueError(f"quantization must be null, float16 or uint8, not {quantization!r}")
     h5, _ = converters()
-    twin = tf_keras_twin(model, modelling_params["architecture"], len(labels))
+    twin = tf_keras_twin(model, modelling_params["architecture"], len(labels),
+                         fold=bool(params.get("fold_batch_norm", False)))
     with tempfile.TemporaryDirectory(prefix="tfjs-export-") as tmp:
         h5.save_keras_model(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
                             weight_shard_size_bytes=64 * 1024 * 1024)
