@@ -12,9 +12,10 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
      coarsened to 0.1 ms in a page without cross-origin isolation, so single timings are
      quantised; the block mean is not, but it includes the occasional slow run);
    - ``recognize``: ``Recognizer.recognize(strokes)``, preprocess.js + predict + top-3.
-   The page has no way to choose a backend (no ``?backend=`` parameter), so after the page has
-   loaded this calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to
-   the new backend on first use) and updates ``recognizer.backend``.
+   All backends are measured in one page load: after the page has loaded (by default it takes
+   the first backend that starts, in the order wasm, webgl, cpu; ``?backend=`` picks one) this
+   calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
+   backend on first use) and updates ``recognizer.backend``.
 2. End to end: UNIPEN characters drawn with genuine mouse events (CDP ``Input.dispatchMouseEvent``,
    what Playwright's ``page.mouse`` sends) on the canvas; from the ``timeStamp`` of the last
    ``pointerup`` to the mutation of the text line (``#text-content``) that adds the character, and
@@ -297,10 +298,9 @@ def markdown(r: dict) -> str:
         L.append(f"| {name} | {e['idle_ms']} | {f(e['pointerup_to_text_ms'])} | {f(e['pointerup_to_text_minus_idle_ms'])} | "
                  f"{f(e['pointerup_to_next_frame_minus_idle_ms'])} | {f(e['timer_fired_after_pointerup_ms'])} | {f(e['timer_to_text_ms'])} |")
     L += ["", "## Notes", "",
-          "- The page has no way to pick a backend: it tries wasm -> webgl -> cpu. Here the backend is "
-          "switched after load with `tf.setBackend(name)` from `page.evaluate` (and "
-          "`recognizer.backend` updated). A `?backend=wasm|webgl|cpu` query parameter (passed to "
-          "`Recognizer({backends})`) would make this measurable without reaching into the page.",
+          "- All backends are measured in one page load: the page takes the first backend that "
+          "starts (wasm -> webgl -> cpu, or the one `?backend=` names); here it is switched after "
+          "load with `tf.setBackend(name)` from `page.evaluate` (and `recognizer.backend` updated).",
           "- Idle delays: " + json.dumps(p["idle_ms"]) + " ms (pointer type from the event). The "
           "time after the delay is what the model and the page add.",
           f"- Backend load errors: {p['backend_errors'] or 'none'}; page errors: {r['errors'] or 'none'}.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from web_support import VIEWPORT, attach_error_log, copy_web, open_app, serve
+from web_support import VIEWPORT, attach_error_log, copy_web, open_app, serve, serving
 from web_glyphs import GLYPHS, accepted, scaled
 from web_input import (
     cdp,
@@ -426,39 +426,30 @@ def test_missing_model_json_with_metadata_present(context, tmp_path):
     import json
 
     (model / "metadata.json").write_text(json.dumps({"labels": labels, "canvas_spec": {}}))
-    srv = serve(copy_web(tmp_path / "web", model))
-    try:
+    with serving(copy_web(tmp_path / "web", model)) as url:
         page = context.new_page()
-        open_app(page, srv.url, wait_state=("error",))
+        open_app(page, url, wait_state=("error",))
         msg = page.locator("#error").text_content()
         assert "model.json" in msg and "404" in msg
-    finally:
-        srv.close()
 
 
 def test_missing_library_shows_an_error(context, tmp_path, model_dir):
     root = copy_web(tmp_path / "web", model_dir)
     (root / "vendor" / "tf.min.js").unlink()
-    srv = serve(root)
-    try:
+    with serving(root) as url:
         page = context.new_page()
-        open_app(page, srv.url, wait_state=("error",))
+        open_app(page, url, wait_state=("error",))
         assert "tf.min.js" in page.locator("#error").text_content()
-    finally:
-        srv.close()
 
 
 def test_falls_back_when_the_wasm_backend_is_missing(context, tmp_path, model_dir):
     root = copy_web(tmp_path / "web", model_dir)
     (root / "vendor" / "tf-backend-wasm.min.js").unlink()
-    srv = serve(root)
-    try:
+    with serving(root) as url:
         page = context.new_page()
-        open_app(page, srv.url)
+        open_app(page, url)
         assert page.evaluate("handwriting.backend") in ("webgl", "cpu")
         assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
-    finally:
-        srv.close()
 
 
 @pytest.mark.parametrize("backend", ["wasm", "webgl", "cpu"])
@@ -518,40 +509,39 @@ def test_returning_visitors_get_a_new_model(browser, model_dir, tmp_path):
     from web_support import INIT_SCRIPT
 
     root = copy_web(tmp_path / "web", model_dir)
-    srv = serve(root)
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(INIT_SCRIPT)
-    try:
-        page = ctx.new_page()
-        open_app(page, srv.url)
-        wait_for(page, "async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null", timeout=30_000)
-        open_app(page, srv.url)  # a second visit, now through the service worker
-        old_bins = sorted(p.name for p in (root / "model").glob("*.bin"))
+    with serving(root) as url:
+        try:
+            page = ctx.new_page()
+            open_app(page, url)
+            wait_for(page, "async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null", timeout=30_000)
+            open_app(page, url)  # a second visit, now through the service worker
+            old_bins = sorted(p.name for p in (root / "model").glob("*.bin"))
 
-        # "deploy" a new model version: same weights under a new content-hashed name
-        topology = json.loads((root / "model" / "model.json").read_text())
-        for group in topology["weightsManifest"]:
-            new_paths = []
-            for path in group["paths"]:
-                data = (root / "model" / path).read_bytes()
-                name = f"weights.{hashlib.sha256(data + b'v2').hexdigest()[:16]}.bin"
-                (root / "model" / name).write_bytes(data)
-                (root / "model" / path).unlink()
-                new_paths.append(name)
-            group["paths"] = new_paths
-        (root / "model" / "model.json").write_text(json.dumps(topology))
-        meta = json.loads((root / "model" / "metadata.json").read_text())
-        meta["model_version"] = "feedface00112233"
-        (root / "model" / "metadata.json").write_text(json.dumps(meta))
+            # "deploy" a new model version: same weights under a new content-hashed name
+            topology = json.loads((root / "model" / "model.json").read_text())
+            for group in topology["weightsManifest"]:
+                new_paths = []
+                for path in group["paths"]:
+                    data = (root / "model" / path).read_bytes()
+                    name = f"weights.{hashlib.sha256(data + b'v2').hexdigest()[:16]}.bin"
+                    (root / "model" / name).write_bytes(data)
+                    (root / "model" / path).unlink()
+                    new_paths.append(name)
+                group["paths"] = new_paths
+            (root / "model" / "model.json").write_text(json.dumps(topology))
+            meta = json.loads((root / "model" / "metadata.json").read_text())
+            meta["model_version"] = "feedface00112233"
+            (root / "model" / "metadata.json").write_text(json.dumps(meta))
 
-        open_app(page, srv.url)  # the visitor returns
-        page.click("#btn-info")
-        assert page.text_content("#info-version") == "feedface0011"
-        assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
-        wait_for(page, """async (old) => {
-            const names = (await (await caches.open('hw-model')).keys()).map((r) => r.url.split('/').pop());
-            return !names.some((n) => old.includes(n)) && names.some((n) => n.endsWith('.bin'));
-        }""", old_bins, timeout=10_000)
-    finally:
-        ctx.close()
-        srv.close()
+            open_app(page, url)  # the visitor returns
+            page.click("#btn-info")
+            assert page.text_content("#info-version") == "feedface0011"
+            assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
+            wait_for(page, """async (old) => {
+                const names = (await (await caches.open('hw-model')).keys()).map((r) => r.url.split('/').pop());
+                return !names.some((n) => old.includes(n)) && names.some((n) => n.endsWith('.bin'));
+            }""", old_bins, timeout=10_000)
+        finally:
+            ctx.close()

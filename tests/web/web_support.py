@@ -34,7 +34,7 @@ window.addEventListener('handwriting:result', (e) => {
 # ---- static server ------------------------------------------------------------------------------
 
 
-from handwriting.static_server import StaticServer, serve  # noqa: E402,F401
+from handwriting.static_server import StaticServer, serve, serving  # noqa: E402,F401
 
 
 def copy_web(dest: Path, model_dir: Path | None) -> Path:
