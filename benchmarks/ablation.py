@@ -74,11 +74,13 @@ VARIANTS = [
      {"preprocessing": {"unipen": {"train": True, "train_subset": 25000}},
       "modelling": {"epochs": 12}}),
     ("lite", "final recipe with a narrower CNN: 16/32/64 conv with batch norm (2.0M instead of "
-     "5.3M multiply-adds per character), batch norm folded into the convs at export",
+     "5.2M multiply-adds per character), batch norm folded into the convs at export",
      {"modelling": {"architecture": LITE_ARCH}}, "final"),
     ("lite_pen", "+ 25,000 UNIPEN characters of the training writers (clean contributors), "
      "rendered through the canvas spec 0.4/1.0; 20 epochs",
      {"preprocessing": {"unipen": {"train": True, "train_subset": 25000}}}),
+    ("lite_pen_all", "+ all 48,953 clean UNIPEN characters of the training writers instead of "
+     "25,000", {"preprocessing": {"unipen": {"train_subset": None}}}),
 ]
 
 

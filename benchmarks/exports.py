@@ -55,6 +55,8 @@ def main() -> None:
         "",
         f"Model: `data/06_models/model.keras` ({model.count_params():,} parameters), evaluated on "
         f"the whole test split ({rows[0]['n_test']:,} images) after loading each export back. "
+        "Batch norm folded into the convs at export (`deployment.fold_batch_norm`): "
+        f"{'yes' if params['deployment'].get('fold_batch_norm') else 'no'}. "
         "Re-run: `python benchmarks/exports.py`.",
         "",
         "| export | weights | model.json | exact | Δ vs float32 (pp) | case-folded | top-3 | "
