@@ -1,0 +1,158 @@
+"""One table for the shipped model: ingestion, training, accuracy per export, size, latency.
+
+Collates what the other benchmarks measured (their JSON under benchmarks/results/) with the
+shipped model's own reports, and checks issue 4's targets against the seed baseline:
+
+    python benchmarks/summary.py            # collate the latest results
+    python benchmarks/summary.py --rerun    # first re-measure ingestion, exports, web latency
+
+``--rerun`` does not retrain: the accuracy rows for the seed recipe and the shipped recipe come
+from ``benchmarks/ablation.py`` (each row a full ``kedro run``; ~20-25 min per variant on 2 CPU
+cores), run separately. Writes benchmarks/results/summary.md and summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+REPORTS = REPO / "data" / "08_reporting"
+
+# issue 4's targets
+MIN_GAIN_PP = 3.0          # exact accuracy above the seed recipe on the same data
+MAX_WEIGHTS_BYTES = 150_000
+MAX_QUANT_LOSS_PP = 0.2    # shipped export vs the float32 export of the same model
+MAX_WASM_MS = 1.0          # warm prediction, median
+
+
+def _load(name: str, folder: Path = RESULTS) -> dict:
+    path = folder / name
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run the benchmark that writes it first")
+    return json.loads(path.read_text())
+
+
+def shipped_row(ablation: dict, metrics: dict) -> dict:
+    """The ablation row that trained the shipped model (same parameter count and test accuracy)."""
+    for row in ablation["rows"]:
+        if row["parameters"] == metrics["parameters"] and abs(
+                row["test_accuracy"] - metrics["accuracy"]) < 1e-9:
+            return row
+    raise SystemExit("no ablation row matches data/08_reporting/metrics.json (parameters "
+                     f"{metrics['parameters']}, accuracy {metrics['accuracy']:.4f}): run "
+                     "benchmarks/ablation.py for the shipped recipe")
+
+
+def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
+    ablation, exports = _load("ablation.json", results), _load("exports.json", results)
+    latency, ingestion = _load("web_latency.json", results), _load("ingestion.json", results)
+    metrics = _load("metrics.json", reports)
+    deployment = _load("deployment.json", reports)
+    seed = next(r for r in ablation["rows"] if r["variant"] == "seed")
+    shipped = shipped_row(ablation, metrics)
+    by_q = {r["quantization"]: r for r in exports["rows"]}
+    shipped_q = deployment["quantization"] or "float32"
+    wasm = latency["backends"].get("wasm", {})
+    gain = 100 * (metrics["accuracy"] - seed["test_accuracy"])
+    quant_loss = 100 * (by_q["float32"]["accuracy"] - by_q[shipped_q]["accuracy"])
+    wasm_ms = wasm["predict_sync"]["median"] if wasm.get("available") else None
+    targets = [
+        {"target": f"exact accuracy >= seed + {MIN_GAIN_PP:g} pp", "value": f"{gain:+.2f} pp",
+         "met": gain >= MIN_GAIN_PP},
+        {"target": f"shipped weights <= {MAX_WEIGHTS_BYTES / 1000:g} KB",
+         "value": f"{deployment['weights_bytes'] / 1000:.1f} KB ({shipped_q})",
+         "met": deployment["weights_bytes"] <= MAX_WEIGHTS_BYTES},
+        {"target": f"{shipped_q} within {MAX_QUANT_LOSS_PP:g} pp of float32",
+         "value": f"{-quant_loss:+.2f} pp", "met": quant_loss <= MAX_QUANT_LOSS_PP},
+        {"target": f"warm wasm prediction <= {MAX_WASM_MS:g} ms (median)",
+         "value": "wasm unavailable" if wasm_ms is None else f"{wasm_ms:.2f} ms",
+         "met": wasm_ms is not None and wasm_ms <= MAX_WASM_MS},
+    ]
+    return {"seed": seed, "shipped": shipped, "metrics": metrics, "exports": exports["rows"],
+            "shipped_quantization": shipped_q, "latency": latency, "ingestion": ingestion,
+            "targets": targets, "model_version": latency["model"].get("model_version")}
+
+
+def markdown(s: dict) -> str:
+    seed, shipped, ing = s["seed"], s["shipped"], s["ingestion"]
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    readers = {r["reader"]: r for r in ing["rows"]}
+    full = ing.get("synthetic_full")
+    L = ["# Benchmark summary: the shipped model", "",
+         f"Model `{s['model_version']}` (ablation row `{shipped['variant']}`), beside the seed "
+         f"recipe trained on the same files. Collated by `python benchmarks/summary.py` from the "
+         "tables linked in each section; `--rerun` re-measures ingestion, exports and latency "
+         "first.", "",
+         "## Targets (issue 4)", "", "| target | measured | met |", "|---|---|---|"]
+    L += [f"| {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |" for t in s["targets"]]
+    L += ["", "## Accuracy on the test file, size ([ablation](ablation.md), [exports](exports.md))", "",
+          "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|",
+          f"| seed recipe | {seed['quantization'] or 'float32'} | {seed['shipped_weights_bytes'] / 1000:.1f} KB | "
+          f"{pct(seed['shipped_accuracy'])} | {pct(seed['test_case_folded_accuracy'])} | "
+          f"{pct(seed['test_top3_accuracy'])} |"]
+    for r in s["exports"]:
+        mark = " (shipped)" if r["quantization"] == s["shipped_quantization"] else ""
+        L.append(f"| shipped recipe | {r['quantization']}{mark} | {r['weights_bytes'] / 1000:.1f} KB | "
+                 f"{pct(r['accuracy'])} | {pct(r['case_folded_accuracy'])} | {pct(r['top3_accuracy'])} |")
+    L += ["", "## Training ([ablation](ablation.md))", "",
+          "| recipe | parameters | train samples | samples/s | epochs (best) | validation exact |",
+          "|---|---:|---:|---:|---:|---:|"]
+    for name, r in (("seed", seed), (shipped["variant"], shipped)):
+        L.append(f"| {name} | {r['parameters']:,} | {r['train_samples']:,} | {r['samples_per_second']:,.0f} | "
+                 f"{r['epochs_run']} ({r['best_epoch']}) | {pct(r['val_accuracy'])} |")
+    L += ["", "## Warm prediction in headless Chromium ([web latency](web_latency.md))", "",
+          "| backend | tidy + dataSync(), median / p95 | block mean | page's predict, median / p95 |",
+          "|---|---|---:|---|"]
+    for name, b in s["latency"]["backends"].items():
+        if not b.get("available"):
+            L.append(f"| {name} | not available | | |")
+            continue
+        L.append(f"| {name} | {b['predict_sync']['median']:.2f} / {b['predict_sync']['p95']:.2f} ms | "
+                 f"{b['predict_sync_block_mean']:.2f} ms | {b['predict']['median']:.2f} / "
+                 f"{b['predict']['p95']:.2f} ms |")
+    L += ["", f"## Reading the train images ([ingestion](ingestion.md), {ing['machine']})", "",
+          f"| reader | measured on | time | peak RSS | extrapolated to {ing['full_train_images']:,} |",
+          "|---|---:|---:|---:|---|"]
+    for r in readers.values():
+        L.append(f"| {r['description']} | {r['images']:,} | {r['load_seconds']:.2f} s | "
+                 f"{r['peak_rss_mib']:,.0f} MiB | {r['extrapolated_load_seconds']:.1f} s, "
+                 f"{r['extrapolated_peak_rss_mib']:,.0f} MiB |")
+    if full:
+        L.append(f"| {full['description']}, full-size synthetic file | {full['images']:,} | "
+                 f"{full['load_seconds']:.2f} s | {full['peak_rss_mib']:,.0f} MiB | measured |")
+    return "\n".join(L) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rerun", action="store_true",
+                    help="re-measure ingestion, exports and web latency before collating")
+    ap.add_argument("--emnist-dir", type=Path, default=REPO.parent / "shared" / "emnist")
+    args = ap.parse_args(argv)
+    if args.rerun:
+        env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(args.emnist_dir.resolve()),
+               "KEDRO_DISABLE_TELEMETRY": "1"}
+        for script, extra in (("ingestion.py", ["--emnist-dir", str(args.emnist_dir)]),
+                              ("exports.py", []), ("web_latency.py", [])):
+            print(f"== {script}", flush=True)
+            subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *extra],
+                           cwd=REPO, env=env, check=True)
+    summary = collate()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "summary.md").write_text(markdown(summary))
+    (RESULTS / "summary.json").write_text(json.dumps(
+        {k: summary[k] for k in ("model_version", "targets", "exports", "shipped_quantization")}
+        | {"seed_row": summary["seed"]["variant"], "shipped_row": summary["shipped"]["variant"],
+           "test_accuracy": summary["metrics"]["accuracy"]}, indent=2) + "\n")
+    print(markdown(summary))
+    return 0 if all(t["met"] for t in summary["targets"]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

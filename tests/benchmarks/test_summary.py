@@ -1,0 +1,75 @@
+"""benchmarks/summary.py: the target checks and the choice of the shipped row, on result files
+written here (no training, no browser)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import summary as S  # noqa: E402
+
+
+def _row(variant, params, acc, **kw):
+    return {"variant": variant, "parameters": params, "test_accuracy": acc, "shipped_accuracy": acc,
+            "test_case_folded_accuracy": acc + 0.03, "test_top3_accuracy": 0.98,
+            "val_accuracy": acc, "train_samples": 1000, "samples_per_second": 500.0,
+            "epochs_run": 5, "best_epoch": 4, "quantization": None,
+            "shipped_weights_bytes": params * 4, **kw}
+
+
+def _write(tmp_path: Path, *, shipped_acc=0.85, weights=118_000, f16_acc=0.8499, wasm_ms=0.6):
+    results, reports = tmp_path / "results", tmp_path / "reports"
+    results.mkdir()
+    reports.mkdir()
+    files = {
+        results / "ablation.json": {"rows": [_row("seed", 100_000, 0.80),
+                                             _row("other", 50_000, shipped_acc),
+                                             _row("shipped", 59_000, shipped_acc)]},
+        results / "exports.json": {"rows": [
+            {"quantization": q, "weights_bytes": b, "accuracy": a, "case_folded_accuracy": a,
+             "top3_accuracy": 0.98} for q, b, a in (("float32", 2 * weights, shipped_acc),
+                                                    ("float16", weights, f16_acc),
+                                                    ("uint8", weights // 2, shipped_acc - 0.01))]},
+        results / "web_latency.json": {"model": {"model_version": "abc"}, "backends": {
+            "wasm": {"available": True, "predict_sync": {"median": wasm_ms, "p95": 1.5},
+                     "predict_sync_block_mean": wasm_ms, "predict": {"median": wasm_ms, "p95": 2}},
+            "webgl": {"available": False}}},
+        results / "ingestion.json": {"machine": "test", "full_train_images": 697932, "rows": []},
+        reports / "metrics.json": {"parameters": 59_000, "accuracy": shipped_acc},
+        reports / "deployment.json": {"quantization": "float16", "weights_bytes": weights},
+    }
+    for path, content in files.items():
+        path.write_text(json.dumps(content))
+    return results, reports
+
+
+def test_all_targets_met(tmp_path):
+    s = S.collate(*_write(tmp_path))
+    assert s["shipped"]["variant"] == "shipped"  # same accuracy, other parameter count: not chosen
+    assert [t["met"] for t in s["targets"]] == [True, True, True, True]
+    md = S.markdown(s)
+    assert "+5.00 pp" in md and "| float16 (shipped) | 118.0 KB |" in md and "not available" in md
+
+
+@pytest.mark.parametrize("change, failing", [
+    ({"shipped_acc": 0.825, "f16_acc": 0.825}, 0),   # only 2.5 pp above the seed
+    ({"weights": 151_000}, 1),
+    ({"f16_acc": 0.847}, 2),                         # 0.3 pp lost to quantisation
+    ({"wasm_ms": 1.1}, 3),
+])
+def test_each_target_can_fail(tmp_path, change, failing):
+    s = S.collate(*_write(tmp_path, **change))
+    assert [i for i, t in enumerate(s["targets"]) if not t["met"]] == [failing]
+
+
+def test_no_matching_ablation_row_is_an_error(tmp_path):
+    results, reports = _write(tmp_path)
+    (reports / "metrics.json").write_text(json.dumps({"parameters": 59_000, "accuracy": 0.9}))
+    with pytest.raises(SystemExit, match="no ablation row matches"):
+        S.collate(results, reports)
