@@ -81,6 +81,9 @@ VARIANTS = [
      {"preprocessing": {"unipen": {"train": True, "train_subset": 25000}}}),
     ("lite_pen_all", "+ all 48,953 clean UNIPEN characters of the training writers instead of "
      "25,000", {"preprocessing": {"unipen": {"train_subset": None}}}),
+    ("lite_pen_balanced", "+ balanced class weights (power 1.0, uncapped, as the seed recipe): "
+     "does an even class prior help the pen benchmark's 100-per-class sample?",
+     {"preprocessing": {"class_weights": {"power": 1.0, "max_weight": None}}}),
 ]
 
 
