@@ -199,7 +199,7 @@ def pct(value: float | None) -> str:
 
 def write_tables(rows: dict[str, dict], meta: dict) -> None:
     order = [name for name, *_ in VARIANTS if name in rows]
-    what = {name: text for name, text, *_ in VARIANTS}
+    what = {name: (f"({base[0]}) " if base else "") + text for name, text, _, *base in VARIANTS}
     base = rows.get("seed")
     lines = [
         "# Ablation: from the seed recipe to the shipped model",
@@ -216,12 +216,11 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
         "train samples/s | epochs (best) | shipped | shipped acc |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    based = {name: base[0] for name, _, _, *base in VARIANTS if base}
     for name in order:
         r = rows[name]
         delta = f"{100 * (r['test_accuracy'] - base['test_accuracy']):+.2f}" if base else "n/a"
         lines.append(
-            f"| {name} | {what[name] if name not in based else f'({based[name]}) ' + what[name]} | {r['parameters']:,} | {100 * r['val_accuracy']:.2f}% | "
+            f"| {name} | {what[name]} | {r['parameters']:,} | {100 * r['val_accuracy']:.2f}% | "
             f"{100 * r['test_accuracy']:.2f}% | {delta} | "
             f"{100 * r['test_case_folded_accuracy']:.2f}% | {100 * r['test_top3_accuracy']:.2f}% | "
             f"{pct(r.get('pen_clean_accuracy'))} | {pct(r.get('pen_clean_case_folded_accuracy'))} | "

@@ -12,7 +12,8 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 # and Node.js (the spec parity test runs web/js/preprocess.js in Node).
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium fonts-dejavu-core"
-command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -q
