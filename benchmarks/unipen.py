@@ -178,18 +178,24 @@ def confusions(true: Sequence[str], pred: Sequence[str | None], k: int = 15) -> 
 
 # ---- browser ------------------------------------------------------------------------------------
 
-REPLAY_JS = """
-async (batch) => {
-  const h = window.handwriting;
+# In-page helper: a float32 array as base64 (what _decode reads back), to keep page.evaluate's
+# JSON small.
+B64_JS = """
   const b64 = (arr) => {
     const bytes = new Uint8Array(new Float32Array(arr).buffer);
     let s = '';
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  const out = [];
+"""
+
+REPLAY_JS = """
+async (batch) => {
+  const h = window.handwriting;
+""" + B64_JS + """  const out = [];
   for (const strokes of batch) {
     const r = await h.replay(strokes, 'mouse');
+    h.app.space();  // each sample a one-character word: the text gets its top guess
     out.push(r === null ? null : {
       top: r.top.map((g) => g.label), p: r.top.map((g) => g.p), ms: r.ms,
       input: b64(r.input), probs: b64(r.probs),
@@ -312,6 +318,14 @@ def run_pointer(url: str, strokes: Sequence, idle_ms: int | None = None, log=pri
 # ---- python twin --------------------------------------------------------------------------------
 
 
+def page_model(web_dir: Path, model_dir: Path | None) -> tuple[Path, dict, dict, list[str], dict]:
+    """The model the page will load: (folder, model_info, metadata, labels, canvas spec)."""
+    model_dir = Path(model_dir or (Path(web_dir) / "model"))
+    info = B.model_info(model_dir)
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    return model_dir, info, meta, [str(x) for x in meta["labels"]], info["canvas_spec"] or {}
+
+
 def load_model(model_dir: Path):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from handwriting.pipelines.deployment.nodes import load_tfjs
@@ -406,11 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     t_start = time.perf_counter()
-    model_dir = args.model_dir or (args.web_dir / "model")
-    info = B.model_info(model_dir)
-    meta = json.loads((Path(model_dir) / "metadata.json").read_text())
-    labels = [str(x) for x in meta["labels"]]
-    spec = info["canvas_spec"] or {}
+    model_dir, info, meta, labels, spec = page_model(args.web_dir, args.model_dir)
     print(f"model {info['model_version']} spec {spec}")
 
     t = time.perf_counter()

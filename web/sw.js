@@ -22,6 +22,7 @@ const SHELL = [
   'app.css',
   'manifest.webmanifest',
   'js/app.js',
+  'js/decoder.js',
   'js/drawing.js',
   'js/preprocess.js',
   'js/recognizer.js',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -126,9 +127,10 @@ def test_mouse_drawn_glyphs_are_recognised(context, site, real_model):
         draw_mouse(page, glyph(label))
         top = wait_results(page, n)[-1]
         got.append(top[0])
+        page.click("#btn-space")  # one word each: a one-character word is its top guess
     wrong = {lab: g for lab, g in zip(labels, got) if g not in accepted(lab)}
     assert not wrong, f"misrecognised (expected: got): {wrong}; text {text(page)!r}"
-    assert text(page) == "".join(got)
+    assert text(page) == "".join(g + " " for g in got)
     no_errors(page)
 
 
@@ -284,12 +286,15 @@ def test_each_control(context, site):
     assert text(page) == t + " "
     page.keyboard.press("Backspace")
     page.keyboard.press("Backspace")
-    assert text(page) == t[0]
+    # what is left is a one-character word again: its own top guess (the word decoder may have
+    # read it differently while the second character was there)
+    first = page.evaluate("window.__results[0][0]")
+    assert text(page) == first
     assert page.locator("#guesses .guess").count() == 0, "guesses refer to the deleted character"
 
     # copy
     page.click("#btn-copy")
-    assert page.evaluate("navigator.clipboard.readText()") == t[0]
+    assert page.evaluate("navigator.clipboard.readText()") == first
     wait_for(page, "() => document.getElementById('toast').classList.contains('show')")
 
     # stroke width (display only)
@@ -320,6 +325,76 @@ def test_each_control(context, site):
     page.keyboard.press("Delete")
     assert text(page) == ""
     assert page.evaluate("window.__results.length") == 2, "no extra recognitions"
+    no_errors(page)
+
+
+WORDS = ["1701", "L0T", "HE", "4T0", "TEA"]
+
+
+def _replay_words(page, words):
+    """Replay each word's glyphs through the page's pointer path, a space after each word;
+    returns the probability vectors the page computed, word by word."""
+    out = []
+    for word in words:
+        probs = []
+        for ch in word:
+            r = page.evaluate("(s) => handwriting.replay(s)", glyph(ch))
+            probs.append(r["probs"])
+        page.evaluate("handwriting.app.space()")
+        out.append(probs)
+    return out
+
+
+def test_words_are_decoded_as_a_whole_as_the_python_spec_does(app_page, metadata):
+    """The page's text line is handwriting.line_decoder applied word by word to the page's own
+    probabilities, with the free_penalty shipped in metadata.json."""
+    page = app_page
+    from handwriting.line_decoder import decode_word
+
+    labels = page.evaluate("handwriting.labels")
+    penalty = metadata.get("line_decoder", {}).get("free_penalty", 4.0)  # the page's default
+    probs = _replay_words(page, WORDS)
+    expected = "".join("".join(decode_word(w, labels, free_penalty=penalty)[0]) + " " for w in probs)
+    assert text(page) == expected
+    # the same words with a penalty of 0 are the characters' own top guesses
+    argmax = "".join("".join(labels[max(range(62), key=v.__getitem__)] for v in w) + " " for w in probs)
+    assert "".join("".join(decode_word(w, labels, free_penalty=0.0)[0]) + " " for w in probs) == argmax
+    # with the shipped model the glyphs "L0T" read as "L0T" one by one and as "LOT" as a word
+    assert expected != argmax, "these words should exercise the decoder"
+    no_errors(page)
+
+
+@pytest.mark.parametrize("how", ["query", "metadata"])
+def test_decoder_off_keeps_each_top_guess(context, model_dir, tmp_path, how):
+    """?decoder=off, or free_penalty 0 in metadata.json: every character is its own top guess."""
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    if how == "metadata":
+        meta = json.loads((model / "metadata.json").read_text())
+        meta["line_decoder"] = {"free_penalty": 0.0}
+        (model / "metadata.json").write_text(json.dumps(meta))
+    with serving(copy_web(tmp_path / "web", model)) as url:
+        page = context.new_page()
+        page.errors = attach_error_log(page)
+        open_app(page, url, "decoder=off" if how == "query" else "")
+        labels = page.evaluate("handwriting.labels")
+        probs = _replay_words(page, WORDS)
+        argmax = "".join("".join(labels[max(range(62), key=v.__getitem__)] for v in w) + " "
+                         for w in probs)
+        assert text(page) == argmax
+        no_errors(page)
+
+
+def test_a_picked_guess_stays_while_the_word_grows(app_page):
+    page = app_page
+    page.evaluate("(s) => handwriting.replay(s)", glyph("L"))
+    top = page.evaluate("handwriting.lastTop.map((g) => g.label)")
+    page.keyboard.press("3")  # the third guess, by hand
+    assert text(page) == top[2]
+    for ch in "0T":
+        page.evaluate("(s) => handwriting.replay(s)", glyph(ch))
+    assert text(page)[0] == top[2], "a character picked by hand is never re-decoded"
+    assert len(text(page)) == 3
     no_errors(page)
 
 

@@ -2,6 +2,7 @@
 
 import { DrawingSurface } from './drawing.js';
 import { Recognizer } from './recognizer.js';
+import { decodeWord, DEFAULT_FREE_PENALTY } from './decoder.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,8 +28,8 @@ export class App {
   constructor(root = document) {
     this.root = root;
     this.chars = [];           // the text line, one entry per character
+    this.evidence = [];        // per character: {probs, fixed} from recognition, null for a space
     this.lastResult = null;    // {input, probs, top, ms} of the last recognised character
-    this.lastChosen = 0;       // which of lastResult.top is in the text
     this.canPick = false;      // the last character came from recognition and can be swapped
     this.errors = [];
     this.queue = Promise.resolve();
@@ -68,6 +69,8 @@ export class App {
       metadataUrl: params.get('metadata') || 'model/metadata.json',
       backends: params.get('backend') ? params.get('backend').split(',') : undefined,
     });
+    // ?decoder=off: every character is its own top guess (no word-level decoding)
+    this.decoderOn = params.get('decoder') !== 'off';
 
     this._bind();
     this._render();
@@ -208,13 +211,16 @@ export class App {
       return null;
     }
     this.lastResult = result;
-    this.lastChosen = 0;
     this.canPick = true;
     this.chars.push(result.top[0].label);
+    this.evidence.push({ probs: result.probs, fixed: null });
+    this._decodeWord();
     this._render();
     this._drawPreview(result.input);
-    const [best, ...rest] = result.top;
-    this._announce(`${describe(best.label)}, ${Math.round(best.p * 100)} percent.`
+    const chosen = this.chars[this.chars.length - 1];
+    const p = result.probs[this.recognizer.labels.indexOf(chosen)];
+    const rest = result.top.filter((g) => g.label !== chosen);
+    this._announce(`${describe(chosen)}, ${Math.round(p * 100)} percent.`
       + (rest.length ? ` Alternatives: ${rest.map((g) => describe(g.label)).join(', ')}.` : ''));
     window.dispatchEvent(new CustomEvent('handwriting:result', { detail: result }));
     return result;
@@ -243,12 +249,37 @@ export class App {
 
   // ---- text editing -------------------------------------------------------------------------
 
-  /** Replace the last character with guess i of the last recognition. */
+  /** Index in the last recognition's top guesses of the character now in the text (-1: none). */
+  get lastChosen() {
+    if (!this.lastResult || !this.chars.length) return -1;
+    return this.lastResult.top.findIndex((g) => g.label === this.chars[this.chars.length - 1]);
+  }
+
+  /**
+   * Re-decode the word being written (the characters since the last space) as a whole: one case
+   * or digits for the word unless the ink insists (decoder.js). Earlier letters of the word may
+   * change as later ones arrive; characters picked by hand stay as picked.
+   */
+  _decodeWord() {
+    if (!this.decoderOn || !this.recognizer.labels) return;
+    let start = this.chars.length;
+    while (start > 0 && this.evidence[start - 1] !== null) start--;
+    const word = this.evidence.slice(start);
+    if (!word.length) return;
+    const meta = (this.recognizer.metadata && this.recognizer.metadata.line_decoder) || {};
+    const penalty = typeof meta.free_penalty === 'number' ? meta.free_penalty : DEFAULT_FREE_PENALTY;
+    const { labels } = decodeWord(word.map((e) => (e.fixed === null ? e.probs : null)),
+      this.recognizer.labels, word.map((e) => e.fixed), penalty);
+    labels.forEach((label, i) => { this.chars[start + i] = label; });
+  }
+
+  /** Replace the last character with guess i of the last recognition (and keep it so). */
   pick(i) {
     if (!this.canPick || !this.lastResult || i < 0 || i >= this.lastResult.top.length) return false;
     const label = this.lastResult.top[i].label;
     this.chars[this.chars.length - 1] = label;
-    this.lastChosen = i;
+    this.evidence[this.evidence.length - 1].fixed = label;
+    this._decodeWord();
     this._render();
     this._announce(`Replaced with ${describe(label)}.`);
     return true;
@@ -261,6 +292,8 @@ export class App {
   backspace() {
     if (this.chars.length === 0) return;
     this.chars.pop();
+    this.evidence.pop();
+    this._decodeWord();
     this._endPick();
     this._render();
     this._announce('Deleted.');
@@ -268,6 +301,7 @@ export class App {
 
   space() {
     this.chars.push(' ');
+    this.evidence.push(null);
     this._endPick();
     this._render();
     this._announce('Space.');
@@ -280,6 +314,7 @@ export class App {
   clearAll() {
     this.surface.clear();
     this.chars = [];
+    this.evidence = [];
     this.lastResult = null;
     this._endPick();
     this._clearPreview();

@@ -136,6 +136,12 @@ def test_package_adds_metadata(trained, tmp_path):
     pen = {"available": True, "clean": {"accuracy": 0.7, "case_folded_accuracy": 0.8, "n_test": 9}}
     with_pen = json.loads(package_web_model(files, LABELS, metrics, pen, report, {})["metadata.json"])
     assert with_pen["metrics"]["pen"]["accuracy"] == 0.7 and with_pen["metrics"]["pen"]["n"] == 9
+    # the page's word decoder settings travel in metadata.json; a bad value fails the run
+    assert meta["line_decoder"] == {"free_penalty": 4.0}
+    tuned = package_web_model(files, LABELS, metrics, pen, report, {}, {"free_penalty": 2.5})
+    assert json.loads(tuned["metadata.json"])["line_decoder"] == {"free_penalty": 2.5}
+    with pytest.raises(ValueError, match="free_penalty"):
+        package_web_model(files, LABELS, metrics, pen, report, {}, {"free_penalty": -1})
     # written through the dataset, it loads back in tf_keras
     ds = StaticModelDirectory(str(tmp_path / "model"))
     ds.save(out)

@@ -160,10 +160,18 @@ def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: 
     return report
 
 
+def _line_decoder(params: dict | None) -> dict:
+    """The page's word decoder settings, checked here so a bad value fails the run, not the page."""
+    penalty = float((params or {}).get("free_penalty", 4.0))
+    if not penalty >= 0:
+        raise ValueError(f"line_decoder.free_penalty must be >= 0, got {penalty}")
+    return {"free_penalty": penalty}
+
+
 def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_metrics: dict,
-                      pen_metrics: dict, deployment_report: dict, canvas_spec: dict | None
-                      ) -> dict[str, bytes]:
-    """Add metadata.json (labels, metrics, canvas spec, version) beside the verified export."""
+                      pen_metrics: dict, deployment_report: dict, canvas_spec: dict | None,
+                      line_decoder: dict | None = None) -> dict[str, bytes]:
+    """Add metadata.json (labels, metrics, canvas spec, word decoder, version) beside the export."""
     version = hashlib.sha256(b"".join(tfjs_export[k] for k in sorted(tfjs_export))).hexdigest()[:16]
     exported = deployment_report["exported"]
     metadata = {
@@ -182,6 +190,7 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "data": test_metrics.get("data"),
         },
         "canvas_spec": CanvasSpec.from_dict(canvas_spec or {}).to_dict(),
+        "line_decoder": _line_decoder(line_decoder),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if pen_metrics.get("available"):

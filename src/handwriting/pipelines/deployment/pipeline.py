@@ -16,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                  "deployment_report", name="verify_export"),
             node(package_web_model,
                  ["tfjs_export", "labels", "test_metrics", "pen_metrics", "deployment_report",
-                  "params:canvas_spec"],
+                  "params:canvas_spec", "params:line_decoder"],
                  "tfjs_model", name="package_web_model"),
         ]
     )

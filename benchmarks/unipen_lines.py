@@ -1,0 +1,335 @@
+"""Real pens, whole lines: real handwriting written as text on the page, word by word.
+
+``benchmarks/unipen.py`` measures isolated characters; a user writes words. This benchmark writes
+lines of real English text with real pen trajectories and reads back the page's text line, with
+the word decoder (``web/js/decoder.js``, specification ``handwriting.line_decoder``) and without
+it (each character its own top guess, which is what the isolated benchmark measures).
+
+- Text: lines of consecutive words (tokens of ``[0-9A-Za-z]+``) from English prose that every
+  Python install carries, the Python reference manual's topic texts (``pydoc_data.topics``);
+  fixed-seed starting points, ``--words`` words a line.
+- Ink: each line is written by one held-out UNIPEN writer (never trained on), clean contributors
+  only; each character is one of that writer's own samples of it (a different one each time
+  where the writer has several), or, where the writer has none, a sample of another held-out
+  writer (counted in the report). Samples the page cannot recognise at all (a single dot) are
+  never drawn. Each sample is fitted into the page's drawing square, as in unipen.py.
+- Page: per line, Clear all, then every character through ``window.handwriting.replay`` (the
+  pointer path after pen-up) and the Space button's action after every word; the text line is
+  read back and compared with the truth, character by character.
+- Python: the page's own probabilities decoded by ``handwriting.line_decoder`` must give the
+  page's text exactly; the same probabilities decoded with other ``free_penalty`` values give the
+  sweep table (no browser needed for that).
+
+    .venv/bin/python benchmarks/unipen_lines.py                  # 400 lines of 6 words
+    .venv/bin/python benchmarks/unipen_lines.py --lines 50       # quicker
+
+Writes benchmarks/results/unipen_lines.json and unipen_lines.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _browser as B  # noqa: E402
+import unipen as U  # noqa: E402
+
+from handwriting.line_decoder import PATTERNS, decode_word  # noqa: E402
+
+SWEEP = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, float("inf")]
+GROUP_OF = {"digit": str.isdigit, "uppercase": str.isupper, "lowercase": str.islower}
+
+LINES_JS = """
+async (lines) => {
+  const h = window.handwriting;
+""" + U.B64_JS + """  const out = [];
+  for (const words of lines) {
+    h.app.clearAll();
+    const probs = [];
+    let missing = 0;
+    for (const word of words) {
+      for (const strokes of word) {
+        const r = await h.replay(strokes, 'mouse');
+        if (r === null) { missing++; continue; }
+        probs.push(b64(r.probs));
+      }
+      h.app.space();
+    }
+    out.push({ text: h.text, probs, missing });
+  }
+  h.app.clearAll();
+  return out;
+}
+"""
+
+
+# ---- pure helpers (tested in tests/benchmarks/test_unipen_lines.py) -----------------------------
+
+
+def corpus_words(text: str | None = None) -> list[str]:
+    """The corpus as a list of words: runs of ASCII letters and digits, in order."""
+    if text is None:
+        import pydoc_data.topics as topics
+
+        text = " ".join(topics.topics[k] for k in sorted(topics.topics))
+    return re.findall(r"[0-9A-Za-z]+", text)
+
+
+def word_pattern(word: str) -> str:
+    """Which decoder pattern a word fits (the first that does), or ``free``."""
+    if word.isdigit():
+        return "digits"
+    if word.isalpha() and word.isascii():
+        if word.islower():
+            return "lower"
+        if word.isupper():
+            return "upper" if len(word) > 1 else "capital"
+        if word[0].isupper() and word[1:].islower():
+            return "capital"
+    return "free"
+
+
+def sample_lines(words: list[str], n_lines: int, words_per_line: int, seed: int) -> list[list[str]]:
+    """``n_lines`` runs of ``words_per_line`` consecutive corpus words from fixed-seed starts."""
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, len(words) - words_per_line, size=n_lines)
+    return [words[s:s + words_per_line] for s in starts]
+
+
+def assign_ink(lines: list[list[str]], pool: dict[str, dict[str, list[int]]], seed: int
+               ) -> tuple[list[list[list[int]]], list[str], int, int]:
+    """Pick a writer per line and a sample per character.
+
+    ``pool[writer][label]`` lists sample ids. Returns (per line, per word, the sample ids), the
+    writer of each line, how many characters came from the line's own writer, and how many from
+    another writer (that writer had no sample of the character). Within a line a writer's
+    samples of a character are used in turn, in a shuffled order, before any is repeated.
+    """
+    rng = np.random.default_rng(seed)
+    writers = sorted(pool)
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for w in writers:
+        for label, ids in pool[w].items():
+            by_label[label].extend(ids)
+    ink, who, own, other = [], [], 0, 0
+    for line in lines:
+        w = writers[int(rng.integers(len(writers)))]
+        queues: dict[str, list[int]] = {}
+        ids_line = []
+        for word in line:
+            ids_word = []
+            for ch in word:
+                if pool[w].get(ch):
+                    if not queues.get(ch):
+                        queues[ch] = list(rng.permutation(pool[w][ch]))
+                    ids_word.append(int(queues[ch].pop()))
+                    own += 1
+                else:
+                    ids_word.append(int(rng.choice(by_label[ch])))
+                    other += 1
+            ids_line.append(ids_word)
+        ink.append(ids_line)
+        who.append(w)
+    return ink, who, own, other
+
+
+def char_accuracy(truth: list[str], text: list[str]) -> dict:
+    """Character accuracy (exact and case-folded) overall and per group, and word accuracy, of
+    page lines against the true lines (both ``"w1 w2 ... "``, equal lengths expected)."""
+    per = Counter()
+    n = Counter()
+    words_ok = words_n = 0
+    for t_line, p_line in zip(truth, text):
+        if len(t_line) != len(p_line):
+            raise ValueError(f"line lengths differ: {t_line!r} vs {p_line!r}")
+        for tw, pw in zip(t_line.split(), p_line.split()):
+            words_n += 1
+            words_ok += tw == pw
+        for t, p in zip(t_line, p_line):
+            if t == " ":
+                continue
+            group = next(g for g, f in GROUP_OF.items() if f(t))
+            for key in ("overall", group):
+                n[key] += 1
+                per[(key, "exact")] += t == p
+                per[(key, "case_folded")] += U.fold(t) == U.fold(p)
+    out = {key: {"n": n[key], "exact": per[(key, "exact")] / n[key],
+                 "case_folded": per[(key, "case_folded")] / n[key]} for key in n}
+    out["words"] = {"n": words_n, "exact": words_ok / words_n if words_n else None}
+    return out
+
+
+def decode_lines(lines: list[list[str]], probs: list[list[np.ndarray]], labels: list[str],
+                 penalty: float) -> list[str]:
+    """The text the page would show with ``free_penalty`` = ``penalty`` (inf: patterns only)."""
+    out = []
+    for line, pr in zip(lines, probs):
+        k, text = 0, ""
+        for word in line:
+            w = pr[k:k + len(word)]
+            k += len(word)
+            text += "".join(decode_word(w, labels, free_penalty=min(penalty, 1e300))[0]) + " "
+        out.append(text)
+    return out
+
+
+# ---- run ----------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lines", type=int, default=400)
+    ap.add_argument("--words", type=int, default=6, help="words per line")
+    ap.add_argument("--seed", type=int, default=U.DEFAULT_SEED)
+    ap.add_argument("--batch", type=int, default=20, help="lines per page.evaluate call")
+    ap.add_argument("--web-dir", type=Path, default=B.WEB)
+    ap.add_argument("--model-dir", type=Path, default=None)
+    ap.add_argument("--unipen", type=Path, default=U.UNIPEN)
+    ap.add_argument("--out", type=Path, default=B.RESULTS)
+    args = ap.parse_args(argv)
+    t_start = time.perf_counter()
+
+    _, info, meta, labels, spec = U.page_model(args.web_dir, args.model_dir)
+    penalty = float((meta.get("line_decoder") or {}).get("free_penalty", 4.0))
+
+    # the text
+    words = corpus_words()
+    pattern_share = Counter(word_pattern(w) for w in words)
+    lines = sample_lines(words, args.lines, args.words, args.seed)
+    truth = ["".join(w + " " for w in line) for line in lines]
+
+    # the ink: clean held-out writers, samples the page can recognise (not a single dot)
+    rows = U.load_unipen(args.unipen)
+    keep = [r for r, h in zip(rows, U.heldout(rows)) if h and U.is_clean(r["contrib"])]
+    del rows
+    _, valid = U.render([U.normalise_to_box(r["strokes"]) for r in keep], spec)
+    pool: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    by_id = {}
+    for r, ok in zip(keep, valid):
+        if ok:
+            pool[r["writer"]][r["label"]].append(r["id"])
+            by_id[r["id"]] = r
+    ink, who, own, other = assign_ink(lines, pool, args.seed + 1)
+    strokes = [[[U.normalise_to_box(by_id[i]["strokes"]) for i in word] for word in line]
+               for line in ink]
+    n_chars = sum(len(w) for line in lines for w in line)
+    print(f"{len(lines)} lines, {n_chars} characters, {len(set(who))} writers "
+          f"({own} characters from the line's own writer, {other} from another)")
+
+    t = time.perf_counter()
+    with B.site(args.web_dir, args.model_dir) as (url, _):
+        with B.chromium() as browser:
+            page = B.open_app(browser, url)
+            env = {"backend": page.evaluate("window.handwriting.backend"),
+                   "chromium": B.browser_version(browser)}
+            res = []
+            for s in range(0, len(strokes), args.batch):
+                res += page.evaluate(LINES_JS, strokes[s:s + args.batch])
+                print(f"  {len(res)}/{len(strokes)} lines  {time.perf_counter() - t:.0f} s")
+            errors = page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
+            page.context.close()
+    t_page = time.perf_counter() - t
+    missing = sum(r["missing"] for r in res)
+    if missing:
+        raise SystemExit(f"{missing} characters were not recognised at all (dots were filtered out)")
+    page_text = [r["text"] for r in res]
+    probs = [[U._decode(p) for p in r["probs"]] for r in res]
+
+    # python: the page's text is the spec applied to the page's probabilities
+    twin = decode_lines(lines, probs, labels, penalty)
+    agree = sum(a == b for a, b in zip(twin, page_text))
+    sweep = {str(p): char_accuracy(truth, decode_lines(lines, probs, labels, p)) for p in SWEEP}
+    result = {
+        "benchmark": "unipen_lines",
+        "model": {**info, "emnist_metrics": meta.get("metrics", {})},
+        "browser": env,
+        "free_penalty": penalty,
+        "text": {"source": "pydoc_data.topics (Python reference manual topics), Python "
+                           f"{sys.version.split()[0]}", "corpus_words": len(words),
+                 "pattern_share": {k: pattern_share[k] / len(words) for k in (*PATTERNS, "free")},
+                 "lines": len(lines), "words_per_line": args.words, "characters": n_chars,
+                 "seed": args.seed, "example_lines": truth[:5]},
+        "ink": {"writers": len(set(who)), "writers_available": len(pool),
+                "chars_own_writer": own, "chars_other_writer": other,
+                "subset": "held-out writers, clean contributors"},
+        "page": {"decoded": char_accuracy(truth, page_text),
+                 "top_guess": sweep["0.0"]},
+        "python_twin_lines_equal": agree,
+        "sweep": sweep,
+        "examples": [{"truth": a, "top_guess": b, "page": c} for a, b, c in
+                     zip(truth[:12], decode_lines(lines[:12], probs[:12], labels, 0.0), page_text[:12])],
+        "page_errors": errors,
+        "timing_s": {"page": t_page, "total": time.perf_counter() - t_start},
+        "command": " ".join([".venv/bin/python", "benchmarks/unipen_lines.py", *map(shlex.quote, argv)]),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "unipen_lines.json").write_text(json.dumps(result, indent=2))
+    (args.out / "unipen_lines.md").write_text(_markdown(result) + "\n")
+    print(_markdown(result))
+    return 0 if agree == len(lines) and not errors else 1
+
+
+def _markdown(r: dict) -> str:
+    f = U.fmt
+    m, tx, ink, pg = r["model"], r["text"], r["ink"], r["page"]
+    share = ", ".join(f"{k} {f(v)}" for k, v in tx["pattern_share"].items())
+    L = ["# Real pens, whole lines: UNIPEN handwriting written as text on the page", "",
+         f"Model `{m['model_version']}` (canvas_spec `{json.dumps(m['canvas_spec'])}`), backend "
+         f"`{r['browser']['backend']}` in headless {r['browser']['chromium']}; word decoder "
+         f"free_penalty {r['free_penalty']:g} (from metadata.json).", "",
+         f"Text: {tx['lines']} lines of {tx['words_per_line']} consecutive words ({tx['characters']} "
+         f"characters) from {tx['source']}, seed {tx['seed']}. Words in the corpus by the pattern they "
+         f"fit: {share}. First lines: " + "; ".join(f"`{x.strip()}`" for x in tx["example_lines"]) + ".", "",
+         f"Ink: real pen trajectories of {ink['writers']} UNIPEN writers ({ink['subset']}, never trained "
+         f"on), one writer a line; {ink['chars_own_writer']} characters are the line's writer's own "
+         f"samples, {ink['chars_other_writer']} (a character that writer never wrote) another held-out "
+         "writer's. Each replayed through the page's pointer path (`window.handwriting.replay`), the "
+         "Space button's action after every word; the text line read back.", "",
+         "## Characters in the text line", "",
+         "| | n | top guess, exact | top guess, case-folded | **page (word decoder), exact** | page, case-folded |",
+         "|---|---|---|---|---|---|"]
+    for key in ("overall", "digit", "uppercase", "lowercase"):
+        a, b = pg["top_guess"].get(key), pg["decoded"].get(key)
+        if a:
+            L.append(f"| {key} | {a['n']} | {f(a['exact'])} | {f(a['case_folded'])} | "
+                     f"**{f(b['exact'])}** | {f(b['case_folded'])} |")
+    a, b = pg["top_guess"]["words"], pg["decoded"]["words"]
+    L += [f"| whole words | {a['n']} | {f(a['exact'])} | | **{f(b['exact'])}** | |", "",
+          "Top guess = each character its own top guess (what the isolated benchmark, unipen.md, "
+          "measures; the page with `?decoder=off`). Case-folded as in unipen.md.", "",
+          f"Python twin: `handwriting.line_decoder` applied to the page's own probabilities gives "
+          f"the page's text on **{r['python_twin_lines_equal']}/{tx['lines']}** lines.", "",
+          "## free_penalty sweep (Python, the page's probabilities)", "",
+          "| free_penalty | exact | case-folded | digits | uppercase | lowercase | whole words |",
+          "|---|---|---|---|---|---|---|"]
+    for p, s in r["sweep"].items():
+        mark = " (shipped)" if float(p) == r["free_penalty"] else ""
+        L.append(f"| {p}{mark} | {f(s['overall']['exact'])} | {f(s['overall']['case_folded'])} | "
+                 + " | ".join(f(s[g]['exact']) if g in s else "–" for g in ("digit", "uppercase", "lowercase"))
+                 + f" | {f(s['words']['exact'])} |")
+    L += ["", "0 = no decoding; inf = a word always takes one of the four patterns. The shipped value "
+          "was set from the corpus's share of words that fit no pattern, not from this table.", "",
+          "## Examples", "", "| truth | top guesses | page |", "|---|---|---|"]
+    for e in r["examples"]:
+        L.append(f"| `{e['truth'].strip()}` | `{e['top_guess'].strip()}` | `{e['page'].strip()}` |")
+    L += ["", "## Run", "",
+          f"- wall time {r['timing_s']['total']:.0f} s (page {r['timing_s']['page']:.0f} s).",
+          f"- page errors: {r['page_errors'] or 'none'}.",
+          f"- re-run: `{r['command']}`",
+          "- data: UNIPEN train_r01_v07 (International Unipen Foundation, CC BY 4.0, "
+          "doi 10.5281/zenodo.1195803); text: the Python reference manual (PSF licence)."]
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Word-level decoding of the page's text line: one case (or digits) per word, unless the ink insists.
+
+A single character is often ambiguous by shape alone once it is scaled to its box: o/O/0, x/X,
+s/S, l/1/I, z/Z/2. Its neighbours in the word are not: in "hello" the "o" is lowercase because
+the word is. So the page does not commit each character on its own; after every character it
+decodes the current word (the characters since the last space) as a whole, choosing the likeliest
+of four patterns, each character the likeliest class the pattern allows:
+
+- ``lower``    every character a lowercase letter ("hello")
+- ``capital``  an uppercase letter, then lowercase letters ("Hello")
+- ``upper``    every character an uppercase letter ("HELLO")
+- ``digits``   every character a digit ("2024")
+
+or, if no pattern fits, ``free``: each character's own top guess ("iPhone", "utf8"). A pattern's
+score is the sum of its characters' log-probabilities; ``free`` scores the same sum over all
+classes minus ``free_penalty`` (nats), so a word leaves the patterns only when the ink gives at
+least e**free_penalty times more evidence for the mixed reading than for the best pattern.
+
+A one-character word is always its top guess (every pattern, like ``free``, then takes the best
+class of its own group, and ``free`` never beats the best pattern), so recognising isolated
+characters is unchanged. A character the user picked by hand is fixed: patterns it does not fit
+are ruled out, and it keeps its label.
+
+This module is the specification; ``web/js/decoder.js`` implements the same function for the
+page, and tests/web/test_decoder.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+PATTERNS = ("lower", "capital", "upper", "digits")
+FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
+
+
+def groups(labels: Sequence[str]) -> dict[str, np.ndarray]:
+    """Boolean masks over the classes: which labels are lowercase, uppercase letters, digits."""
+    labels = [str(c) for c in labels]
+    return {"lower": np.array([c.isalpha() and c.islower() for c in labels]),
+            "upper": np.array([c.isalpha() and c.isupper() for c in labels]),
+            "digits": np.array([c.isdigit() for c in labels])}
+
+
+def _allowed(pattern: str, position: int, masks: dict[str, np.ndarray]) -> np.ndarray:
+    if pattern == "capital":
+        return masks["upper"] if position == 0 else masks["lower"]
+    return masks[pattern]
+
+
+def decode_word(probs: np.ndarray | Sequence[Sequence[float] | None], labels: Sequence[str],
+                fixed: Sequence[str | None] | None = None, free_penalty: float = 4.0
+                ) -> tuple[list[str], str]:
+    """Labels for one word's characters, and the pattern chosen (or ``"free"``).
+
+    ``probs`` holds one probability vector over ``labels`` per character (``None`` where the
+    character is ``fixed``); ``fixed[i]`` is a label the user chose, or ``None``. Ties go to the
+    earlier pattern in ``PATTERNS``, a pattern beats ``free`` on a tie, and within a character the
+    lower class index wins (``argmax``): the same rules as ``web/js/decoder.js``.
+    """
+    labels = [str(c) for c in labels]
+    n = len(probs)
+    fixed = list(fixed) if fixed is not None else [None] * n
+    if len(fixed) != n:
+        raise ValueError(f"{n} probability vectors but {len(fixed)} fixed entries")
+    if n == 0:
+        return [], "free"
+    if free_penalty < 0:
+        raise ValueError(f"free_penalty must be >= 0, got {free_penalty}")
+    masks = groups(labels)
+    index = {c: i for i, c in enumerate(labels)}
+    logp: list[np.ndarray | None] = []
+    for i, (p, f) in enumerate(zip(probs, fixed)):
+        if f is not None:
+            if f not in index:
+                raise ValueError(f"fixed label {f!r} at position {i} is not a class")
+            logp.append(None)
+            continue
+        p = np.asarray(p, dtype=np.float64)
+        if p.shape != (len(labels),):
+            raise ValueError(f"character {i}: expected {len(labels)} probabilities, got {p.shape}")
+        logp.append(np.log(np.maximum(p, FLOOR)))
+
+    def best(pattern: str) -> tuple[float, list[str]]:
+        total, out = 0.0, []
+        for i, (lp, f) in enumerate(zip(logp, fixed)):
+            allowed = _allowed(pattern, i, masks)
+            if f is not None:
+                if not allowed[index[f]]:
+                    return -np.inf, []
+                out.append(f)
+                continue
+            scores = np.where(allowed, lp, -np.inf)
+            k = int(np.argmax(scores))
+            total += float(scores[k])
+            out.append(labels[k])
+        return total, out
+
+    pattern, pattern_score, pattern_out = "free", -np.inf, []
+    for name in PATTERNS:  # strict >: ties go to the earlier pattern
+        score, out = best(name)
+        if score > pattern_score:
+            pattern, pattern_score, pattern_out = name, score, out
+    free_score = sum(float(np.max(lp)) for lp in logp if lp is not None) - free_penalty
+    if free_score > pattern_score:  # strict >: a tie keeps the pattern
+        return [f if f is not None else labels[int(np.argmax(lp))]
+                for lp, f in zip(logp, fixed)], "free"
+    return pattern_out, pattern

@@ -1,0 +1,91 @@
+// Word-level decoding of the text line: one case (or digits) per word, unless the ink insists.
+// The specification is src/handwriting/line_decoder.py (read its docstring); this is the same
+// function for the page, and tests/web/test_decoder.py checks that the two agree.
+
+export const PATTERNS = ['lower', 'capital', 'upper', 'digits'];
+const FLOOR = 1e-12;
+export const DEFAULT_FREE_PENALTY = 4.0;
+
+const isLower = (c) => c.length === 1 && c !== c.toUpperCase() && c === c.toLowerCase();
+const isUpper = (c) => c.length === 1 && c !== c.toLowerCase() && c === c.toUpperCase();
+const isDigit = (c) => c.length === 1 && c >= '0' && c <= '9';
+
+/** Boolean masks over the classes, as handwriting.line_decoder.groups. */
+export function groups(labels) {
+  return {
+    lower: labels.map(isLower),
+    upper: labels.map(isUpper),
+    digits: labels.map(isDigit),
+  };
+}
+
+function allowed(pattern, position, masks) {
+  if (pattern === 'capital') return position === 0 ? masks.upper : masks.lower;
+  return masks[pattern];
+}
+
+/**
+ * Labels for one word's characters and the pattern chosen ('free' when none fits).
+ * @param {Array<ArrayLike<number>|null>} probs  one probability vector per character (null where fixed)
+ * @param {string[]} labels
+ * @param {Array<string|null>} [fixed]           labels the user chose by hand, or null
+ * @param {number} [freePenalty]                 nats a mixed reading must win by
+ * @returns {{labels: string[], pattern: string}}
+ */
+export function decodeWord(probs, labels, fixed = null, freePenalty = DEFAULT_FREE_PENALTY) {
+  const n = probs.length;
+  const fix = fixed || new Array(n).fill(null);
+  if (fix.length !== n) throw new Error(`${n} probability vectors but ${fix.length} fixed entries`);
+  if (n === 0) return { labels: [], pattern: 'free' };
+  if (!(freePenalty >= 0)) throw new Error(`freePenalty must be >= 0, got ${freePenalty}`);
+  const masks = groups(labels);
+  const index = new Map(labels.map((c, i) => [c, i]));
+  const logp = probs.map((p, i) => {
+    if (fix[i] !== null && fix[i] !== undefined) {
+      if (!index.has(fix[i])) throw new Error(`fixed label ${fix[i]} at position ${i} is not a class`);
+      return null;
+    }
+    if (!p || p.length !== labels.length) {
+      throw new Error(`character ${i}: expected ${labels.length} probabilities, got ${p ? p.length : p}`);
+    }
+    return Array.from(p, (x) => Math.log(Math.max(x, FLOOR)));
+  });
+  const argmax = (lp, mask) => {
+    let k = -1;
+    for (let j = 0; j < lp.length; j++) {
+      if ((mask === null || mask[j]) && (k < 0 || lp[j] > lp[k])) k = j;
+    }
+    return k;
+  };
+
+  const best = (pattern) => {
+    let total = 0;
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const mask = allowed(pattern, i, masks);
+      if (logp[i] === null) {
+        if (!mask[index.get(fix[i])]) return { score: -Infinity, out: [] };
+        out.push(fix[i]);
+        continue;
+      }
+      const k = argmax(logp[i], mask);
+      total += logp[i][k];
+      out.push(labels[k]);
+    }
+    return { score: total, out };
+  };
+
+  let pattern = 'free';
+  let patternScore = -Infinity;
+  let patternOut = [];
+  for (const name of PATTERNS) { // strict >: ties go to the earlier pattern
+    const { score, out } = best(name);
+    if (score > patternScore) { pattern = name; patternScore = score; patternOut = out; }
+  }
+  // summed from 0 in character order, the penalty subtracted last: as the Python twin
+  const freeScore = logp.reduce((s, lp) => (lp === null ? s : s + lp[argmax(lp, null)]), 0) - freePenalty;
+  if (freeScore > patternScore) { // strict >: a tie keeps the pattern
+    return { labels: logp.map((lp, i) => (lp === null ? fix[i] : labels[argmax(lp, null)])), pattern: 'free' };
+  }
+  return { labels: patternOut, pattern };
+}
