@@ -214,14 +214,15 @@ export class App {
     this.canPick = true;
     this.chars.push(result.top[0].label);
     this.evidence.push({ probs: result.probs, fixed: null });
-    this._decodeWord();
+    const reread = this._decodeWord();
     this._render();
     this._drawPreview(result.input);
     const chosen = this.chars[this.chars.length - 1];
     const p = result.probs[this.recognizer.labels.indexOf(chosen)];
     const rest = result.top.filter((g) => g.label !== chosen);
     this._announce(`${describe(chosen)}, ${Math.round(p * 100)} percent.`
-      + (rest.length ? ` Alternatives: ${rest.map((g) => describe(g.label)).join(', ')}.` : ''));
+      + (rest.length ? ` Alternatives: ${rest.map((g) => describe(g.label)).join(', ')}.` : '')
+      + (reread ? ` The word now reads ${reread}.` : ''));
     window.dispatchEvent(new CustomEvent('handwriting:result', { detail: result }));
     return result;
   }
@@ -258,19 +259,25 @@ export class App {
   /**
    * Re-decode the word being written (the characters since the last space) as a whole: one case
    * or digits for the word unless the ink insists (decoder.js). Earlier letters of the word may
-   * change as later ones arrive; characters picked by hand stay as picked.
+   * change as later ones arrive; characters picked by hand stay as picked. Returns the word when
+   * an earlier character changed (for the screen-reader announcement), else null.
    */
   _decodeWord() {
-    if (!this.decoderOn || !this.recognizer.labels) return;
+    if (!this.decoderOn || !this.recognizer.labels) return null;
     let start = this.chars.length;
     while (start > 0 && this.evidence[start - 1] !== null) start--;
     const word = this.evidence.slice(start);
-    if (!word.length) return;
+    if (!word.length) return null;
     const meta = (this.recognizer.metadata && this.recognizer.metadata.line_decoder) || {};
     const penalty = typeof meta.free_penalty === 'number' ? meta.free_penalty : DEFAULT_FREE_PENALTY;
     const { labels } = decodeWord(word.map((e) => (e.fixed === null ? e.probs : null)),
       this.recognizer.labels, word.map((e) => e.fixed), penalty);
-    labels.forEach((label, i) => { this.chars[start + i] = label; });
+    let changed = false;
+    labels.forEach((label, i) => {
+      if (start + i < this.chars.length - 1 && this.chars[start + i] !== label) changed = true;
+      this.chars[start + i] = label;
+    });
+    return changed ? this.chars.slice(start).join('') : null;
   }
 
   /** Replace the last character with guess i of the last recognition (and keep it so). */

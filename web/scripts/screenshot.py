@@ -4,8 +4,8 @@
                                                [--dark] [--width 1100 --height 760]
 
 Serves web/ (with web/model/, or with the model folder given by --model) on a local port,
-drives headless Chromium (/usr/bin/chromium, or $CHROMIUM), writes "THE 42" with real mouse
-strokes, leaves the next character half-drawn so the ink is visible, opens the model panel and
+drives headless Chromium (/usr/bin/chromium, or $CHROMIUM), writes "HELLO 42" with real mouse
+strokes (the O drawn as a round zero: the word decoder makes it an O), leaves the next character half-drawn so the ink is visible, opens the model panel and
 takes the screenshot.
 """
 
@@ -60,11 +60,12 @@ def main() -> int:
             side = 260
             x0, y0 = (a.width - side) / 2, (a.height - side) / 2 + 20
             n = 0
-            for ch in "THE 42":
+            # the O of HELLO is drawn as the round "0" glyph: the word decoder reads it as O
+            for ch in "HELLO 42":
                 if ch == " ":
                     page.click("#btn-space")
                     continue
-                draw_mouse(page, scaled(GLYPHS[ch], x0, y0, side))
+                draw_mouse(page, scaled(GLYPHS["0" if ch == "O" else ch], x0, y0, side))
                 n += 1
                 wait_results(page, n)
             # the next character, half drawn: its ink is on the canvas when the picture is taken
