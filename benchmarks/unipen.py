@@ -176,6 +176,27 @@ def confusions(true: Sequence[str], pred: Sequence[str | None], k: int = 15) -> 
             for (t, p), n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
 
+def error_kinds(true: Sequence[str], pred: Sequence[str | None]) -> dict:
+    """What the mistakes are: the other case of the same letter, a digit read as a letter or the
+    reverse, another letter, or nothing recognised. Shares are of all samples."""
+    kinds = Counter()
+    for t, p in zip(true, pred):
+        if p == t:
+            continue
+        if p is None:
+            kinds["not_recognised"] += 1
+        elif t.isalpha() and p.isalpha() and t.lower() == p.lower():
+            kinds["other_case"] += 1
+        elif t.isdigit() != p.isdigit():
+            kinds["digit_letter"] += 1
+        else:
+            kinds["other_character"] += 1
+    n = len(true)
+    return {"n": n, "errors": sum(kinds.values()),
+            **{k: kinds[k] / n if n else None
+               for k in ("other_case", "digit_letter", "other_character", "not_recognised")}}
+
+
 # ---- browser ------------------------------------------------------------------------------------
 
 # In-page helper: a float32 array as base64 (what _decode reads back), to keep page.evaluate's
@@ -555,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         "model": info, "browser": env, "sample": sample_info,
         "accuracy": acc,
         "confusions": {"all": conf_all, "clean": conf_clean},
+        "error_kinds": {"all": error_kinds(true, pred),
+                        "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
         "pointer_vs_replay": ptr_cmp,
         "python_vs_browser": py_cmp,
         "page_errors": errors,
@@ -618,6 +641,18 @@ def _markdown(r: dict) -> str:
               f"Python exact accuracy {fmt(q['accuracy_python']['all']['overall']['exact'])} (all), "
               f"{fmt(q['accuracy_python']['clean']['overall']['exact'])} (clean). Disagreements: "
               f"{q['disagreements'] or 'none'}.", ""]
+    if r.get("error_kinds"):
+        L += ["## What the mistakes are", "",
+              "Share of all samples lost to each kind of mistake: the other case of the same letter "
+              "(x read as X), a digit read as a letter or a letter as a digit (O as 0, l as 1, q as 9), "
+              "a different character of the same kind, or nothing recognised.", "",
+              "| subset | n | exact | other case | digit ↔ letter | other character | not recognised |",
+              "|---|---|---|---|---|---|---|"]
+        for sub in ("all", "clean"):
+            e = r["error_kinds"][sub]
+            L.append(f"| {sub} | {e['n']} | {fmt(1 - e['errors'] / e['n'])} | {fmt(e['other_case'])} | "
+                     f"{fmt(e['digit_letter'])} | {fmt(e['other_character'])} | {fmt(e['not_recognised'])} |")
+        L += [""]
     L += ["## Most confused pairs (true → predicted)", "",
           "| all: true → pred | count | of true class | | clean: true → pred | count | of true class |",
           "|---|---|---|---|---|---|---|"]
@@ -634,7 +669,7 @@ def _markdown(r: dict) -> str:
           f"- wall time {t['total']:.0f} s: UNIPEN load + sampling {t['load_unipen']:.0f} s, page load "
           f"{t['open_page']:.1f} s, replay {t['replay']:.0f} s ({t['replay_ms_per_sample']:.1f} ms/sample, "
           f"batches of many samples per `page.evaluate`), pointer path {t['pointer']:.0f} s, python twin "
-          f"{(t['python'] or 0):.0f} s; 2 CPU cores shared with a training job, so times are indicative.",
+          f"{(t['python'] or 0):.0f} s on {os.cpu_count()} CPU cores (times move with the machine's load).",
           f"- in-page model time per sample (`result.ms`: predict + read back, preprocessing excluded) median {r['recognize_ms_in_page']['median']:.1f} ms, "
           f"p95 {r['recognize_ms_in_page']['p95']:.1f} ms.",
           f"- page errors: {r['page_errors'] or 'none'}."]

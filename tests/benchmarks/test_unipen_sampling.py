@@ -141,3 +141,13 @@ def test_fast_sweep_rendering_equals_render_batch():
     want, want_valid = render_batch(strokes, spec, return_valid=True)
     assert (valid == want_valid).all()
     np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_error_kinds_split_the_mistakes():
+    true = ["x", "O", "l", "q", "a", "b", "7", "S"]
+    pred = ["X", "0", "1", "9", "a", "h", None, "s"]
+    e = U.error_kinds(true, pred)
+    assert e["n"] == 8 and e["errors"] == 7
+    assert e["other_case"] == 2 / 8  # x/X, S/s
+    assert e["digit_letter"] == 3 / 8  # O/0, l/1, q/9
+    assert e["other_character"] == 1 / 8 and e["not_recognised"] == 1 / 8
