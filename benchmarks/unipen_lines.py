@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import shlex
 import sys
@@ -45,7 +46,7 @@ import unipen as U  # noqa: E402
 
 from handwriting.line_decoder import PATTERNS, decode_word  # noqa: E402
 
-SWEEP = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, float("inf")]
+SWEEP = [0.0, 1.0, 2.0, 3.0, 3.4, 4.0, 6.0, 8.0, float("inf")]
 GROUP_OF = {"digit": str.isdigit, "uppercase": str.isupper, "lowercase": str.islower}
 
 LINES_JS = """
@@ -96,6 +97,12 @@ def word_pattern(word: str) -> str:
         if word[0].isupper() and word[1:].islower():
             return "capital"
     return "free"
+
+
+def prior_odds(q: float) -> float:
+    """ln(((1 - q) / 4) / q): log-odds of one given pattern against none, if a share q of words
+    fits no pattern and the rest spread evenly over the four (how free_penalty was set)."""
+    return math.log((1 - q) / len(PATTERNS) / q)
 
 
 def sample_lines(words: list[str], n_lines: int, words_per_line: int, seed: int) -> list[list[str]]:
@@ -200,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     _, info, meta, labels, spec = U.page_model(args.web_dir, args.model_dir)
-    penalty = float((meta.get("line_decoder") or {}).get("free_penalty", 4.0))
+    penalty = float((meta.get("line_decoder") or {}).get("free_penalty", 3.4))
 
     # the text
     words = corpus_words()
@@ -289,7 +296,8 @@ def _markdown(r: dict) -> str:
          f"free_penalty {r['free_penalty']:g} (from metadata.json).", "",
          f"Text: {tx['lines']} lines of {tx['words_per_line']} consecutive words ({tx['characters']} "
          f"characters) from {tx['source']}, seed {tx['seed']}. Words in the corpus by the pattern they "
-         f"fit: {share}. First lines: " + "; ".join(f"`{x.strip()}`" for x in tx["example_lines"]) + ".", "",
+         f"fit: {share}; the prior odds of one given pattern against none, ln(((1 − q) / 4) / q) for "
+         f"q = the share that fits none, are {prior_odds(tx['pattern_share']['free']):.2f} nats. First lines: " + "; ".join(f"`{x.strip()}`" for x in tx["example_lines"]) + ".", "",
          f"Ink: real pen trajectories of {ink['writers']} UNIPEN writers ({ink['subset']}, never trained "
          f"on), one writer a line; {ink['chars_own_writer']} characters are the line's writer's own "
          f"samples, {ink['chars_other_writer']} (a character that writer never wrote) another held-out "

@@ -50,7 +50,7 @@ def _allowed(pattern: str, position: int, masks: dict[str, np.ndarray]) -> np.nd
 
 
 def decode_word(probs: np.ndarray | Sequence[Sequence[float] | None], labels: Sequence[str],
-                fixed: Sequence[str | None] | None = None, free_penalty: float = 4.0
+                fixed: Sequence[str | None] | None = None, free_penalty: float = 3.4
                 ) -> tuple[list[str], str]:
     """Labels for one word's characters, and the pattern chosen (or ``"free"``).
 

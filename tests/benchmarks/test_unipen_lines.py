@@ -28,6 +28,17 @@ def test_corpus_is_real_prose_with_every_pattern():
         "It", "s", "2024", "the", "iPhone", "x86", "and", "HTTP"]
 
 
+def test_shipped_free_penalty_is_the_corpus_prior_odds():
+    """conf/base/parameters_deployment.yml's free_penalty is ln(((1 - q) / 4) / q) of the corpus."""
+    import yaml
+
+    words = L.corpus_words()
+    q = sum(L.word_pattern(w) == "free" for w in words) / len(words)
+    conf = yaml.safe_load((BENCH.parent / "conf" / "base" / "parameters_deployment.yml").read_text())
+    # (the topic texts change a little between Python versions; so may q, slightly)
+    assert conf["line_decoder"]["free_penalty"] == pytest.approx(L.prior_odds(q), abs=0.15)
+
+
 @pytest.mark.parametrize("word, pattern", [
     ("hello", "lower"), ("Hello", "capital"), ("I", "capital"), ("HTTP", "upper"),
     ("2024", "digits"), ("iPhone", "free"), ("x86", "free"), ("HeLLo", "free")])

@@ -4,7 +4,7 @@
 
 export const PATTERNS = ['lower', 'capital', 'upper', 'digits'];
 const FLOOR = 1e-12;
-export const DEFAULT_FREE_PENALTY = 4.0;
+export const DEFAULT_FREE_PENALTY = 3.4;
 
 const isLower = (c) => c.length === 1 && c !== c.toUpperCase() && c === c.toLowerCase();
 const isUpper = (c) => c.length === 1 && c !== c.toLowerCase() && c === c.toUpperCase();

@@ -162,7 +162,7 @@ def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: 
 
 def _line_decoder(params: dict | None) -> dict:
     """The page's word decoder settings, checked here so a bad value fails the run, not the page."""
-    penalty = float((params or {}).get("free_penalty", 4.0))
+    penalty = float((params or {}).get("free_penalty", 3.4))
     if not penalty >= 0:
         raise ValueError(f"line_decoder.free_penalty must be >= 0, got {penalty}")
     return {"free_penalty": penalty}
