@@ -91,7 +91,7 @@ VARIANTS = [
      "does an even class prior help the pen benchmark's 100-per-class sample?",
      {"preprocessing": {"class_weights": {"power": 1.0, "max_weight": None}}}),
     ("wide_pen_all", "a wider CNN, 24/48/64 conv with batch norm (74,550 parameters, 148 KB as "
-     "float16, about 3.5M multiply-adds), with all the clean pen strokes: does capacity help "
+     "float16, about 3.55M multiply-adds), with all the clean pen strokes: does capacity help "
      "real pens?", {"modelling": {"architecture": WIDE_ARCH}}, "lite_pen_all"),
 ]
 
