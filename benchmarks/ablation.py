@@ -93,6 +93,9 @@ VARIANTS = [
     ("wide_pen_all", "a wider CNN, 24/48/64 conv with batch norm (74,550 parameters, 148 KB as "
      "float16, about 3.55M multiply-adds), with all the clean pen strokes: does capacity help "
      "real pens?", {"modelling": {"architecture": WIDE_ARCH}}, "lite_pen_all"),
+    ("lite_pen_x2", "every clean pen stroke twice per epoch, each copy augmented "
+     "anew: does more weight on real pens help them?",
+     {"preprocessing": {"unipen": {"repeat": 2}}}, "lite_pen_all"),
 ]
 
 

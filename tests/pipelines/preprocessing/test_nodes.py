@@ -175,6 +175,12 @@ def test_prepare_pen_train_uses_only_training_writers_and_clean_contributors():
     off = prepare_pen_train(records, ["1", "7"], {}, {**params, "unipen": {"train": False}})
     assert len(off["y"]) == 0 and off["x"].shape == (0, 28, 28, 1)
     assert len(prepare_pen_train([], ["1", "7"], {}, params)["y"]) == 0  # file absent
+    # repeat: every rendered stroke that many times per epoch
+    twice = prepare_pen_train(records, ["1", "7"], {}, {**params, "unipen": {**params["unipen"], "repeat": 2}})
+    assert twice["y"].tolist() == pen["y"].tolist() * 2
+    np.testing.assert_array_equal(twice["x"][len(pen["y"]):], pen["x"])
+    with pytest.raises(ValueError, match="repeat"):
+        prepare_pen_train(records, ["1", "7"], {}, {**params, "unipen": {**params["unipen"], "repeat": 0}})
 
 
 def test_writer_split_is_stable_and_close_to_the_fraction():

@@ -161,8 +161,13 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     keep = stratified_indices(np.array([r["label"] for r in records]), cfg.get("train_subset"),
                               params["seed"])
     pen = render_strokes([records[i] for i in keep], labels, canvas_spec)
-    logger.info("pen strokes: %d training-writer characters rendered", len(pen["y"]))
-    return {"x": pen["x"], "y": pen["y"]}
+    repeat = int(cfg.get("repeat", 1))
+    if repeat < 1:
+        raise ValueError(f"unipen.repeat must be a positive integer, got {cfg.get('repeat')!r}")
+    logger.info("pen strokes: %d training-writer characters rendered%s", len(pen["y"]),
+                f", each used {repeat} times per epoch" if repeat > 1 else "")
+    # Repeats are not duplicates in effect: augmentation draws a new distortion for each copy.
+    return {"x": np.tile(pen["x"], (repeat, 1, 1, 1)), "y": np.tile(pen["y"], repeat)}
 
 
 def combine_training_sets(emnist_train_set: dict, pen_train_set: dict) -> dict[str, np.ndarray]:
