@@ -345,7 +345,7 @@ def _replay_words(page, words):
     return out
 
 
-def test_words_are_decoded_as_a_whole_as_the_python_spec_does(app_page, metadata):
+def test_words_are_decoded_as_a_whole_as_the_python_spec_does(app_page, metadata, real_model):
     """The page's text line is handwriting.line_decoder applied word by word to the page's own
     probabilities, with the free_penalty shipped in metadata.json."""
     page = app_page
@@ -383,6 +383,21 @@ def test_decoder_off_keeps_each_top_guess(context, model_dir, tmp_path, how):
                          for w in probs)
         assert text(page) == argmax
         no_errors(page)
+
+
+def test_a_letter_read_again_is_flashed_and_announced(app_page, real_model):
+    """A round 0 on its own is a zero; followed by a T, the word reads "OT" and the changed letter
+    is marked (span.reread) and announced."""
+    page = app_page
+    page.evaluate("(s) => handwriting.replay(s)", glyph("0"))
+    assert text(page) == page.evaluate("handwriting.lastTop[0].label") == "0"
+    page.evaluate("(s) => handwriting.replay(s)", glyph("T"))
+    assert text(page) == "OT"
+    assert page.locator("#text-content .reread").all_inner_texts() == ["O"]
+    wait_for(page, "() => document.getElementById('announce').textContent.includes('now reads OT')")
+    page.evaluate("handwriting.app.space()")  # the next render drops the mark
+    assert page.locator("#text-content .reread").count() == 0
+    no_errors(page)
 
 
 def test_a_picked_guess_stays_while_the_word_grows(app_page):

@@ -29,6 +29,7 @@ export class App {
     this.root = root;
     this.chars = [];           // the text line, one entry per character
     this.evidence = [];        // per character: {probs, fixed} from recognition, null for a space
+    this.reread = new Set();   // positions the word decoder just changed (flashed once)
     this.lastResult = null;    // {input, probs, top, ms} of the last recognised character
     this.canPick = false;      // the last character came from recognition and can be swapped
     this.errors = [];
@@ -274,7 +275,10 @@ export class App {
       this.recognizer.labels, word.map((e) => e.fixed), penalty);
     let changed = false;
     labels.forEach((label, i) => {
-      if (start + i < this.chars.length - 1 && this.chars[start + i] !== label) changed = true;
+      if (start + i < this.chars.length - 1 && this.chars[start + i] !== label) {
+        changed = true;
+        this.reread.add(start + i);
+      }
       this.chars[start + i] = label;
     });
     return changed ? this.chars.slice(start).join('') : null;
@@ -382,8 +386,22 @@ export class App {
 
   _render() {
     const e = this.el;
-    const body = this.chars.slice(0, this.canPick ? -1 : undefined).join('');
-    e.textContent.replaceChildren(document.createTextNode(body));
+    // the text before the last character; letters the word decoder just changed flash once
+    const bodyLength = this.canPick ? this.chars.length - 1 : this.chars.length;
+    const nodes = [];
+    let run = '';
+    for (let i = 0; i < bodyLength; i++) {
+      if (!this.reread.has(i)) { run += this.chars[i]; continue; }
+      if (run) nodes.push(document.createTextNode(run));
+      run = '';
+      const span = document.createElement('span');
+      span.className = 'reread';
+      span.textContent = this.chars[i];
+      nodes.push(span);
+    }
+    if (run) nodes.push(document.createTextNode(run));
+    this.reread.clear();
+    e.textContent.replaceChildren(...nodes);
     if (this.canPick && this.chars.length) {
       const last = document.createElement('span');
       last.className = 'last';
