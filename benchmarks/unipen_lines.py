@@ -44,9 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 
-from handwriting.line_decoder import PATTERNS, decode_word  # noqa: E402
+from handwriting.line_decoder import DEFAULT_FREE_PENALTY, PATTERNS, decode_word  # noqa: E402
 
-SWEEP = [0.0, 1.0, 2.0, 3.0, 3.4, 4.0, 6.0, 8.0, float("inf")]
+SWEEP = [0.0, 1.0, 2.0, 3.0, DEFAULT_FREE_PENALTY, 4.0, 6.0, 8.0, float("inf")]
 GROUP_OF = {"digit": str.isdigit, "uppercase": str.isupper, "lowercase": str.islower}
 
 LINES_JS = """
@@ -150,10 +150,9 @@ def assign_ink(lines: list[list[str]], pool: dict[str, dict[str, list[int]]], se
 
 
 def char_accuracy(truth: list[str], text: list[str]) -> dict:
-    """Character accuracy (exact and case-folded) overall and per group, and word accuracy, of
-    page lines against the true lines (both ``"w1 w2 ... "``, equal lengths expected)."""
-    per = Counter()
-    n = Counter()
+    """Character accuracy (exact and case-folded, as unipen.accuracy) overall and per group, and
+    word accuracy, of page lines against the true lines (both ``"w1 w2 ... "``, equal lengths)."""
+    true_chars, pred_chars = [], []
     words_ok = words_n = 0
     for t_line, p_line in zip(truth, text):
         if len(t_line) != len(p_line):
@@ -162,15 +161,14 @@ def char_accuracy(truth: list[str], text: list[str]) -> dict:
             words_n += 1
             words_ok += tw == pw
         for t, p in zip(t_line, p_line):
-            if t == " ":
-                continue
-            group = next(g for g, f in GROUP_OF.items() if f(t))
-            for key in ("overall", group):
-                n[key] += 1
-                per[(key, "exact")] += t == p
-                per[(key, "case_folded")] += U.fold(t) == U.fold(p)
-    out = {key: {"n": n[key], "exact": per[(key, "exact")] / n[key],
-                 "case_folded": per[(key, "case_folded")] / n[key]} for key in n}
+            if t != " ":
+                true_chars.append(t)
+                pred_chars.append(p)
+    out = {"overall": U.accuracy(true_chars, pred_chars)}
+    for group, is_group in GROUP_OF.items():
+        ii = [i for i, t in enumerate(true_chars) if is_group(t)]
+        if ii:
+            out[group] = U.accuracy([true_chars[i] for i in ii], [pred_chars[i] for i in ii])
     out["words"] = {"n": words_n, "exact": words_ok / words_n if words_n else None}
     return out
 
@@ -207,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     _, info, meta, labels, spec = U.page_model(args.web_dir, args.model_dir)
-    penalty = float((meta.get("line_decoder") or {}).get("free_penalty", 3.4))
+    penalty = float((meta.get("line_decoder") or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
 
     # the text
     words = corpus_words()

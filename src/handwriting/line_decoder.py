@@ -32,6 +32,9 @@ from collections.abc import Sequence
 import numpy as np
 
 PATTERNS = ("lower", "capital", "upper", "digits")
+# ln(((1 - q) / 4) / q) for q = 0.82%, the share of English-prose words that fit no pattern
+# (conf/base/parameters_deployment.yml explains it; web/js/decoder.js has the same default).
+DEFAULT_FREE_PENALTY = 3.4
 FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
 
 
@@ -50,7 +53,7 @@ def _allowed(pattern: str, position: int, masks: dict[str, np.ndarray]) -> np.nd
 
 
 def decode_word(probs: np.ndarray | Sequence[Sequence[float] | None], labels: Sequence[str],
-                fixed: Sequence[str | None] | None = None, free_penalty: float = 3.4
+                fixed: Sequence[str | None] | None = None, free_penalty: float = DEFAULT_FREE_PENALTY
                 ) -> tuple[list[str], str]:
     """Labels for one word's characters, and the pattern chosen (or ``"free"``).
 

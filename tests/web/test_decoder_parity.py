@@ -10,14 +10,14 @@ import pytest
 from test_spec_parity import node
 from web_support import WEB
 
-from handwriting.line_decoder import decode_word
+from handwriting.line_decoder import DEFAULT_FREE_PENALTY, decode_word
 
 pytestmark = [pytest.mark.web]
 
 LABELS = [str(d) for d in range(10)] + [chr(c) for c in range(65, 91)] + [chr(c) for c in range(97, 123)]
 
 NODE_SCRIPT = """
-import { decodeWord } from %s;
+import { decodeWord, DEFAULT_FREE_PENALTY } from %s;
 let data = '';
 process.stdin.setEncoding('utf8');
 for await (const chunk of process.stdin) data += chunk;
@@ -25,7 +25,7 @@ const { labels, cases } = JSON.parse(data);
 const out = cases.map(({ probs, fixed, penalty }) => {
   try { return decodeWord(probs, labels, fixed, penalty); } catch (e) { return { error: e.message }; }
 });
-process.stdout.write(JSON.stringify(out));
+process.stdout.write(JSON.stringify({ out, defaultPenalty: DEFAULT_FREE_PENALTY }));
 """
 
 
@@ -46,13 +46,20 @@ def cases(n: int = 600) -> list[dict]:
     return out
 
 
-def test_node_decoder_matches_python():
-    c = cases()
+def run_node(cases: list[dict]) -> tuple[list, float]:
+    """decodeWord on each case in Node: (results or {"error": ...}, decoder.js's default penalty)."""
     url = json.dumps((WEB / "js" / "decoder.js").resolve().as_uri())
     res = subprocess.run([node(), "--input-type=module", "-e", NODE_SCRIPT % url],
-                         input=json.dumps({"labels": LABELS, "cases": c}),
+                         input=json.dumps({"labels": LABELS, "cases": cases}),
                          capture_output=True, text=True, timeout=120, check=True)
     got = json.loads(res.stdout)
+    return got["out"], got["defaultPenalty"]
+
+
+def test_node_decoder_matches_python():
+    c = cases()
+    got, default_penalty = run_node(c)
+    assert default_penalty == DEFAULT_FREE_PENALTY, "JS and Python default free_penalty differ"
     patterns = set()
     for n, (case, js) in enumerate(zip(c, got)):
         labels, pattern = decode_word(case["probs"], LABELS, case["fixed"], case["penalty"])
@@ -66,11 +73,7 @@ def test_node_decoder_rejects_what_python_rejects():
            {"probs": [None], "fixed": ["?"], "penalty": 4.0},
            {"probs": [None, None], "fixed": ["a"], "penalty": 4.0},
            {"probs": [[1 / 62] * 62], "fixed": None, "penalty": -1.0}]
-    url = json.dumps((WEB / "js" / "decoder.js").resolve().as_uri())
-    res = subprocess.run([node(), "--input-type=module", "-e", NODE_SCRIPT % url],
-                         input=json.dumps({"labels": LABELS, "cases": bad}),
-                         capture_output=True, text=True, timeout=120, check=True)
-    got = json.loads(res.stdout)
+    got, _ = run_node(bad)
     for case, js in zip(bad, got):
         assert "error" in js, f"JS accepted {case}"
         with pytest.raises(ValueError):

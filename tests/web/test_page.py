@@ -345,20 +345,33 @@ def _replay_words(page, words):
     return out
 
 
+def _top_guesses(labels, probs):
+    """The text line if every character were its own top guess, a space after each word."""
+    return "".join("".join(labels[max(range(len(v)), key=v.__getitem__)] for v in w) + " "
+                   for w in probs)
+
+
+def _decoded(labels, probs, penalty):
+    """The text line handwriting.line_decoder gives, a space after each word."""
+    from handwriting.line_decoder import decode_word
+
+    return "".join("".join(decode_word(w, labels, free_penalty=penalty)[0]) + " " for w in probs)
+
+
 def test_words_are_decoded_as_a_whole_as_the_python_spec_does(app_page, metadata, real_model):
     """The page's text line is handwriting.line_decoder applied word by word to the page's own
     probabilities, with the free_penalty shipped in metadata.json."""
     page = app_page
-    from handwriting.line_decoder import decode_word
+    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
 
     labels = page.evaluate("handwriting.labels")
-    penalty = metadata.get("line_decoder", {}).get("free_penalty", 3.4)  # the page's default
+    penalty = metadata.get("line_decoder", {}).get("free_penalty", DEFAULT_FREE_PENALTY)
     probs = _replay_words(page, WORDS)
-    expected = "".join("".join(decode_word(w, labels, free_penalty=penalty)[0]) + " " for w in probs)
+    expected = _decoded(labels, probs, penalty)
     assert text(page) == expected
     # the same words with a penalty of 0 are the characters' own top guesses
-    argmax = "".join("".join(labels[max(range(62), key=v.__getitem__)] for v in w) + " " for w in probs)
-    assert "".join("".join(decode_word(w, labels, free_penalty=0.0)[0]) + " " for w in probs) == argmax
+    argmax = _top_guesses(labels, probs)
+    assert _decoded(labels, probs, 0.0) == argmax
     # with the shipped model the glyphs "L0T" read as "L0T" one by one and as "LOT" as a word
     assert expected != argmax, "these words should exercise the decoder"
     no_errors(page)
@@ -379,9 +392,7 @@ def test_decoder_off_keeps_each_top_guess(context, model_dir, tmp_path, how):
         open_app(page, url, "decoder=off" if how == "query" else "")
         labels = page.evaluate("handwriting.labels")
         probs = _replay_words(page, WORDS)
-        argmax = "".join("".join(labels[max(range(62), key=v.__getitem__)] for v in w) + " "
-                         for w in probs)
-        assert text(page) == argmax
+        assert text(page) == _top_guesses(labels, probs)
         no_errors(page)
 
 

@@ -162,7 +162,9 @@ def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: 
 
 def _line_decoder(params: dict | None) -> dict:
     """The page's word decoder settings, checked here so a bad value fails the run, not the page."""
-    penalty = float((params or {}).get("free_penalty", 3.4))
+    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
+
+    penalty = float((params or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
     if not penalty >= 0:
         raise ValueError(f"line_decoder.free_penalty must be >= 0, got {penalty}")
     return {"free_penalty": penalty}

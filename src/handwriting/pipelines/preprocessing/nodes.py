@@ -154,6 +154,9 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     from handwriting.unipen import select
 
     cfg = params["unipen"]
+    repeat = int(cfg.get("repeat", 1))
+    if repeat < 1:  # checked before the (slow) rendering
+        raise ValueError(f"unipen.repeat must be a positive integer, got {cfg.get('repeat')!r}")
     if not cfg.get("train") or not unipen_strokes:
         return {"x": np.zeros((0, 28, 28, 1), np.float32), "y": np.zeros(0, np.int64)}
     records = select(unipen_strokes, heldout=False, fraction=cfg["heldout_fraction"],
@@ -161,9 +164,6 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     keep = stratified_indices(np.array([r["label"] for r in records]), cfg.get("train_subset"),
                               params["seed"])
     pen = render_strokes([records[i] for i in keep], labels, canvas_spec)
-    repeat = int(cfg.get("repeat", 1))
-    if repeat < 1:
-        raise ValueError(f"unipen.repeat must be a positive integer, got {cfg.get('repeat')!r}")
     logger.info("pen strokes: %d training-writer characters rendered%s", len(pen["y"]),
                 f", each used {repeat} times per epoch" if repeat > 1 else "")
     # Repeats are not duplicates in effect: augmentation draws a new distortion for each copy.
