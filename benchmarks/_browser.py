@@ -68,6 +68,7 @@ def model_info(model_dir: Path) -> dict:
         "created": meta.get("created"),
         "quantization": meta.get("quantization"),
         "canvas_spec": meta.get("canvas_spec"),
+        "stroke_model": meta.get("stroke_model"),
         "weights_bytes": weights,
         "files_sha256": h.hexdigest()[:16],
         "emnist_metrics": {k: (meta.get("metrics") or {}).get(k)
@@ -75,11 +76,11 @@ def model_info(model_dir: Path) -> dict:
     }
 
 
-def model_files(model_dir: Path) -> dict[str, bytes]:
-    """``{name: bytes}`` of model.json and the weight files (what ``load_tfjs`` takes)."""
+def model_files(model_dir: Path, model_file: str = "model.json") -> dict[str, bytes]:
+    """``{name: bytes}`` of ``model_file`` and its weight files (what ``load_tfjs`` takes)."""
     model_dir = Path(model_dir)
-    topology = json.loads((model_dir / "model.json").read_text())
-    names = ["model.json"] + [p for g in topology.get("weightsManifest", []) for p in g["paths"]]
+    topology = json.loads((model_dir / model_file).read_text())
+    names = [model_file] + [p for g in topology.get("weightsManifest", []) for p in g["paths"]]
     return {n: (model_dir / n).read_bytes() for n in names}
 
 

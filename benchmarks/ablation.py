@@ -170,9 +170,11 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
 
 
 def pen_columns(pen: dict, canvas_spec: dict) -> dict:
-    """UNIPEN held-out-writer accuracy columns from a pen_metrics.json report."""
+    """UNIPEN held-out-writer accuracy columns from a pen_metrics.json report: the image model's
+    own figures (the variants here are image models; the stroke model is not part of them)."""
     if not pen.get("available"):
         return {}
+    pen = pen.get("image_model", pen)  # reports from before the stroke model had only these
     return {"pen_canvas_spec": f"{canvas_spec['radius']}/{canvas_spec['softness']}",
             "pen_clean_accuracy": pen["clean"]["accuracy"],
             "pen_clean_case_folded_accuracy": pen["clean"]["case_folded_accuracy"],
@@ -199,8 +201,9 @@ def refresh_pen(rows: dict[str, dict], unipen_file: Path) -> None:
         if "pen_clean_accuracy" in row or not model_file.exists():
             continue
         model = keras.models.load_model(model_file)
-        pen = evaluate_pen_strokes(model, strokes, labels, conf["preprocessing"]["canvas_spec"],
-                                   conf["preprocessing"]["preprocessing"],
+        pen = evaluate_pen_strokes(model, None, {"trained": False}, strokes, labels,
+                                   conf["preprocessing"]["canvas_spec"],
+                                   conf["preprocessing"]["preprocessing"], {},
                                    conf["reporting"]["reporting"])
         row.update(pen_columns(pen, conf["preprocessing"]["canvas_spec"]))
 

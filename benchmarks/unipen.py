@@ -289,9 +289,10 @@ DONE_JS = """() => window.__ptrStrokes.reduce((n, c) => n + c.length, 0) >= wind
   && window.__ptr.length >= window.__ptrStrokes.length"""
 
 
-async def _pointer_async(url: str, strokes: Sequence, idle_ms: int | None, log, timeout_ms: int):
+async def _pointer_async(url: str, strokes: Sequence, idle_ms: int | None, log, timeout_ms: int,
+                         query: str = "nosw"):
     async with B.chromium_async() as browser:
-        query = "nosw" if idle_ms is None else f"nosw&idle={idle_ms}"
+        query = query if idle_ms is None else f"{query}&idle={idle_ms}"
         page = await B.open_app_async(browser, url, query=query)
         idle = await page.evaluate("window.handwriting.app.surface.idleMs.mouse")
         await page.evaluate(POINTER_LISTEN_JS)
@@ -311,7 +312,8 @@ async def _pointer_async(url: str, strokes: Sequence, idle_ms: int | None, log, 
 
 
 def run_pointer(url: str, strokes: Sequence, idle_ms: int | None = None, log=print,
-                timeout_ms: int = 30_000) -> tuple[list[dict | None], dict, list[str]]:
+                timeout_ms: int = 30_000, query: str = "nosw"
+                ) -> tuple[list[dict | None], dict, list[str]]:
     """Draw each sample with genuine mouse events and wait for the idle timer's result(s).
 
     Returns one entry per sample: the page's result, or ``"split"`` when the page did not see the
@@ -320,7 +322,7 @@ def run_pointer(url: str, strokes: Sequence, idle_ms: int | None = None, log=pri
     check; and the page's errors."""
     import asyncio
 
-    out, idle, errors = asyncio.run(_pointer_async(url, strokes, idle_ms, log, timeout_ms))
+    out, idle, errors = asyncio.run(_pointer_async(url, strokes, idle_ms, log, timeout_ms, query))
     res = []
     for got, s in zip(out, strokes):
         sent = [_dedupe(st) for st in s if st]
@@ -354,6 +356,18 @@ def load_model(model_dir: Path):
     return load_tfjs(B.model_files(model_dir))
 
 
+def load_stroke_model(model_dir: Path, meta: dict):
+    """(stroke model, points, fusion weight) as the page will use them, or None without one."""
+    cfg = meta.get("stroke_model")
+    if not cfg:
+        return None
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from handwriting.pipelines.deployment.nodes import load_tfjs
+
+    path = cfg["path"]
+    return load_tfjs(B.model_files(model_dir, path), path), int(cfg["points"]), float(cfg["weight"])
+
+
 def render(strokes: Iterable, spec_dict: dict) -> tuple[np.ndarray, np.ndarray]:
     from handwriting.preprocessing_spec import CanvasSpec, render_batch
 
@@ -364,14 +378,39 @@ def predict(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     return np.asarray(model.predict(images[..., None], batch_size=batch_size, verbose=0))
 
 
-def python_predictions(model, strokes, spec: dict, labels: list[str]):
-    """(images, valid, probs, pred labels or None, top3) via the Python spec + tf_keras."""
+def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=None,
+                       parts: dict | None = None):
+    """(images, valid, probs, pred labels or None, top3) via the Python specs + tf_keras, as the
+    page computes them: the image model's probabilities, fused with the stroke model's when
+    ``stroke`` = (stroke model, points, weight) is given. ``parts``, if a dict, receives each
+    model's own probabilities (``image``, ``stroke``)."""
+    from handwriting.fusion import fuse
+    from handwriting.trajectory_spec import trajectory_batch
+
     images, valid = render(strokes, spec)
     probs = predict(model, images)
+    if parts is not None:
+        parts["image"] = probs
+    if stroke is not None:
+        stroke_model, points, weight = stroke
+        paths, has_path = trajectory_batch(strokes, points)
+        if not np.array_equal(has_path, valid):
+            raise ValueError("the canvas spec and the trajectory spec disagree on what is empty")
+        stroke_probs = np.asarray(stroke_model.predict(paths, batch_size=512, verbose=0))
+        probs = fuse(probs, stroke_probs, weight)
+        if parts is not None:
+            parts["stroke"] = stroke_probs
     order = np.argsort(-probs, axis=1)[:, :3]
     pred = [labels[o[0]] if v else None for o, v in zip(order, valid)]
     top3 = [[labels[j] for j in o] if v else [] for o, v in zip(order, valid)]
     return images, valid, probs, pred, top3
+
+
+def _top(probs: np.ndarray, valid: np.ndarray, labels: list[str]):
+    """(top-1 labels or None, top-3 lists) of a probability matrix."""
+    order = np.argsort(-probs, axis=1)[:, :3]
+    return ([labels[o[0]] if v else None for o, v in zip(order, valid)],
+            [[labels[j] for j in o] if v else [] for o, v in zip(order, valid)])
 
 
 # ---- report -------------------------------------------------------------------------------------
@@ -396,6 +435,23 @@ def failure_grid(path: Path, items: list[dict], title: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+MODEL_NAMES = {"image": "image model alone (rendered ink)", "stroke": "stroke model alone (pen path)",
+               "fused": "**both, fused (what the page does)**"}
+
+
+def by_model_table(by_model: dict) -> list[str]:
+    """Markdown rows: each model alone and fused, on the same samples (Python twin)."""
+    L = ["| models | clean exact | clean case-folded | clean digits | clean top-3 | all exact | all case-folded |",
+         "|---|---|---|---|---|---|---|"]
+    for name, acc in by_model.items():
+        c, a = acc["clean"], acc["all"]
+        L.append(f"| {MODEL_NAMES.get(name, name)} | {fmt(c['overall']['exact'])} | "
+                 f"{fmt(c['overall']['case_folded'])} | {fmt(c['digits']['exact'])} | "
+                 f"{fmt(c['overall'].get('top3'))} | {fmt(a['overall']['exact'])} | "
+                 f"{fmt(a['overall']['case_folded'])} |")
+    return L
 
 
 def fmt(x, digits=1):
@@ -435,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None, help="TF.js model folder (default web/model)")
     ap.add_argument("--unipen", type=Path, default=UNIPEN)
     ap.add_argument("--python", action="store_true", help="python only (no browser)")
+    ap.add_argument("--no-strokes", action="store_true",
+                    help="the image model alone (the page opened with ?strokes=off)")
     ap.add_argument("--no-python-check", action="store_true",
                     help="browser run without the python twin comparison")
     ap.add_argument("--out", type=Path, default=B.RESULTS)
@@ -470,22 +528,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.python or not args.no_python_check:
         t = time.perf_counter()
         model = load_model(model_dir)
+        stroke = None if args.no_strokes else load_stroke_model(model_dir, meta)
         t_model = time.perf_counter() - t
         t = time.perf_counter()
-        images, valid, probs, pred, top3 = python_predictions(model, strokes, spec, labels)
+        parts: dict = {}
+        images, valid, probs, pred, top3 = python_predictions(model, strokes, spec, labels,
+                                                              stroke, parts)
         t_py = time.perf_counter() - t
         py = {"images": images, "valid": valid, "probs": probs, "pred": pred, "top3": top3,
-              "wall_s": t_py, "model_load_s": t_model}
+              "wall_s": t_py, "model_load_s": t_model,
+              "by_model": {name: grouped_accuracy(samples, *_top(p, valid, labels))
+                           for name, p in parts.items()}}
+        if stroke is not None:
+            py["by_model"]["fused"] = grouped_accuracy(samples, pred, top3)
         print(f"python: {len(samples)} samples in {t_py:.0f} s (+{t_model:.0f} s model load)")
 
     if args.python:
         return _write_python_only(args, argv, info, sample_info, samples, true, py, t_start)
 
     # ---- browser
+    query = "nosw&strokes=off" if args.no_strokes else "nosw"
     with B.site(args.web_dir, args.model_dir) as (url, _):
         with B.chromium() as browser:
             t = time.perf_counter()
-            page = B.open_app(browser, url)
+            page = B.open_app(browser, url, query)
             t_open = time.perf_counter() - t
             env = page.evaluate("({backend: window.handwriting.backend, spec: window.handwriting.spec,"
                                 " ua: navigator.userAgent, cores: navigator.hardwareConcurrency})")
@@ -504,7 +570,8 @@ def main(argv: list[str] | None = None) -> int:
         ptr, ptr_check, t_ptr = [], None, 0.0
         if n_ptr:
             t = time.perf_counter()
-            ptr, ptr_check, perr = run_pointer(url, [strokes[i] for i in ptr_idx], args.pointer_idle_ms)
+            ptr, ptr_check, perr = run_pointer(url, [strokes[i] for i in ptr_idx], args.pointer_idle_ms,
+                                               query=query)
             t_ptr = time.perf_counter() - t
             errors += perr
 
@@ -554,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
             "disagreements": [{"id": samples[i]["id"], "true": true[i], "browser": pred[i],
                                "python": py["pred"][i]} for i in np.flatnonzero(~agree)][:50],
             "accuracy_python": grouped_accuracy(samples, py["pred"], py["top3"]),
+            "accuracy_python_by_model": py["by_model"],
             "python_wall_s": py["wall_s"],
         }
         print(f"python vs browser top-1 agreement {py_cmp['top1_agreement']:.5f}, "
@@ -578,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
         "confusions": {"all": conf_all, "clean": conf_clean},
         "error_kinds": {"all": error_kinds(true, pred),
                         "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
+        "strokes_off": bool(args.no_strokes),
         "pointer_vs_replay": ptr_cmp,
         "python_vs_browser": py_cmp,
         "page_errors": errors,
@@ -603,7 +672,11 @@ def _markdown(r: dict) -> str:
     L += [f"Model `{m['model_version']}` ({m['quantization'] or 'float32'}, weights {m['weights_bytes']} B, "
           f"created {m['created']}; its EMNIST test accuracy {fmt(m['emnist_metrics']['accuracy'])}), "
           f"canvas_spec `{json.dumps(m['canvas_spec'])}`, backend `{r['browser']['backend']}` in "
-          f"headless {r['browser']['chromium']}.", ""]
+          f"headless {r['browser']['chromium']}. "
+          + (f"Stroke model `{m['stroke_model']['path']}` ({m['stroke_model']['points']} points, fusion "
+             f"weight {m['stroke_model']['weight']}) " + ("switched off (`?strokes=off`): the image "
+             "model alone." if r.get("strokes_off") else "fused with the image model.")
+             if m.get("stroke_model") else "No stroke model: the image model alone."), ""]
     L += [f"Sample: {s['n']} UNIPEN characters ({s['per_class']} per class, stratified, seed {s['seed']}, "
           f"held-out writers only (never trained on; writer split in conf/base/parameters_preprocessing.yml), all contributors; {s['classes']} classes, smallest {s['min_per_class']}), of which "
           f"{s['n_clean']} in the clean subset (excluding {', '.join(s['noisy_contributors'])}). "
@@ -641,6 +714,11 @@ def _markdown(r: dict) -> str:
               f"Python exact accuracy {fmt(q['accuracy_python']['all']['overall']['exact'])} (all), "
               f"{fmt(q['accuracy_python']['clean']['overall']['exact'])} (clean). Disagreements: "
               f"{q['disagreements'] or 'none'}.", ""]
+        if len(q.get("accuracy_python_by_model") or {}) > 1:
+            L += ["### Each model alone and fused (Python twin, the same samples)", "",
+                  "The page multiplies the image model's probabilities with the stroke model's raised "
+                  f"to {m['stroke_model']['weight']} (`handwriting.fusion`, `web/js/fusion.js`).", ""]
+            L += by_model_table(q["accuracy_python_by_model"]) + [""]
     if r.get("error_kinds"):
         L += ["## What the mistakes are", "",
               "Share of all samples lost to each kind of mistake: the other case of the same letter "
@@ -682,6 +760,7 @@ def _markdown(r: dict) -> str:
 def _write_python_only(args, argv, info, sample_info, samples, true, py, t_start) -> int:
     acc = grouped_accuracy(samples, py["pred"], py["top3"])
     result = {"benchmark": "unipen_python", "model": info, "sample": sample_info, "accuracy": acc,
+              "accuracy_by_model": py["by_model"],
               "confusions": {"all": confusions(true, py["pred"])},
               "timing_s": {"python": py["wall_s"], "model_load": py["model_load_s"],
                            "total": time.perf_counter() - t_start},
@@ -704,8 +783,10 @@ def _write_python_only(args, argv, info, sample_info, samples, true, py, t_start
     md = ["# UNIPEN, Python twin (no browser)", "",
           f"Model `{info['model_version']}`, canvas_spec `{json.dumps(info['canvas_spec'])}`, "
           f"{sample_info['n']} samples ({args.per_class} per class, seed {args.seed}).", ""]
-    md += accuracy_table(acc) + ["", cmp_line, "",
-                                 f"Wall time {result['timing_s']['total']:.0f} s. Re-run: `{result['command']}`"]
+    md += accuracy_table(acc) + [""]
+    if len(py["by_model"]) > 1:
+        md += ["Each model alone and fused:", ""] + by_model_table(py["by_model"]) + [""]
+    md += [cmp_line, "", f"Wall time {result['timing_s']['total']:.0f} s. Re-run: `{result['command']}`"]
     (args.out / "unipen_python.md").write_text("\n".join(md) + "\n")
     print("\n".join(accuracy_table(acc)))
     print(cmp_line)

@@ -50,6 +50,7 @@ def project(tmp_path_factory):
         "preprocessing.unipen.train=true", "preprocessing.unipen.train_subset=3000",
         "reporting.pen_eval_subset=1200",
         "modelling.epochs=3", "modelling.verbose=2",
+        "stroke_modelling.train_subset=6000", "stroke_modelling.epochs=3",
     ])
     _kedro(root, "run", "--params", params)
     return root
@@ -80,6 +81,33 @@ def test_pen_strokes_trained_on_and_reported_for_heldout_writers(project):
     assert pen["all"]["accuracy"] > 0.2  # 3 epochs: well above chance on real pen strokes
     meta = json.loads((project / "web" / "model" / "metadata.json").read_text())
     assert meta["metrics"]["pen"]["accuracy"] == pen["clean"]["accuracy"]
+
+
+def test_stroke_model_trained_on_training_writers_fused_and_shipped(project):
+    from handwriting.datasets import ArraysDataset, StaticModelDirectory
+    from handwriting.pipelines.deployment.nodes import load_tfjs
+    from kedro_datasets.tensorflow import TensorFlowModelDataset
+
+    data = project / "data"
+    train = ArraysDataset(filepath=str(data / "05_model_input/stroke_train_set.npz")).load()
+    val = ArraysDataset(filepath=str(data / "05_model_input/stroke_validation_set.npz")).load()
+    assert len(train["y"]) == pytest.approx(6000, abs=70) and train["x"].shape[1:] == (64, 5)
+    assert len(val["y"]) > 1000  # the validation writers' paths, all of them
+    history = json.loads((data / "06_models/stroke_training_history.json").read_text())
+    assert history["trained"] and history["epochs_run"] == 3
+    pen = json.loads((data / "08_reporting/pen_metrics.json").read_text())
+    # 3 epochs on 6,000 paths: far above chance (1/62) on held-out writers' real strokes
+    assert pen["stroke_model"]["all"]["accuracy"] > 0.3 and pen["fusion_weight"] == 1.0
+    assert pen["all"]["n_test"] == pen["image_model"]["all"]["n_test"]
+    files = StaticModelDirectory(path=str(project / "web" / "model")).load()
+    meta = json.loads(files["metadata.json"])
+    assert meta["stroke_model"]["path"] == "stroke_model.json" and meta["stroke_model"]["points"] == 64
+    exported = load_tfjs(files, "stroke_model.json")
+    keras_model = TensorFlowModelDataset(filepath=str(data / "06_models/stroke_model.keras")).load()
+    x = val["x"][:500]
+    assert np.abs(exported.predict(x, verbose=0) - keras_model.predict(x, verbose=0)).max() < 0.02
+    report = json.loads((data / "08_reporting/stroke_deployment.json").read_text())
+    assert report["shipped"] and report["verified_on"] == len(val["y"])
 
 
 def test_labels_come_from_the_mapping_file(project):

@@ -5,11 +5,13 @@
 // - App shell: network first, cache as fallback, so a deployment is picked up on the next visit
 //   while online and the page still opens offline.
 // - Vendored runtime (pinned versions): cache first.
-// - model/model.json and model/metadata.json: network first, so a new model from a new
+// - model/model.json, model/stroke_model.json (the optional stroke model that metadata.json's
+//   stroke_model names) and model/metadata.json: network first, so a new model from a new
 //   `kedro run` reaches returning visitors; the cached copy is used offline.
-// - Content-hashed weight files (model/weights.<hash>.bin): cache first (a new model has new
-//   names); weights no longer referenced by the latest model.json are deleted from the cache.
-// The model is also cached at install (best effort), so the first visit already leaves
+// - Content-hashed weight files (model/weights.<hash>.bin, both models'): cache first (a new
+//   model has new names); weights referenced by neither the latest model.json nor the stroke
+//   model the latest metadata.json names are deleted from the cache.
+// The models are also cached at install (best effort), so the first visit already leaves
 // everything needed to work offline.
 
 const VERSION = 'v1';
@@ -24,8 +26,10 @@ const SHELL = [
   'js/app.js',
   'js/decoder.js',
   'js/drawing.js',
+  'js/fusion.js',
   'js/preprocess.js',
   'js/recognizer.js',
+  'js/trajectory.js',
   'icons/icon.svg',
   'icons/icon-192.png',
   'icons/icon-512.png',
@@ -36,6 +40,7 @@ const SHELL = [
   'vendor/tfjs-backend-wasm-simd.wasm',
 ];
 const MODEL_JSON = 'model/model.json';
+const STROKE_JSON = 'model/stroke_model.json';
 const METADATA_JSON = 'model/metadata.json';
 
 const scope = new URL(self.registration.scope);
@@ -48,9 +53,19 @@ async function cacheModel() {
   if (!res.ok) return;
   const topology = await res.clone().json();
   await cache.put(abs(MODEL_JSON), res);
+  let weights = weightUrls(topology, abs(MODEL_JSON));
   const meta = await fetch(abs(METADATA_JSON), { cache: 'no-cache' });
-  if (meta.ok) await cache.put(abs(METADATA_JSON), meta);
-  const weights = weightUrls(topology);
+  if (meta.ok) {
+    const stroke = strokeModelUrl(await meta.clone().json());
+    await cache.put(abs(METADATA_JSON), meta);
+    if (stroke) {
+      const sres = await fetch(stroke, { cache: 'no-cache' });
+      if (sres.ok) {
+        weights = weights.concat(weightUrls(await sres.clone().json(), stroke));
+        await cache.put(stroke, sres);
+      }
+    }
+  }
   await Promise.all(weights.map(async (url) => {
     if (await cache.match(url)) return;
     const w = await fetch(url);
@@ -59,16 +74,48 @@ async function cacheModel() {
   await pruneWeights(cache, weights);
 }
 
-function weightUrls(topology) {
-  const base = new URL(MODEL_JSON, scope);
+/** The stroke model's topology URL named by metadata.json (stroke_model.path), or null. */
+function strokeModelUrl(meta) {
+  const c = meta && meta.stroke_model;
+  if (!c || typeof c !== 'object') return null;
+  return new URL(typeof c.path === 'string' && c.path ? c.path : 'stroke_model.json', abs(MODEL_JSON)).href;
+}
+
+function weightUrls(topology, topologyUrl) {
   return (topology.weightsManifest || [])
     .flatMap((group) => group.paths || [])
-    .map((p) => new URL(p, base).href);
+    .map((p) => new URL(p, topologyUrl).href);
+}
+
+/** Weight URLs of the cached model.json and of the stroke model the cached metadata names. */
+async function cachedWeightUrls(cache) {
+  const read = async (url) => {
+    const hit = url && await cache.match(url, { ignoreSearch: true });
+    try { return hit ? await hit.json() : null; } catch { return null; }
+  };
+  const urls = [];
+  const topology = await read(abs(MODEL_JSON));
+  if (topology) urls.push(...weightUrls(topology, abs(MODEL_JSON)));
+  const stroke = strokeModelUrl(await read(abs(METADATA_JSON)));
+  const strokeTopology = await read(stroke);
+  if (strokeTopology) urls.push(...weightUrls(strokeTopology, stroke));
+  return urls;
 }
 
 async function pruneWeights(cache, keep) {
   const wanted = new Set(keep);
   for (const req of await cache.keys()) {
+    if (req.url.endsWith('.bin') && !wanted.has(req.url)) await cache.delete(req);
+  }
+}
+
+/** Delete the cached weights that the cached topologies no longer reference. The keys are
+ *  listed first: a weight file is only cached after its topology, so every weight listed here
+ *  that is still wanted is referenced by what is cached when the wanted set is read. */
+async function pruneStaleWeights(cache) {
+  const keys = await cache.keys();
+  const wanted = new Set(await cachedWeightUrls(cache));
+  for (const req of keys) {
     if (req.url.endsWith('.bin') && !wanted.has(req.url)) await cache.delete(req);
   }
 }
@@ -124,10 +171,9 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== scope.origin || !url.href.startsWith(scope.href)) return;
   const path = url.href.slice(scope.href.length);
 
-  if (path === MODEL_JSON) {
-    event.respondWith(networkFirst(req, MODEL_CACHE, async (res, cache) => {
-      await pruneWeights(cache, weightUrls(await res.json()));
-    }));
+  if (path === MODEL_JSON || path === STROKE_JSON) {
+    // a new topology was cached: drop the weights neither model references any more
+    event.respondWith(networkFirst(req, MODEL_CACHE, (_res, cache) => pruneStaleWeights(cache)));
   } else if (path === METADATA_JSON) {
     event.respondWith(networkFirst(req, MODEL_CACHE));
   } else if (HASHED_WEIGHTS.test(url.pathname)) {

@@ -1,4 +1,4 @@
-"""One CNN description, buildable in Keras 3 (training) and in tf_keras (TF.js export).
+"""One network description, buildable in Keras 3 (training) and in tf_keras (TF.js export).
 
 The architecture is data (a list of layer dicts from parameters_modelling.yml), so variants need
 no code change, and the deployment can rebuild the identical network in tf_keras -- the only
@@ -11,6 +11,11 @@ Layer dicts (``type`` plus options):
   flatten
   global_avg_pool
   dense       units, batch_norm=false                     (ReLU)
+  conv1d      filters, kernel_size=3, batch_norm=false   (1-D, for the stroke model's (points, 5)
+              trajectories; same padding, ReLU)
+  max_pool1d  pool_size=2
+  global_pool1d                                           (average and max over the sequence,
+                                                           concatenated)
 A final Dense(num_classes, softmax) is always appended. Batch norm uses momentum 0.9 rather than
 Keras's 0.99: with the few hundred steps of a quick subset run, 0.99 leaves the moving statistics
 near their initial values and the model is at chance level in inference mode.
@@ -22,23 +27,36 @@ from types import ModuleType
 from typing import Any
 
 
+def _relu_block(L, x, spec: dict, tag: str, make):
+    """``make(**kw)``'s layer with ReLU, or without bias + batch norm + ReLU (``batch_norm``)."""
+    bn = spec.pop("batch_norm", False)
+    x = make(use_bias=not bn, activation=None if bn else "relu", name=tag)(x)
+    if bn:
+        x = L.BatchNormalization(momentum=0.9, name=f"{tag}_bn")(x)
+        x = L.Activation("relu", name=f"{tag}_relu")(x)
+    return x
+
+
 def build_model(layers: list[dict[str, Any]], num_classes: int, keras: ModuleType,
-                input_shape: tuple[int, int, int] = (28, 28, 1), name: str = "handwriting_cnn"):
+                input_shape: tuple[int, ...] = (28, 28, 1), name: str = "handwriting_cnn",
+                input_name: str = "image"):
     """Build the network described by ``layers`` with the given Keras module."""
     L = keras.layers
-    inputs = keras.Input(shape=input_shape, name="image")
+    inputs = keras.Input(shape=tuple(input_shape), name=input_name)
     x = inputs
     for i, spec in enumerate(layers):
         spec = dict(spec)
         kind = spec.pop("type")
         tag = f"{kind}_{i}"
-        if kind == "conv":
-            bn = spec.pop("batch_norm", False)
-            x = L.Conv2D(spec.pop("filters"), spec.pop("kernel_size", 3), padding="same",
-                         use_bias=not bn, activation=None if bn else "relu", name=tag)(x)
-            if bn:
-                x = L.BatchNormalization(momentum=0.9, name=f"{tag}_bn")(x)
-                x = L.Activation("relu", name=f"{tag}_relu")(x)
+        if kind in ("conv", "conv1d"):
+            conv = L.Conv2D if kind == "conv" else L.Conv1D
+            x = _relu_block(L, x, spec, tag, lambda **kw: conv(
+                spec.pop("filters"), spec.pop("kernel_size", 3), padding="same", **kw))
+        elif kind == "max_pool1d":
+            x = L.MaxPooling1D(spec.pop("pool_size", 2), name=tag)(x)
+        elif kind == "global_pool1d":
+            x = L.Concatenate(name=tag)([L.GlobalAveragePooling1D(name=f"{tag}_avg")(x),
+                                         L.GlobalMaxPooling1D(name=f"{tag}_max")(x)])
         elif kind == "max_pool":
             x = L.MaxPooling2D(spec.pop("pool_size", 2), name=tag)(x)
         elif kind == "dropout":
@@ -48,12 +66,7 @@ def build_model(layers: list[dict[str, Any]], num_classes: int, keras: ModuleTyp
         elif kind == "global_avg_pool":
             x = L.GlobalAveragePooling2D(name=tag)(x)
         elif kind == "dense":
-            bn = spec.pop("batch_norm", False)
-            x = L.Dense(spec.pop("units"), use_bias=not bn, activation=None if bn else "relu",
-                        name=tag)(x)
-            if bn:
-                x = L.BatchNormalization(momentum=0.9, name=f"{tag}_bn")(x)
-                x = L.Activation("relu", name=f"{tag}_relu")(x)
+            x = _relu_block(L, x, spec, tag, lambda **kw: L.Dense(spec.pop("units"), **kw))
         else:
             raise ValueError(f"unknown layer type {kind!r} in layer {i}")
         if spec:

@@ -574,31 +574,14 @@ def test_backends_work_under_the_csp(context, site, backend):
 
 
 def test_works_offline_after_the_first_visit(browser, model_dir, tmp_path):
-    from web_support import INIT_SCRIPT
+    from web_support import CACHED_MODEL_FILES_JS, reload_offline, service_worker_site
 
-    root = copy_web(tmp_path / "web", model_dir)
-    srv = serve(root)
-    ctx = browser.new_context(viewport=VIEWPORT)
-    ctx.add_init_script(INIT_SCRIPT)
-    try:
-        page = ctx.new_page()
-        open_app(page, srv.url)
-        wait_for(page, "async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null", timeout=30_000)
+    with service_worker_site(browser, copy_web(tmp_path / "web", model_dir)) as (page, srv):
         wait_for(page, "async () => !!(await (await caches.open('hw-model')).match(new URL('model/model.json', location.href).href))", timeout=30_000)
-        cached = page.evaluate("async () => (await (await caches.open('hw-model')).keys()).map((r) => r.url.split('/').pop())")
+        cached = page.evaluate(CACHED_MODEL_FILES_JS)
         assert "metadata.json" in cached and any(n.endswith(".bin") for n in cached)
-        srv.close()  # the server is gone: everything must come from the service worker's caches
-        page.reload()
-        wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)", timeout=60_000)
-        assert page.evaluate("document.documentElement.dataset.state") == "ready", page.locator("#error").text_content()
+        reload_offline(page, srv)
         assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
-    finally:
-        ctx.close()
-        try:
-            srv.close()
-        except Exception:
-            pass
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_returning_visitors_get_a_new_model(browser, model_dir, tmp_path):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -122,6 +123,59 @@ def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
     return out
 
 
+STROKE_ARCHITECTURE = [
+    {"type": "conv1d", "filters": 16, "kernel_size": 5},
+    {"type": "max_pool1d", "pool_size": 2},
+    {"type": "conv1d", "filters": 24, "kernel_size": 3},
+    {"type": "global_pool1d"},
+]
+
+
+def build_stroke_model(model_dir: Path, points: int = 64, weight: float = 1.0, seed: int = 1,
+                       quantization: str | None = "float16", labels: list[str] | None = None,
+                       path: str = "stroke_model.json") -> dict:
+    """An untrained stroke model (1-D CNN over ``(points, 5)`` trajectories) written into an
+    existing web model folder: ``<path>`` and a content-hashed weights file next to the image
+    model, and a ``stroke_model`` entry in its metadata.json. The labels are metadata.json's
+    unless given (a mismatch is for failure tests). The last layer is scaled so that its
+    probabilities are far from uniform. Returns the ``stroke_model`` entry."""
+    import hashlib
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tf_keras
+
+    from handwriting.model_architecture import build_model
+    from handwriting.tfjs_compat import converters
+
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    n_out = len(labels if labels is not None else meta["labels"])
+    tf_keras.utils.set_random_seed(seed)
+    model = build_model(STROKE_ARCHITECTURE, n_out, tf_keras, input_shape=(points, 5),
+                        name="stroke_model", input_name="strokes")
+    w, b = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([w * 6.0, b])
+    h5_conversion, _ = converters()
+    dtype_map = {None: None, "float16": {"float16": "*"}, "uint8": {"uint8": "*"}}[quantization]
+    with tempfile.TemporaryDirectory(prefix="stroke-export-") as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h5_conversion.save_keras_model(model, tmp, quantization_dtype_map=dtype_map)
+        topology = json.loads((Path(tmp) / "model.json").read_text())
+        data = b"".join((Path(tmp) / p).read_bytes() for g in topology["weightsManifest"] for p in g["paths"])
+    name = f"weights.{hashlib.sha256(data).hexdigest()[:16]}.bin"
+    (model_dir / name).write_bytes(data)
+    topology["weightsManifest"] = [
+        {"paths": [name], "weights": [w for g in topology["weightsManifest"] for w in g["weights"]]}
+    ]
+    (model_dir / path).write_text(json.dumps(topology))
+    entry = {"path": path, "points": points, "weight": weight, "weights_bytes": len(data),
+             "quantization": quantization}
+    meta["stroke_model"] = entry
+    (model_dir / "metadata.json").write_text(json.dumps(meta, indent=1))
+    return entry
+
+
 VIEWPORT = {"width": 1000, "height": 800}
 
 class PageErrors(list):
@@ -145,3 +199,45 @@ def open_app(page, base_url: str, query: str = "", wait_state=("ready",)) -> Non
     if wait_state and state not in wait_state:
         err = page.evaluate("document.getElementById('error').textContent")
         raise AssertionError(f"page state {state!r}: {err}")
+
+
+# ---- offline (service worker) -------------------------------------------------------------------
+
+CACHED_MODEL_FILES_JS = ("async () => (await (await caches.open('hw-model')).keys())"
+                         ".map((r) => r.url.split('/').pop())")
+
+
+@contextlib.contextmanager
+def service_worker_site(browser, root: Path):
+    """Serve ``root`` to a fresh browser context with the service worker on; yields
+    ``(page, server)`` once the worker controls the page. Cleans up the copy afterwards."""
+    from web_input import wait_for
+
+    srv = serve(root)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.add_init_script(INIT_SCRIPT)
+    try:
+        page = ctx.new_page()
+        open_app(page, srv.url)
+        wait_for(page, "async () => (await navigator.serviceWorker.ready) && "
+                       "navigator.serviceWorker.controller !== null", timeout=30_000)
+        yield page, srv
+    finally:
+        ctx.close()
+        try:
+            srv.close()
+        except Exception:
+            pass
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def reload_offline(page, srv) -> None:
+    """Stop the server and reload: everything must now come from the service worker's caches."""
+    from web_input import wait_for
+
+    srv.close()
+    page.reload()
+    wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)",
+             timeout=60_000)
+    assert page.evaluate("document.documentElement.dataset.state") == "ready", \
+        page.locator("#error").text_content()

@@ -30,7 +30,7 @@ export class App {
     this.chars = [];           // the text line, one entry per character
     this.evidence = [];        // per character: {probs, fixed} from recognition, null for a space
     this.reread = new Set();   // positions the word decoder just changed (flashed once)
-    this.lastResult = null;    // {input, probs, top, ms} of the last recognised character
+    this.lastResult = null;    // {input, probs, imageProbs, strokeProbs, top, ms} of the last character
     this.canPick = false;      // the last character came from recognition and can be swapped
     this.errors = [];
     this.queue = Promise.resolve();
@@ -69,6 +69,8 @@ export class App {
       modelUrl: params.get('model') || 'model/model.json',
       metadataUrl: params.get('metadata') || 'model/metadata.json',
       backends: params.get('backend') ? params.get('backend').split(',') : undefined,
+      // ?strokes=off: the image model alone, even when metadata.json lists a stroke model
+      strokes: params.get('strokes') !== 'off',
     });
     // ?decoder=off: every character is its own top guess (no word-level decoding)
     this.decoderOn = params.get('decoder') !== 'off';
@@ -135,6 +137,18 @@ export class App {
     set('info-created', m.created ? String(m.created).replace('T', ' ').replace(/\.\d+/, '') : '–');
     set('info-backend', r.backend || '–');
     set('info-time', r.warmMs != null ? `${r.warmMs.toFixed(1)} ms` : '–');
+    set('info-strokes', this._describeStrokeModel());
+  }
+
+  _describeStrokeModel() {
+    const r = this.recognizer;
+    const cfg = r.metadata && r.metadata.stroke_model;
+    if (r.strokeActive) {
+      const size = cfg && typeof cfg.weights_bytes === 'number' ? cfg.weights_bytes : r.strokeModelBytes;
+      return `on (pen path, ${r.strokePoints} points, weight ${r.strokeWeight}, ${bytes(size)})`;
+    }
+    if (cfg && !r.strokesEnabled) return 'off (?strokes=off): image model only';
+    return 'none: image model only';
   }
 
   _registerServiceWorker() {
@@ -457,7 +471,9 @@ function exposeHook(app) {
   const toPlain = (r) => r && {
     top: r.top.map((g) => ({ label: g.label, index: g.index, p: g.p })),
     input: Array.from(r.input),
-    probs: Array.from(r.probs),
+    probs: Array.from(r.probs), // fused (equal to imageProbs without a stroke model)
+    imageProbs: Array.from(r.imageProbs),
+    strokeProbs: r.strokeProbs ? Array.from(r.strokeProbs) : null,
     ms: r.ms,
   };
   window.handwriting = {
@@ -472,6 +488,11 @@ function exposeHook(app) {
     get labels() { return app.recognizer.labels; },
     get backend() { return app.recognizer.backend; },
     get warmMs() { return app.recognizer.warmMs; },
+    /** Whether the stroke model is loaded and fused with the image model. */
+    get strokeModel() { return app.recognizer.strokeActive; },
+    /** Its fusion exponent (0 when not active) and samples per drawing (null when not active). */
+    get strokeWeight() { return app.recognizer.strokeWeight; },
+    get strokePoints() { return app.recognizer.strokePoints; },
     /** Replay strokes as if drawn and the idle timer fired; resolves to the result or null. */
     async replay(strokes, pointerType = 'mouse') {
       const before = app.lastResult;

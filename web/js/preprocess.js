@@ -32,7 +32,8 @@ export function normalizeSpec(spec = {}) {
   return Object.freeze(s);
 }
 
-function pointXY(p) {
+/** [x, y] of a point given as [x, y, ...] or {x, y}; RangeError if not finite. */
+export function pointXY(p) {
   // [x, y] (extra entries such as time or pressure are ignored) or {x, y}.
   const x = Array.isArray(p) || ArrayBuffer.isView(p) ? p[0] : p.x;
   const y = Array.isArray(p) || ArrayBuffer.isView(p) ? p[1] : p.y;
@@ -40,9 +41,9 @@ function pointXY(p) {
   return [x, y];
 }
 
-/** Strokes mapped into output-pixel coordinates (steps 2-3), or null if nothing to draw. */
-export function transformStrokes(strokes, spec = DEFAULT_SPEC) {
-  const s = normalizeSpec(spec);
+/** The non-empty strokes as [x, y] arrays (validated) and their bounding box; shared with
+ *  trajectory.js, whose specification starts the same way. */
+export function strokeBox(strokes) {
   const clean = [];
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (const stroke of strokes || []) {
@@ -58,6 +59,13 @@ export function transformStrokes(strokes, spec = DEFAULT_SPEC) {
     }
     clean.push(pts);
   }
+  return { clean, minX, minY, maxX, maxY };
+}
+
+/** Strokes mapped into output-pixel coordinates (steps 2-3), or null if nothing to draw. */
+export function transformStrokes(strokes, spec = DEFAULT_SPEC) {
+  const s = normalizeSpec(spec);
+  const { clean, minX, minY, maxX, maxY } = strokeBox(strokes);
   if (clean.length === 0) return null;
   const side = Math.max(maxX - minX, maxY - minY);
   if (!(side > 0)) return null;

@@ -1,7 +1,14 @@
 // Loads TensorFlow.js (vendored UMD bundles), the model's metadata and the LayersModel, picks a
 // backend (wasm -> webgl -> cpu) and recognises strokes through preprocess.js.
+//
+// When metadata.json has a `stroke_model` ({path, points, weight, ...}), a second LayersModel
+// (model/<path>, a 1-D CNN) reads the pen path itself (trajectory.js) and its probabilities are
+// multiplied with the image model's (fusion.js). The option `strokes: false` (the page's
+// ?strokes=off) leaves it unloaded: the image model alone.
 
 import { normalizeSpec, preprocess } from './preprocess.js';
+import { DEFAULT_POINTS, FEATURES, trajectoryFeatures } from './trajectory.js';
+import { DEFAULT_WEIGHT, fuse } from './fusion.js';
 
 export class LoadError extends Error {
   constructor(message, cause) {
@@ -39,6 +46,29 @@ async function fetchJSON(url) {
 
 const now = () => performance.now();
 
+/** Bytes of a LayersModel's weights, from its topology's weightsManifest. */
+function weightBytes(topology) {
+  return (topology.weightsManifest || [])
+    .flatMap((g) => g.weights || [])
+    .reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.quantization ? (w.quantization.dtype === 'uint8' ? 1 : 2) : 4), 0);
+}
+
+/** metadata.json's stroke_model entry, checked and completed; null when there is none. */
+function strokeConfig(meta, metadataUrl) {
+  const c = meta.stroke_model;
+  if (c === undefined || c === null) return null;
+  if (typeof c !== 'object' || Array.isArray(c)) throw new LoadError(`${metadataUrl}: stroke_model must be an object`);
+  const path = c.path === undefined ? 'stroke_model.json' : c.path;
+  if (typeof path !== 'string' || path === '') throw new LoadError(`${metadataUrl}: stroke_model.path must be a file name`);
+  const points = c.points === undefined ? DEFAULT_POINTS : c.points;
+  if (!Number.isInteger(points) || points < 2) throw new LoadError(`${metadataUrl}: stroke_model.points must be an integer >= 2, got ${JSON.stringify(points)}`);
+  const weight = c.weight === undefined ? DEFAULT_WEIGHT : c.weight;
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+    throw new LoadError(`${metadataUrl}: stroke_model.weight must be a number >= 0, got ${JSON.stringify(weight)}`);
+  }
+  return { path, points, weight };
+}
+
 export class Recognizer {
   /**
    * @param {object} [o]
@@ -46,6 +76,7 @@ export class Recognizer {
    * @param {string} [o.metadataUrl]  labels, canvas_spec, metrics, ...
    * @param {string} [o.vendorUrl]    folder with tf.min.js, tf-backend-wasm.min.js, *.wasm
    * @param {string[]} [o.backends]   preference order
+   * @param {boolean} [o.strokes]     false: never load the stroke model (image model only)
    */
   constructor(o = {}) {
     this.modelUrl = o.modelUrl || 'model/model.json';
@@ -62,7 +93,19 @@ export class Recognizer {
     this.warmMs = null;
     this.loadMs = null;
     this.modelBytes = null;
+    this.strokesEnabled = o.strokes !== false;
+    this.strokeModel = null;   // the stroke LayersModel when active
+    this.strokeModelUrl = null;
+    this.strokePoints = null;
+    this.strokeModelBytes = null;
+    this._strokeWeight = DEFAULT_WEIGHT;
   }
+
+  /** Whether recognition reads the pen path too (a stroke model is loaded and enabled). */
+  get strokeActive() { return this.strokeModel !== null; }
+
+  /** The stroke model's fusion exponent (metadata stroke_model.weight); 0 when not active. */
+  get strokeWeight() { return this.strokeActive ? this._strokeWeight : 0; }
 
   /** Load everything; rejects with a LoadError that says what failed. */
   async load(onStatus = () => {}) {
@@ -92,6 +135,7 @@ export class Recognizer {
     this.metadata = meta;
     this.labels = meta.labels.map(String);
     this.spec = normalizeSpec(meta.canvas_spec || {});
+    const strokeCfg = this.strokesEnabled ? strokeConfig(meta, this.metadataUrl) : null;
 
     onStatus('Starting the compute backend…');
     for (const name of this.backends) {
@@ -119,9 +163,7 @@ export class Recognizer {
     onStatus('Loading model…');
     // Probe model.json first so that a missing model gives a clear message.
     const topology = await fetchJSON(this.modelUrl);
-    this.modelBytes = (topology.weightsManifest || [])
-      .flatMap((g) => g.weights || [])
-      .reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.quantization ? (w.quantization.dtype === 'uint8' ? 1 : 2) : 4), 0);
+    this.modelBytes = weightBytes(topology);
     try {
       this.model = await tf.loadLayersModel(this.modelUrl);
     } catch (err) {
@@ -136,14 +178,55 @@ export class Recognizer {
       throw new LoadError(`the model takes ${inShape[1]}x${inShape[2]} images but canvas_spec.size is ${this.spec.size}`);
     }
 
+    if (strokeCfg) {
+      onStatus('Loading stroke model…');
+      await this._loadStrokeModel(strokeCfg);
+    }
+
     onStatus('Warming up…');
-    await this.predict(new Float32Array(this.spec.size * this.spec.size)); // compiles kernels
+    const blank = new Float32Array(this.spec.size * this.spec.size);
+    const still = this.strokeActive ? new Float32Array(this.strokePoints * FEATURES) : null;
+    await this.predict(blank); // compiles kernels
+    if (still) await this.predictStrokes(still);
     const t1 = now();
     const runs = 3;
-    for (let i = 0; i < runs; i++) await this.predict(new Float32Array(this.spec.size * this.spec.size));
-    this.warmMs = (now() - t1) / runs;
+    for (let i = 0; i < runs; i++) {
+      await this.predict(blank);
+      if (still) await this.predictStrokes(still);
+    }
+    this.warmMs = (now() - t1) / runs; // one recognition: both models when the stroke model is on
     this.loadMs = now() - t0;
     return this;
+  }
+
+  async _loadStrokeModel({ path, points, weight }) {
+    const tf = this.tf;
+    const url = new URL(path, new URL(this.modelUrl, document.baseURI)).href;
+    const topology = await fetchJSON(url);
+    let model;
+    try {
+      model = await tf.loadLayersModel(url);
+    } catch (err) {
+      throw new LoadError(`could not load the stroke model from ${url} (${err.message})`, err);
+    }
+    const inShape = model.inputs[0].shape;
+    const outShape = model.outputs[0].shape;
+    const fail = (msg) => {
+      model.dispose();
+      throw new LoadError(`the stroke model ${url} ${msg}`);
+    };
+    if (inShape.length !== 3 || inShape[1] !== points || inShape[2] !== FEATURES) {
+      fail(`takes input ${JSON.stringify(inShape)} but metadata stroke_model.points is ${points} `
+        + `(expected [null, ${points}, ${FEATURES}])`);
+    }
+    if (outShape.length !== 2 || outShape[1] !== this.labels.length) {
+      fail(`has ${outShape[outShape.length - 1]} outputs but metadata lists ${this.labels.length} labels`);
+    }
+    this.strokeModel = model;
+    this.strokeModelUrl = url;
+    this.strokePoints = points;
+    this._strokeWeight = weight;
+    this.strokeModelBytes = weightBytes(topology);
   }
 
   /** Probabilities (Float32Array, one per label) for one preprocessed input. */
@@ -158,20 +241,40 @@ export class Recognizer {
     }
   }
 
+  /** The stroke model's probabilities (Float32Array) for trajectory features (points * 5). */
+  async predictStrokes(features) {
+    if (!this.strokeModel) throw new Error('no stroke model is active');
+    const tf = this.tf;
+    const out = tf.tidy(() => this.strokeModel.predict(tf.tensor3d(features, [1, this.strokePoints, FEATURES])));
+    try {
+      return await out.data();
+    } finally {
+      out.dispose();
+    }
+  }
+
   /**
    * Recognise strokes.
-   * @returns {Promise<null|{input: Float32Array, probs: Float32Array, top: Array<{label: string, index: number, p: number}>, ms: number}>}
-   *   null when there is nothing to recognise (empty, or a single dot).
+   * @returns {Promise<null|{input: Float32Array, probs: Float32Array, imageProbs: Float32Array,
+   *   strokeProbs: Float32Array|null, top: Array<{label: string, index: number, p: number}>, ms: number}>}
+   *   null when there is nothing to recognise (empty, or a single dot). `probs` are the fused
+   *   probabilities (fusion.js), equal to `imageProbs` when `strokeProbs` is null (no stroke model).
    */
   async recognize(strokes, k = 3) {
     if (!this.model) throw new Error('Recognizer.load() has not finished');
     const input = preprocess(strokes, this.spec);
     if (input === null) return null;
     const t0 = now();
-    const probs = await this.predict(input);
+    const imageProbs = await this.predict(input);
+    let strokeProbs = null;
+    if (this.strokeModel) {
+      const features = trajectoryFeatures(strokes, this.strokePoints);
+      if (features !== null) strokeProbs = await this.predictStrokes(features);
+    }
+    const probs = fuse(imageProbs, strokeProbs, this.strokeWeight);
     const ms = now() - t0;
     const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
     const top = order.slice(0, k).map((i) => ({ label: this.labels[i], index: i, p: probs[i] }));
-    return { input, probs, top, ms };
+    return { input, probs, imageProbs, strokeProbs, top, ms };
   }
 }

@@ -148,3 +148,83 @@ def test_package_adds_metadata(trained, tmp_path):
     back = load_tfjs(ds.load())
     np.testing.assert_allclose(back.predict(test["x"], verbose=0),
                                model.predict(test["x"], verbose=0), atol=0.02)
+
+
+# ---- the stroke model --------------------------------------------------------------------------
+
+STROKE_PARAMS = {"points": 16, "fusion_weight": 1.0,
+                 "architecture": [{"type": "conv1d", "filters": 6, "kernel_size": 3,
+                                   "batch_norm": True}, {"type": "max_pool1d"},
+                                  {"type": "global_pool1d"}]}
+
+
+@pytest.fixture(scope="module")
+def stroke_trained():
+    keras.utils.set_random_seed(1)
+    model = build_model(STROKE_PARAMS["architecture"], len(LABELS), keras, input_shape=(16, 5),
+                        name="stroke_model", input_name="strokes")
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32)
+                       if "variance" in w.path else rng.normal(0, 0.5, w.shape).astype(np.float32)
+                       for w in model.weights])
+    x = rng.uniform(-0.5, 0.5, (40, 16, 5)).astype(np.float32)
+    return model, {"x": x, "y": np.zeros(40, np.int64)}
+
+
+def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
+        trained, stroke_trained, tmp_path):
+    from handwriting.pipelines.deployment.nodes import (
+        STROKE_MODEL_FILE,
+        export_stroke_tfjs,
+        verify_stroke_export,
+    )
+
+    model, test = trained
+    stroke_model, paths = stroke_trained
+    params = {"quantization": "float16", "verify_samples": None, "tolerance": TOLERANCE,
+              "fold_batch_norm": True}
+    files = export_stroke_tfjs(stroke_model, {"trained": True}, LABELS, STROKE_PARAMS, params)
+    assert STROKE_MODEL_FILE in files and "model.json" not in files
+    topology = json.loads(files[STROKE_MODEL_FILE])
+    layers = [layer["class_name"] for layer in topology["modelTopology"]["model_config"]["config"]["layers"]]
+    assert "Conv1D" in layers and "BatchNormalization" not in layers  # folded
+    report = verify_stroke_export(files, stroke_model, paths, params)
+    assert report["shipped"] and report["max_abs_probability_difference"] <= 0.02
+    back = load_tfjs(files, STROKE_MODEL_FILE)
+    np.testing.assert_allclose(back.predict(paths["x"], verbose=0),
+                               stroke_model.predict(paths["x"], verbose=0), atol=0.02)
+
+    # not trained, or weight 0: nothing to ship, and the page gets the image model alone
+    assert export_stroke_tfjs(stroke_model, {"trained": False}, LABELS, STROKE_PARAMS, params) == {}
+    assert export_stroke_tfjs(stroke_model, {"trained": True}, LABELS,
+                              {**STROKE_PARAMS, "fusion_weight": 0}, params) == {}
+    assert verify_stroke_export({}, stroke_model, paths, params) == {"shipped": False}
+
+    # a wrong export is caught before anything is deployed
+    other = {**files}
+    twin = build_model(STROKE_PARAMS["architecture"], len(LABELS), keras, input_shape=(16, 5))
+    with pytest.raises(ValueError, match="stroke model's TF.js export differs"):
+        verify_stroke_export(other, twin, paths, params)
+
+    image_files = export_tfjs(model, LABELS, MODELLING, params)
+    image_report = verify_export(image_files, model, test, LABELS, REPORTING, params)
+    metrics = {"accuracy": 1.0}
+    out = package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {},
+                            None, files, report, STROKE_PARAMS)
+    meta = json.loads(out["metadata.json"])
+    assert meta["stroke_model"] == {"path": STROKE_MODEL_FILE, "points": 16, "weight": 1.0,
+                                    "weights_bytes": report["weights_bytes"]}
+    alone = package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {})
+    assert "stroke_model" not in json.loads(alone["metadata.json"])
+    assert json.loads(alone["metadata.json"])["model_version"] != meta["model_version"]
+    with pytest.raises(ValueError, match="not verified"):
+        package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {},
+                          None, files, {"shipped": False}, STROKE_PARAMS)
+    ds = StaticModelDirectory(str(tmp_path / "model"))
+    ds.save(out)
+    loaded = ds.load()
+    assert {STROKE_MODEL_FILE, "model.json", "metadata.json"} <= set(loaded)
+    np.testing.assert_allclose(load_tfjs(loaded, STROKE_MODEL_FILE).predict(paths["x"], verbose=0),
+                               stroke_model.predict(paths["x"], verbose=0), atol=0.02)
+    np.testing.assert_allclose(load_tfjs(loaded).predict(test["x"], verbose=0),
+                               model.predict(test["x"], verbose=0), atol=0.02)

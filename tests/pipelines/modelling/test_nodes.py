@@ -107,3 +107,75 @@ def test_dilation_thickens_strokes():
     thick = augment_batch(tf.constant(x), {"dilate_probability": 1.0}).numpy()
     thin = augment_batch(tf.constant(x), {"erode_probability": 1.0}).numpy()
     assert thick.sum() > x.sum() > thin.sum()
+
+
+# ---- the stroke model --------------------------------------------------------------------------
+
+STROKE_ARCH = [{"type": "conv1d", "filters": 8, "kernel_size": 3, "batch_norm": True},
+               {"type": "max_pool1d"}, {"type": "conv1d", "filters": 8}, {"type": "global_pool1d"}]
+
+
+def _paths(n, seed=0):
+    """Pen paths of two classes: a vertical bar drawn down (0) and a horizontal one drawn right (1)."""
+    from handwriting.trajectory_spec import trajectory_features
+
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for i in range(n):
+        c = i % 2
+        t = np.linspace(0, 10, 12)
+        wobble = rng.normal(0, 0.5, 12)
+        pts = np.stack([wobble, t] if c == 0 else [t, wobble], axis=1)
+        xs.append(trajectory_features([pts.tolist()], 16))
+        ys.append(c)
+    return {"x": np.stack(xs), "y": np.array(ys)}
+
+
+def test_stroke_architecture_builds_in_both_kerases():
+    k3 = build_model(STROKE_ARCH, 4, keras, input_shape=(16, 5), name="stroke_model",
+                     input_name="strokes")
+    k2 = build_model(STROKE_ARCH, 4, tf_keras, input_shape=(16, 5), name="stroke_model",
+                     input_name="strokes")
+    assert k3.input_shape == (None, 16, 5) and k3.output_shape == (None, 4)
+    assert [w.shape for w in k3.get_weights()] == [w.shape for w in k2.get_weights()]
+    k2.set_weights(k3.get_weights())
+    x = _paths(6)["x"]
+    np.testing.assert_allclose(k2.predict(x, verbose=0), k3.predict(x, verbose=0), atol=1e-6)
+
+
+def test_train_stroke_model_learns_direction_and_skips_without_data():
+    from handwriting.pipelines.modelling.nodes import train_stroke_model
+
+    params = {"seed": 0, "points": 16, "architecture": STROKE_ARCH, "batch_size": 16,
+              "epochs": 6, "learning_rate": 0.01, "lr_schedule": None,
+              "early_stopping": {"patience": 10}, "verbose": 0,
+              "augmentation": {"enabled": True, "rotation_degrees": 10, "jitter": 0.005}}
+    model, history = train_stroke_model(_paths(200), _paths(40, seed=1), ["|", "-"], params)
+    assert history["trained"] and history["epochs_run"] == 6
+    assert history["metrics"]["val_accuracy"][-1] > 0.9
+    probs = model.predict(_paths(20, seed=2)["x"], verbose=0)
+    assert (probs.argmax(1) == _paths(20, seed=2)["y"]).mean() > 0.9
+    empty = {"x": np.zeros((0, 16, 5), np.float32), "y": np.zeros(0, np.int64)}
+    untrained, h = train_stroke_model(empty, empty, ["|", "-"], params)
+    assert h == {"trained": False, "parameters": untrained.count_params()}
+    with pytest.raises(ValueError, match="shape"):
+        train_stroke_model(_paths(8), _paths(4), ["|", "-"], {**params, "points": 32})
+
+
+def test_path_augmentation_keeps_the_spec_invariants():
+    from handwriting.pipelines.modelling.augmentation import augment_paths
+
+    x = _paths(32)["x"]
+    same = augment_paths(tf.constant(x), {}).numpy()
+    # no distortion: the spec's output, up to re-centring on the resampled points' box (which
+    # can be a little narrower than the drawing's own where a sample step cuts a corner)
+    np.testing.assert_allclose(same, x, atol=0.03)
+    cfg = {"rotation_degrees": 20, "shear_degrees": 20, "aspect": 0.3, "jitter": 0.01}
+    out = augment_paths(tf.constant(x), cfg).numpy()
+    assert not np.allclose(out[:, :, :2], x[:, :, :2], atol=1e-3)
+    xy = out[:, :, :2]
+    extent = xy.max(1) - xy.min(1)
+    np.testing.assert_allclose(extent.max(1), 1.0, atol=1e-5)           # longer side 1
+    np.testing.assert_allclose((xy.max(1) + xy.min(1)) / 2, 0, atol=1e-5)  # centred
+    np.testing.assert_allclose(out[:, :-1, 2:4], np.diff(xy, axis=1), atol=1e-5)
+    np.testing.assert_array_equal(out[:, :, 4], x[:, :, 4])              # pen state untouched

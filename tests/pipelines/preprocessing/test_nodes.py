@@ -195,3 +195,32 @@ def test_combine_training_sets_concatenates():
     b = {"x": np.ones((2, 28, 28, 1), np.float32), "y": np.array([5, 6])}
     c = combine_training_sets(a, b)
     assert c["x"].shape == (5, 28, 28, 1) and c["y"].tolist() == [0, 1, 2, 5, 6]
+
+
+def test_stroke_sets_split_training_writers_and_never_touch_heldout_ones():
+    from handwriting.pipelines.preprocessing.nodes import prepare_stroke_sets
+    from handwriting.trajectory_spec import trajectory_features
+
+    records = _records(200) + [{"label": "7", "writer": "abc/dot", "contrib": "abc",
+                                "strokes": [[[3, 3]]]}]
+    params = {"seed": 0, "unipen": {"heldout_fraction": 0.3}}
+    stroke = {"points": 16, "validation_writers": 0.2, "clean_only": True}
+    train, val = prepare_stroke_sets(records, ["1", "7"], params, stroke)
+    clean_train = [r for r in records[:-1] if r["contrib"] != "apa"
+                   and not is_heldout_writer(r["writer"], 0.3)]
+    val_writers = {r["writer"] for r in clean_train if is_heldout_writer(r["writer"], 0.3 + 0.2 * 0.7)}
+    assert len(val["y"]) == 2 * len(val_writers) > 0
+    assert len(train["y"]) + len(val["y"]) == len(clean_train)  # the dot has no path
+    assert train["x"].shape[1:] == (16, 5) and set(train) == {"x", "y"}
+    np.testing.assert_array_equal(train["x"][train["y"] == 0][0], trajectory_features(BAR, 16))
+    small, _ = prepare_stroke_sets(records, ["1", "7"], params, {**stroke, "train_subset": 20})
+    assert len(small["y"]) == 20 and sorted(np.bincount(small["y"])) == [10, 10]
+    empty_train, empty_val = prepare_stroke_sets([], ["1", "7"], params, stroke)
+    assert empty_train["x"].shape == (0, 16, 5) and len(empty_val["y"]) == 0
+    with pytest.raises(ValueError, match="validation_writers"):
+        prepare_stroke_sets(records, ["1", "7"], params, {**stroke, "validation_writers": 1.0})
+    # noisy contributors' paths are real handwriting too: kept unless clean_only
+    every_train, every_val = prepare_stroke_sets(records, ["1", "7"], params,
+                                                 {**stroke, "clean_only": False})
+    assert len(every_train["y"]) + len(every_val["y"]) == sum(
+        not is_heldout_writer(r["writer"], 0.3) for r in records[:-1])

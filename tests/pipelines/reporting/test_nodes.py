@@ -93,26 +93,66 @@ def test_plots_have_character_axes_and_curves():
     plt.close(fig)
 
 
-def test_evaluate_pen_strokes_reports_heldout_writers_only():
-    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
-    from handwriting.unipen import is_heldout_writer
-
+def _pen_records():
     bar, slash = [[[0, 0], [0, 10]]], [[[0, 10], [10, 0]]]
     records = []
     for w in range(60):
         contrib = "apa" if w % 3 == 0 else "abc"
         records.append({"label": "1", "writer": f"{contrib}/{w}", "contrib": contrib, "strokes": bar})
         records.append({"label": "7", "writer": f"{contrib}/{w}", "contrib": contrib, "strokes": slash})
+    return records
 
-    class Oracle:  # says "7" when there is ink in the top-right corner (the slash), else "1"
-        def predict(self, x, batch_size=None, verbose=0):
-            slash = x[:, 2:8, 20:26, 0].sum(axis=(1, 2)) > 1.0
-            return np.stack([~slash, slash], axis=1).astype(float)
 
+class _ImageOracle:  # says "7" when there is ink in the top-right corner (the slash), else "1"
+    def predict(self, x, batch_size=None, verbose=0):
+        slash = x[:, 2:8, 20:26, 0].sum(axis=(1, 2)) > 1.0
+        return np.stack([~slash, slash], axis=1).astype(float)
+
+
+PEN_PARAMS = {"seed": 0, "unipen": {"heldout_fraction": 0.4}}
+REPORT_PARAMS = {"case_fold_letters": "", "pen_eval_subset": None}
+
+
+def test_evaluate_pen_strokes_reports_heldout_writers_only():
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+    from handwriting.unipen import is_heldout_writer
+
+    records = _pen_records()
     held = [r for r in records if is_heldout_writer(r["writer"], 0.4)]
-    report = evaluate_pen_strokes(Oracle(), records, ["1", "7"], {}, {"seed": 0, "unipen": {
-        "heldout_fraction": 0.4}}, {"case_fold_letters": "", "pen_eval_subset": None})
+    report = evaluate_pen_strokes(_ImageOracle(), None, {"trained": False}, records, ["1", "7"],
+                                  {}, PEN_PARAMS, {"fusion_weight": 1.0}, REPORT_PARAMS)
     assert report["all"]["n_test"] == len(held)
     assert report["clean"]["n_test"] == sum(r["contrib"] == "abc" for r in held)
     assert report["all"]["accuracy"] == 1.0
-    assert evaluate_pen_strokes(Oracle(), [], ["1"], {}, {}, {}) == {"available": False}
+    assert report["fusion_weight"] == 0.0 and "stroke_model" not in report  # image model alone
+    assert report["image_model"]["all"] == report["all"]
+    assert evaluate_pen_strokes(_ImageOracle(), None, {}, [], ["1"], {}, {}, {}, {}) == {
+        "available": False}
+
+
+def test_evaluate_pen_strokes_fuses_the_stroke_model_as_the_page_does():
+    from handwriting.fusion import fuse
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+
+    class Unsure:  # the image model cannot tell the two apart
+        def predict(self, x, batch_size=None, verbose=0):
+            return np.tile([0.55, 0.45], (len(x), 1))
+
+    class StrokeOracle:  # reads the pen path: the slash starts at the bottom left (y = +0.5)
+        def predict(self, x, batch_size=None, verbose=0):
+            assert x.shape[1:] == (16, 5)
+            slash = x[:, 0, 1] > 0
+            return np.stack([np.where(slash, 0.2, 0.8), np.where(slash, 0.8, 0.2)], axis=1)
+
+    records = _pen_records()
+    args = (records, ["1", "7"], {}, PEN_PARAMS)
+    fused = evaluate_pen_strokes(Unsure(), StrokeOracle(), {"trained": True}, *args,
+                                 {"fusion_weight": 1.0, "points": 16}, REPORT_PARAMS)
+    assert fused["image_model"]["all"]["accuracy"] == 0.5
+    assert fused["stroke_model"]["all"]["accuracy"] == 1.0
+    assert fused["all"]["accuracy"] == 1.0 and fused["fusion_weight"] == 1.0
+    # 0.55 * 0.2 < 0.45 * 0.8: the page's product of experts picks the slash
+    assert fuse(np.array([0.55, 0.45]), np.array([0.2, 0.8])).argmax() == 1
+    off = evaluate_pen_strokes(Unsure(), StrokeOracle(), {"trained": True}, *args,
+                               {"fusion_weight": 0.0, "points": 16}, REPORT_PARAMS)
+    assert off["all"]["accuracy"] == 0.5 and "stroke_model" not in off

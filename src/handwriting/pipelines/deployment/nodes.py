@@ -51,15 +51,17 @@ def _folded_weights(model, layer_name: str) -> list[np.ndarray]:
     return [kernel.astype(np.float32), bias.astype(np.float32)]
 
 
-def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool = False):
+def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool = False,
+                  **build_kwargs):
     """The same network in tf_keras, carrying ``model``'s trained weights.
 
     With ``fold``, batch-norm layers are merged into the layer before them: the same function
-    with fewer ops at inference.
+    with fewer ops at inference. ``build_kwargs`` (input_shape, name, input_name) go to
+    build_model, for networks other than the image CNN.
     """
     import tf_keras
 
-    twin = build_model(architecture, num_classes, tf_keras)
+    twin = build_model(architecture, num_classes, tf_keras, **build_kwargs)
     source, target = model.get_weights(), twin.get_weights()
     shapes = [w.shape for w in source], [w.shape for w in target]
     if shapes[0] != shapes[1]:
@@ -69,7 +71,7 @@ def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool 
     twin.set_weights(source)
     if not fold:
         return twin
-    folded = build_model(fold_batch_norm(architecture), num_classes, tf_keras)
+    folded = build_model(fold_batch_norm(architecture), num_classes, tf_keras, **build_kwargs)
     bn_names = {layer.name for layer in twin.layers
                 if isinstance(layer, tf_keras.layers.BatchNormalization)}
     for layer in folded.layers:
@@ -82,8 +84,9 @@ def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool 
     return folded
 
 
-def _hash_weight_files(directory: Path) -> dict[str, bytes]:
-    """Read the converter's output, renaming weight shards to content-hashed names."""
+def _hash_weight_files(directory: Path, model_file: str = "model.json") -> dict[str, bytes]:
+    """Read the converter's output, renaming weight shards to content-hashed names and the
+    topology to ``model_file``."""
     manifest = json.loads((directory / "model.json").read_text())
     files: dict[str, bytes] = {}
     for group in manifest["weightsManifest"]:
@@ -94,7 +97,20 @@ def _hash_weight_files(directory: Path) -> dict[str, bytes]:
             files[name] = content
             renamed.append(name)
         group["paths"] = renamed
-    files["model.json"] = json.dumps(manifest, separators=(",", ":")).encode()
+    files[model_file] = json.dumps(manifest, separators=(",", ":")).encode()
+    return files
+
+
+def _convert(twin, quantization: str | None, model_file: str = "model.json") -> dict[str, bytes]:
+    if quantization not in _QUANTIZATION:
+        raise ValueError(f"quantization must be null, float16 or uint8, not {quantization!r}")
+    h5, _ = converters()
+    with tempfile.TemporaryDirectory(prefix="tfjs-export-") as tmp:
+        h5.save_keras_model(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
+                            weight_shard_size_bytes=64 * 1024 * 1024)
+        files = _hash_weight_files(Path(tmp), model_file)
+    logger.info("converted %s to TF.js (%s): %s", model_file, quantization or "float32",
+                {k: len(v) for k, v in files.items()})
     return files
 
 
@@ -103,25 +119,41 @@ def export_tfjs(model, labels: list[str], modelling_params: dict, params: dict) 
     quantization = params.get("quantization")
     if quantization not in _QUANTIZATION:
         raise ValueError(f"quantization must be null, float16 or uint8, not {quantization!r}")
-    h5, _ = converters()
     twin = tf_keras_twin(model, modelling_params["architecture"], len(labels),
                          fold=bool(params.get("fold_batch_norm", False)))
-    with tempfile.TemporaryDirectory(prefix="tfjs-export-") as tmp:
-        h5.save_keras_model(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
-                            weight_shard_size_bytes=64 * 1024 * 1024)
-        files = _hash_weight_files(Path(tmp))
-    logger.info("converted to TF.js (%s): %s", quantization or "float32",
-                {k: len(v) for k, v in files.items()})
-    return files
+    return _convert(twin, quantization)
 
 
-def load_tfjs(files: dict[str, bytes]):
+STROKE_MODEL_FILE = "stroke_model.json"
+
+
+def _stroke_model_shipped(stroke_history: dict, stroke_params: dict) -> bool:
+    return bool((stroke_history or {}).get("trained")) and stroke_params.get("fusion_weight", 0) > 0
+
+
+def export_stroke_tfjs(stroke_model, stroke_history: dict, labels: list[str],
+                       stroke_params: dict, params: dict) -> dict[str, bytes]:
+    """The stroke model as a TF.js LayersModel (``stroke_model.json`` + hashed weights), or ``{}``
+    when it was not trained or its fusion weight is 0 (the page then uses the image model alone)."""
+    from handwriting.trajectory_spec import FEATURES
+
+    if not _stroke_model_shipped(stroke_history, stroke_params):
+        logger.info("no stroke model to ship (not trained, or fusion_weight 0)")
+        return {}
+    twin = tf_keras_twin(stroke_model, stroke_params["architecture"], len(labels),
+                         fold=bool(params.get("fold_batch_norm", False)),
+                         input_shape=(int(stroke_params["points"]), FEATURES),
+                         name="stroke_model", input_name="strokes")
+    return _convert(twin, params.get("quantization"), STROKE_MODEL_FILE)
+
+
+def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):
     """Load a TF.js LayersModel given as ``{filename: bytes}`` back into tf_keras."""
     _, loader = converters()
     with tempfile.TemporaryDirectory(prefix="tfjs-load-") as tmp:
         for name, content in files.items():
             (Path(tmp) / name).write_bytes(content)
-        return loader.load_keras_model(str(Path(tmp) / "model.json"))
+        return loader.load_keras_model(str(Path(tmp) / model_file))
 
 
 def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: list[str],
@@ -160,6 +192,38 @@ def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: 
     return report
 
 
+def verify_stroke_export(stroke_tfjs_export: dict[str, bytes], stroke_model,
+                         stroke_validation_set: dict, params: dict) -> dict:
+    """Load the stroke model's export back and compare it with Keras on real pen paths (the
+    validation writers'); raises over the quantisation's tolerance, so nothing is deployed."""
+    if not stroke_tfjs_export:
+        return {"shipped": False}
+    quantization = params.get("quantization")
+    n = params.get("verify_samples") or len(stroke_validation_set["y"])
+    x = stroke_validation_set["x"][:n]
+    keras_probs = predict(stroke_model, x)
+    tfjs_probs = predict(load_tfjs(stroke_tfjs_export, STROKE_MODEL_FILE), x)
+    max_diff = float(np.abs(keras_probs - tfjs_probs).max())
+    tolerance = float(params["tolerance"][str(quantization).lower()])
+    report = {
+        "shipped": True,
+        "quantization": quantization,
+        "verified_on": int(len(x)),
+        "max_abs_probability_difference": max_diff,
+        "tolerance": tolerance,
+        "top1_agreement": float((keras_probs.argmax(1) == tfjs_probs.argmax(1)).mean()),
+        "weights_bytes": int(sum(len(v) for k, v in stroke_tfjs_export.items()
+                                 if k.endswith(".bin"))),
+    }
+    logger.info("stroke model TF.js export vs Keras on %d pen paths: max |dp| = %.2e, top-1 "
+                "agreement %.4f", len(x), max_diff, report["top1_agreement"])
+    if not max_diff <= tolerance:
+        raise ValueError(
+            f"the stroke model's TF.js export differs from Keras by {max_diff:.3g} in probability "
+            f"(tolerance {tolerance:g} for quantization={quantization}); web/model left unchanged")
+    return report
+
+
 def _line_decoder(params: dict | None) -> dict:
     """The page's word decoder settings, checked here so a bad value fails the run, not the page."""
     from handwriting.line_decoder import DEFAULT_FREE_PENALTY
@@ -172,9 +236,15 @@ def _line_decoder(params: dict | None) -> dict:
 
 def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_metrics: dict,
                       pen_metrics: dict, deployment_report: dict, canvas_spec: dict | None,
-                      line_decoder: dict | None = None) -> dict[str, bytes]:
-    """Add metadata.json (labels, metrics, canvas spec, word decoder, version) beside the export."""
-    version = hashlib.sha256(b"".join(tfjs_export[k] for k in sorted(tfjs_export))).hexdigest()[:16]
+                      line_decoder: dict | None = None,
+                      stroke_tfjs_export: dict[str, bytes] | None = None,
+                      stroke_report: dict | None = None,
+                      stroke_params: dict | None = None) -> dict[str, bytes]:
+    """Add metadata.json (labels, metrics, canvas spec, word decoder, stroke model, version)
+    beside the export(s)."""
+    stroke_tfjs_export = stroke_tfjs_export or {}
+    everything = {**tfjs_export, **stroke_tfjs_export}
+    version = hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
     exported = deployment_report["exported"]
     metadata = {
         "labels": list(labels),
@@ -201,7 +271,17 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "case_folded_accuracy": pen_metrics["clean"]["case_folded_accuracy"],
             "n": pen_metrics["clean"]["n_test"],
             "data": "UNIPEN pen trajectories of held-out writers, clean contributors",
+            "models": "image and stroke model, fused" if stroke_tfjs_export else "image model",
         }
-    files = dict(tfjs_export)
+    if stroke_tfjs_export:
+        if not (stroke_report or {}).get("shipped"):
+            raise ValueError("the stroke model's export was not verified")
+        metadata["stroke_model"] = {
+            "path": STROKE_MODEL_FILE,
+            "points": int(stroke_params["points"]),
+            "weight": float(stroke_params["fusion_weight"]),
+            "weights_bytes": stroke_report["weights_bytes"],
+        }
+    files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files

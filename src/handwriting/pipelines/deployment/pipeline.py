@@ -1,8 +1,15 @@
-"""deployment: Keras model -> verified TF.js LayersModel + metadata, swapped into web/model."""
+"""deployment: Keras models (image, stroke) -> verified TF.js LayersModels + metadata, swapped
+into web/model."""
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import export_tfjs, package_web_model, verify_export
+from .nodes import (
+    export_stroke_tfjs,
+    export_tfjs,
+    package_web_model,
+    verify_export,
+    verify_stroke_export,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -14,9 +21,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                  ["tfjs_export", "model", "test_set", "labels", "params:reporting",
                   "params:deployment"],
                  "deployment_report", name="verify_export"),
+            node(export_stroke_tfjs,
+                 ["stroke_model", "stroke_training_history", "labels", "params:stroke_modelling",
+                  "params:deployment"],
+                 "stroke_tfjs_export", name="export_stroke_tfjs"),
+            node(verify_stroke_export,
+                 ["stroke_tfjs_export", "stroke_model", "stroke_validation_set",
+                  "params:deployment"],
+                 "stroke_deployment_report", name="verify_stroke_export"),
             node(package_web_model,
                  ["tfjs_export", "labels", "test_metrics", "pen_metrics", "deployment_report",
-                  "params:canvas_spec", "params:line_decoder"],
+                  "params:canvas_spec", "params:line_decoder", "stroke_tfjs_export",
+                  "stroke_deployment_report", "params:stroke_modelling"],
                  "tfjs_model", name="package_web_model"),
         ]
     )

@@ -59,3 +59,33 @@ def augment_batch(images: tf.Tensor, cfg: dict) -> tf.Tensor:
         images=images, transforms=transforms, output_shape=tf.constant([size, size]),
         fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
     return tf.clip_by_value(_thickness(out, cfg), 0.0, 1.0)
+
+
+def augment_paths(paths: tf.Tensor, cfg: dict) -> tf.Tensor:
+    """Augment a float32 (B, points, 5) batch of pen paths (handwriting.trajectory_spec).
+
+    Each path gets its own rotation, shear and aspect change plus a little Gaussian jitter on
+    x, y; it is then re-centred and re-scaled to a longer side of 1 and its dx, dy recomputed,
+    so an augmented path is again exactly what the spec would give for a distorted drawing
+    (up to the arc-length resampling, which an affine map bends only slightly).
+    """
+    batch = tf.shape(paths)[0]
+
+    def uniform(limit):
+        return tf.random.uniform([batch], -limit, limit)
+
+    angle = uniform(math.radians(cfg.get("rotation_degrees", 0.0)))
+    tan = tf.tan(uniform(math.radians(cfg.get("shear_degrees", 0.0))))
+    aspect = 1.0 + uniform(cfg.get("aspect", 0.0))
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    a = tf.reshape(tf.stack([cos * aspect, (cos * tan - sin) / aspect,
+                             sin * aspect, (sin * tan + cos) / aspect], axis=1), [-1, 2, 2])
+    xy = tf.einsum("bij,bnj->bni", a, paths[..., :2])
+    jitter = cfg.get("jitter", 0.0)
+    if jitter:
+        xy = xy + tf.random.normal(tf.shape(xy), stddev=jitter)
+    lo, hi = tf.reduce_min(xy, axis=1, keepdims=True), tf.reduce_max(xy, axis=1, keepdims=True)
+    side = tf.maximum(tf.reduce_max(hi - lo, axis=2, keepdims=True), 1e-6)
+    xy = (xy - (lo + hi) / 2) / side
+    d = tf.concat([xy[:, 1:] - xy[:, :-1], tf.zeros_like(xy[:, :1])], axis=1)
+    return tf.concat([xy, d, paths[..., 4:]], axis=2)

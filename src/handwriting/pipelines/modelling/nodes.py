@@ -98,3 +98,79 @@ def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, 
     logger.info("trained %d epochs in %.0f s (%.0f samples/s); best epoch %d",
                 epochs_run, seconds, history["samples_per_second"], history["best_epoch"])
     return model, history
+
+
+def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labels: list[str],
+                       params: dict):
+    """Build and fit the stroke model (a 1-D CNN over pen paths); return it with its history.
+
+    Without pen paths (no UNIPEN data) the model is returned untrained with
+    ``history["trained"] = False``, and the deployment ships the image model alone.
+    """
+    import keras
+    import tensorflow as tf
+
+    from handwriting.pipelines.preprocessing.nodes import class_weights as balanced_weights
+    from handwriting.trajectory_spec import FEATURES
+
+    from .augmentation import augment_paths
+
+    num_classes = len(labels)
+    points = int(params["points"])
+    keras.utils.set_random_seed(params["seed"])
+    model = build_model(params["architecture"], num_classes, keras, input_shape=(points, FEATURES),
+                        name="stroke_model", input_name="strokes")
+    x, y = stroke_train_set["x"], stroke_train_set["y"]
+    if len(y) == 0 or len(stroke_validation_set["y"]) == 0:
+        logger.warning("no pen paths: the stroke model is not trained (the page will use the "
+                       "image model alone)")
+        return model, {"trained": False, "parameters": int(model.count_params())}
+    if x.shape[1:] != (points, FEATURES):
+        raise ValueError(f"pen paths have shape {x.shape[1:]}, the stroke model takes "
+                         f"{(points, FEATURES)}; rerun the preprocessing pipeline")
+    cw = balanced_weights(y, num_classes, power=params.get("class_weight_power", 1.0))
+    weights = np.array([cw[str(c)] for c in range(num_classes)], np.float32)
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y, weights[y]))
+    ds = ds.shuffle(len(y), seed=params["seed"], reshuffle_each_iteration=True)
+    ds = ds.batch(params["batch_size"])
+    aug = params.get("augmentation") or {}
+    if aug.get("enabled"):
+        ds = ds.map(lambda a, b, w: (augment_paths(a, aug), b, w),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda a, b, w: (a, tf.one_hot(b, num_classes), w)).prefetch(tf.data.AUTOTUNE)
+
+    steps = int(np.ceil(len(y) / params["batch_size"]))
+    model.compile(
+        optimizer=_optimizer(params, steps),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.get("label_smoothing", 0.0)),
+        metrics=["accuracy"])
+    es = params["early_stopping"]
+    callbacks = [keras.callbacks.EarlyStopping(
+        monitor=es.get("monitor", "val_loss"), patience=es["patience"],
+        restore_best_weights=es.get("restore_best_weights", True), verbose=1)]
+    val = (stroke_validation_set["x"],
+           keras.utils.to_categorical(stroke_validation_set["y"], num_classes))
+    started = time.perf_counter()
+    fit = model.fit(ds, validation_data=val, epochs=params["epochs"], callbacks=callbacks,
+                    shuffle=False, verbose=params.get("verbose", 2))
+    seconds = time.perf_counter() - started
+    hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    monitor = es.get("monitor", "val_loss")
+    pick = np.argmin if "loss" in monitor else np.argmax
+    history = {
+        "trained": True,
+        "metrics": hist,
+        "epochs_run": len(hist["loss"]),
+        "best_epoch": int(pick(hist[monitor])) + 1,
+        "monitor": monitor,
+        "train_seconds": seconds,
+        "samples_per_second": len(hist["loss"]) * len(y) / seconds,
+        "train_samples": int(len(y)),
+        "validation_samples": int(len(stroke_validation_set["y"])),
+        "parameters": int(model.count_params()),
+    }
+    logger.info("stroke model: %d epochs in %.0f s; best epoch %d, validation accuracy %.4f",
+                history["epochs_run"], seconds, history["best_epoch"],
+                hist.get("val_accuracy", [float("nan")])[history["best_epoch"] - 1])
+    return model, history

@@ -1,8 +1,9 @@
-"""modelling: train/validation sets + class weights -> trained Keras model + history."""
+"""modelling: train/validation sets + class weights -> trained Keras model + history; pen paths
+-> the stroke model + history."""
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import train_model
+from .nodes import train_model, train_stroke_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -11,5 +12,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(train_model,
                  ["train_set", "validation_set", "class_weights", "labels", "params:modelling"],
                  ["model", "training_history"], name="train_model"),
+            node(train_stroke_model,
+                 ["stroke_train_set", "stroke_validation_set", "labels",
+                  "params:stroke_modelling"],
+                 ["stroke_model", "stroke_training_history"], name="train_stroke_model"),
         ]
     )

@@ -174,3 +174,64 @@ def combine_training_sets(emnist_train_set: dict, pen_train_set: dict) -> dict[s
     """EMNIST training images plus rendered pen strokes (order does not matter: training shuffles)."""
     return {"x": np.concatenate([emnist_train_set["x"], pen_train_set["x"]]),
             "y": np.concatenate([emnist_train_set["y"], pen_train_set["y"]])}
+
+
+def trajectory_set(records: list[dict], labels: list[str], points: int) -> dict[str, np.ndarray]:
+    """Pen-path features (handwriting.trajectory_spec) of stroke records, as model inputs.
+
+    Records whose label is not a class, or whose drawing is a single dot, are dropped;
+    ``index`` says which records the rows of ``x`` and ``y`` came from.
+    """
+    from handwriting.trajectory_spec import FEATURES, trajectory_features
+
+    class_of = {ch: i for i, ch in enumerate(labels)}
+    xs, ys, index = [], [], []
+    for i, record in enumerate(records):
+        if record["label"] not in class_of:
+            continue
+        features = trajectory_features(record["strokes"], points)
+        if features is not None:
+            xs.append(features)
+            ys.append(class_of[record["label"]])
+            index.append(i)
+    x = np.stack(xs) if xs else np.zeros((0, points, FEATURES), np.float32)
+    return {"x": x.astype(np.float32), "y": np.asarray(ys, dtype=np.int64),
+            "index": np.asarray(index, dtype=np.int64)}
+
+
+def prepare_stroke_sets(unipen_strokes: list[dict], labels: list[str], params: dict,
+                        stroke_params: dict) -> tuple[dict, dict]:
+    """Training and validation pen paths for the stroke model, split by writer.
+
+    Only the training writers of the UNIPEN split are used (the held-out writers are what every
+    pen figure is measured on), by default with the contributors the README calls noisy: their
+    pen paths are still real handwriting, and with them the stroke model did better. Of those, the writers that the same stable hash puts in the next
+    ``validation_writers`` share form the validation set that early stopping watches, so that it
+    measures new writers, not new samples of known ones. ``train_subset`` (a stratified count or
+    fraction) shrinks the training set for quick runs. Without UNIPEN data both sets are empty.
+    """
+    from handwriting.unipen import is_clean, is_heldout_writer
+
+    cfg = params["unipen"]
+    points = int(stroke_params["points"])
+    held = float(cfg["heldout_fraction"])
+    val_share = float(stroke_params.get("validation_writers", 0.1))
+    if not 0 < val_share < 1:
+        raise ValueError(f"stroke_modelling.validation_writers must be in (0, 1), got {val_share}")
+    train, val = [], []
+    for r in unipen_strokes or []:
+        if is_heldout_writer(r["writer"], held):
+            continue
+        if stroke_params.get("clean_only", False) and not is_clean(r):
+            continue
+        is_val = is_heldout_writer(r["writer"], held + val_share * (1 - held))
+        (val if is_val else train).append(r)
+    subset = stroke_params.get("train_subset")
+    if subset is not None and train:
+        keep = stratified_indices(np.array([r["label"] for r in train]), subset, params["seed"])
+        train = [train[i] for i in keep]
+    train_set = trajectory_set(train, labels, points)
+    val_set = trajectory_set(val, labels, points)
+    logger.info("stroke model: %d training and %d validation pen paths (%d points each)",
+                len(train_set["y"]), len(val_set["y"]), points)
+    return ({"x": train_set["x"], "y": train_set["y"]}, {"x": val_set["x"], "y": val_set["y"]})

@@ -130,15 +130,24 @@ def plot_training_curves(training_history: dict) -> plt.Figure:
     return fig
 
 
-def evaluate_pen_strokes(model, unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
-                         preprocessing_params: dict, params: dict) -> dict:
-    """Accuracy on real pen trajectories of held-out writers, rendered as the page renders them.
+def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
+                         labels: list[str], canvas_spec: dict, preprocessing_params: dict,
+                         stroke_params: dict, params: dict) -> dict:
+    """Accuracy on real pen trajectories of held-out writers, recognised as the page does it.
 
-    This is the Python twin of benchmarks/unipen.py (which replays the same strokes through the
-    page in Chromium); the two agree because the canvas spec is one specification, tested
-    across Python and JavaScript. Reported for all held-out samples and for the clean subset.
+    Each drawing is rendered through the canvas spec for the image model and resampled through
+    the trajectory spec for the stroke model, and the two are fused (handwriting.fusion) with
+    the shipped weight. This is the Python twin of benchmarks/unipen.py (which replays the same
+    strokes through the page in Chromium); they agree because each spec is one specification,
+    tested across Python and JavaScript. ``all`` and ``clean`` are what the page recognises;
+    ``image_model`` and ``stroke_model`` are each model alone.
     """
-    from handwriting.pipelines.preprocessing.nodes import render_strokes, stratified_indices
+    from handwriting.fusion import fuse
+    from handwriting.pipelines.preprocessing.nodes import (
+        render_strokes,
+        stratified_indices,
+        trajectory_set,
+    )
     from handwriting.unipen import is_clean, select
 
     if not unipen_strokes:
@@ -150,16 +159,30 @@ def evaluate_pen_strokes(model, unipen_strokes: list[dict], labels: list[str], c
                               params.get("pen_eval_subset"), preprocessing_params["seed"])
     records = [records[i] for i in keep]
     rendered = render_strokes(records, labels, canvas_spec)
-    clean = np.array([is_clean(records[i]) for i in rendered["index"]], dtype=bool)
-    probs = predict(model, rendered["x"])
+    records = [records[i] for i in rendered["index"]]
+    y = rendered["y"]
+    clean = np.array([is_clean(r) for r in records], dtype=bool)
     letters = params["case_fold_letters"]
-    report = {
-        "available": True,
-        "writers": "held-out writers only (never trained on)",
-        "all": accuracy_summary(rendered["y"], probs, labels, letters),
-        "clean": accuracy_summary(rendered["y"][clean], probs[clean], labels, letters),
-    }
-    pred = probs.argmax(1)
-    matrix = confusion_matrix(rendered["y"], pred, labels=np.arange(len(labels)))
+
+    def summary(probs):
+        return {"all": accuracy_summary(y, probs, labels, letters),
+                "clean": accuracy_summary(y[clean], probs[clean], labels, letters)}
+
+    image_probs = predict(model, rendered["x"])
+    weight = float(stroke_params.get("fusion_weight", 0.0))
+    report = {"available": True, "writers": "held-out writers only (never trained on)",
+              "image_model": summary(image_probs)}
+    probs = image_probs
+    if (stroke_history or {}).get("trained") and weight > 0:
+        # a drawing the canvas spec renders always has a path (both need a non-zero extent)
+        paths = trajectory_set(records, labels, int(stroke_params["points"]))
+        if len(paths["y"]) != len(y):
+            raise ValueError("some rendered drawings have no pen path: the specs disagree")
+        stroke_probs = predict(stroke_model, paths["x"])
+        report["stroke_model"] = summary(stroke_probs)
+        probs = fuse(image_probs, stroke_probs, weight)
+    report["fusion_weight"] = weight if "stroke_model" in report else 0.0
+    report.update(summary(probs))
+    matrix = confusion_matrix(y, probs.argmax(1), labels=np.arange(len(labels)))
     report["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
     return report

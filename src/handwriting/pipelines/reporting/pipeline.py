@@ -22,8 +22,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(plot_training_curves, "training_history", "training_curves_plot",
                  name="plot_training_curves"),
             node(evaluate_pen_strokes,
-                 ["model", "unipen_strokes", "labels", "params:canvas_spec",
-                  "params:preprocessing", "params:reporting"],
+                 ["model", "stroke_model", "stroke_training_history", "unipen_strokes",
+                  "labels", "params:canvas_spec", "params:preprocessing",
+                  "params:stroke_modelling", "params:reporting"],
                  "pen_metrics", name="evaluate_pen_strokes"),
         ]
     )
