@@ -21,9 +21,14 @@ gets page-like coordinates.
     .venv/bin/python benchmarks/unipen.py                      # browser + python check
     .venv/bin/python benchmarks/unipen.py --python             # python only (fast, no browser)
     .venv/bin/python benchmarks/unipen.py --model-dir path/to/tfjs_model --per-class 50
+    .venv/bin/python benchmarks/unipen.py --mode digits        # the page's 123 input mode
 
 Writes benchmarks/results/unipen.json, unipen.md, unipen_failures.png (browser run) or
-unipen_python.json / unipen_python.md (``--python``).
+unipen_python.json / unipen_python.md (``--python``). ``--mode digits|lower|upper`` measures an
+input mode: the page is opened with ``?mode=...``, the Python twin restricts its probabilities the
+same way (``line_decoder.restrict``), only that group's samples are drawn (digits 1a, uppercase 1b,
+lowercase 1c), and the files are unipen_<mode>.json, unipen_<mode>.md, unipen_<mode>_failures.png
+(unipen_<mode>_python.* with ``--python``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 
+from handwriting.line_decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
 
 UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
@@ -67,6 +73,7 @@ def heldout(rows: Sequence[dict]) -> list[bool]:
 # Letters whose upper and lower case share a shape (EMNIST bymerge).
 CASE_FOLD_LETTERS = "cijklmopsuvwxyz"
 GROUPS = {"1a": "digits", "1b": "uppercase", "1c": "lowercase"}
+MODE_CATS = {"digits": "1a", "upper": "1b", "lower": "1c"}  # the samples an input mode is measured on
 DEFAULT_SEED = 20240601
 
 
@@ -378,12 +385,20 @@ def predict(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     return np.asarray(model.predict(images[..., None], batch_size=batch_size, verbose=0))
 
 
+def restrict_rows(probs: np.ndarray, labels: list[str], mode: str) -> np.ndarray:
+    """Each row restricted to the input mode (``line_decoder.restrict``, what the page does)."""
+    if mode == "auto":
+        return probs
+    return np.stack([restrict(p, labels, mode) for p in probs]) if len(probs) else probs
+
+
 def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=None,
-                       parts: dict | None = None):
+                       parts: dict | None = None, mode: str = "auto"):
     """(images, valid, probs, pred labels or None, top3) via the Python specs + tf_keras, as the
     page computes them: the image model's probabilities, fused with the stroke model's when
-    ``stroke`` = (stroke model, points, weight) is given. ``parts``, if a dict, receives each
-    model's own probabilities (``image``, ``stroke``)."""
+    ``stroke`` = (stroke model, points, weight) is given, restricted to the input ``mode``.
+    ``parts``, if a dict, receives each model's own probabilities (``image``, ``stroke``),
+    unrestricted."""
     from handwriting.fusion import fuse
     from handwriting.trajectory_spec import trajectory_batch
 
@@ -400,6 +415,7 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
         probs = fuse(probs, stroke_probs, weight)
         if parts is not None:
             parts["stroke"] = stroke_probs
+    probs = restrict_rows(probs, labels, mode)
     order = np.argsort(-probs, axis=1)[:, :3]
     pred = [labels[o[0]] if v else None for o, v in zip(order, valid)]
     top3 = [[labels[j] for j in o] if v else [] for o, v in zip(order, valid)]
@@ -495,8 +511,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="the image model alone (the page opened with ?strokes=off)")
     ap.add_argument("--no-python-check", action="store_true",
                     help="browser run without the python twin comparison")
+    ap.add_argument("--mode", choices=MODES, default="auto",
+                    help="the page's input mode (?mode=): with digits, lower or upper only that "
+                         "group's samples, probabilities restricted to it, files unipen_<mode>.*")
     ap.add_argument("--out", type=Path, default=B.RESULTS)
     args = ap.parse_args(argv)
+    stem = "unipen" if args.mode == "auto" else f"unipen_{args.mode}"
 
     t_start = time.perf_counter()
     model_dir, info, meta, labels, spec = page_model(args.web_dir, args.model_dir)
@@ -504,8 +524,11 @@ def main(argv: list[str] | None = None) -> int:
 
     t = time.perf_counter()
     rows = load_unipen(args.unipen)
+    eligible = heldout(rows)
+    if args.mode != "auto":  # only the mode's group: digits 1a, uppercase 1b, lowercase 1c
+        eligible = [e and r["cat"] == MODE_CATS[args.mode] for e, r in zip(eligible, rows)]
     chosen = stratified_sample([r["label"] for r in rows], args.per_class, args.seed,
-                               eligible=heldout(rows))
+                               eligible=eligible)
     samples = [rows[i] for i in chosen]
     del rows
     strokes = [normalise_to_box(s["strokes"]) for s in samples]
@@ -521,7 +544,8 @@ def main(argv: list[str] | None = None) -> int:
         "n": len(samples), "n_clean": sum(is_clean(s["contrib"]) for s in samples),
         "classes": len(per_class), "min_per_class": min(per_class.values()),
         "noisy_contributors": sorted(NOISY_CONTRIBUTORS), "draw_box_css_px": list(B.DRAW_BOX),
-        "case_fold_letters": CASE_FOLD_LETTERS,
+        "case_fold_letters": CASE_FOLD_LETTERS, "mode": args.mode,
+        "cats": [MODE_CATS[args.mode]] if args.mode != "auto" else sorted(GROUPS),
     }
 
     py = None
@@ -533,21 +557,24 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         parts: dict = {}
         images, valid, probs, pred, top3 = python_predictions(model, strokes, spec, labels,
-                                                              stroke, parts)
+                                                              stroke, parts, args.mode)
         t_py = time.perf_counter() - t
         py = {"images": images, "valid": valid, "probs": probs, "pred": pred, "top3": top3,
               "wall_s": t_py, "model_load_s": t_model,
-              "by_model": {name: grouped_accuracy(samples, *_top(p, valid, labels))
+              "by_model": {name: grouped_accuracy(samples, *_top(restrict_rows(p, labels, args.mode),
+                                                                 valid, labels))
                            for name, p in parts.items()}}
         if stroke is not None:
             py["by_model"]["fused"] = grouped_accuracy(samples, pred, top3)
         print(f"python: {len(samples)} samples in {t_py:.0f} s (+{t_model:.0f} s model load)")
 
     if args.python:
-        return _write_python_only(args, argv, info, sample_info, samples, true, py, t_start)
+        return _write_python_only(args, argv, info, sample_info, samples, true, py, t_start, stem)
 
     # ---- browser
     query = "nosw&strokes=off" if args.no_strokes else "nosw"
+    if args.mode != "auto":
+        query += f"&mode={args.mode}"
     with B.site(args.web_dir, args.model_dir) as (url, _):
         with B.chromium() as browser:
             t = time.perf_counter()
@@ -556,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
             env = page.evaluate("({backend: window.handwriting.backend, spec: window.handwriting.spec,"
                                 " ua: navigator.userAgent, cores: navigator.hardwareConcurrency})")
             env["chromium"] = B.browser_version(browser)
+            env["mode"] = page.evaluate("window.handwriting.mode")
+            if env["mode"] != args.mode:
+                raise RuntimeError(f"the page is in mode {env['mode']!r}, not {args.mode!r}")
             print(f"page ready in {t_open:.1f} s, backend {env['backend']}")
             t = time.perf_counter()
             rep = run_replay(page, strokes, args.batch)
@@ -631,12 +661,13 @@ def main(argv: list[str] | None = None) -> int:
     fails = [i for i, r in enumerate(rep) if r is not None and fold(pred[i]) != fold(true[i])]
     pick = sorted(np.random.default_rng(args.seed + 2).permutation(fails)[:60].tolist(),
                   key=lambda i: (true[i].isdigit() is False, true[i].islower(), true[i], i))
-    failure_grid(args.out / "unipen_failures.png",
+    failure_grid(args.out / f"{stem}_failures.png",
                  [{"input": rep[i]["input"], "true": true[i], "pred": pred[i], "p": rep[i]["p"][0],
                    "contrib": samples[i]["contrib"]} for i in pick],
                  f"UNIPEN on the page: {len(pick)} random case-folded failures of {len(fails)} "
                  f"(true→predicted, p; contributor, * = noisy); the 28x28 input the model saw; "
-                 f"model {info['model_version']}")
+                 f"model {info['model_version']}"
+                 + (f"; input mode {args.mode}" if args.mode != "auto" else ""))
 
     wall = time.perf_counter() - t_start
     result = {
@@ -647,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         "error_kinds": {"all": error_kinds(true, pred),
                         "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
         "strokes_off": bool(args.no_strokes),
+        "mode": args.mode,
         "pointer_vs_replay": ptr_cmp,
         "python_vs_browser": py_cmp,
         "page_errors": errors,
@@ -659,16 +691,33 @@ def main(argv: list[str] | None = None) -> int:
                     "top3": top3, "p": [r["p"][0] if r else None for r in rep],
                     "pointer_ids": [samples[i]["id"] for i in ptr_idx]},
     }
-    (args.out / "unipen.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    (args.out / "unipen.md").write_text(_markdown(result) + "\n")
-    print(f"wrote {args.out / 'unipen.json'}, unipen.md, unipen_failures.png in {wall:.0f} s")
+    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    (args.out / f"{stem}.md").write_text(_markdown(result, stem) + "\n")
+    print(f"wrote {args.out / f'{stem}.json'}, {stem}.md, {stem}_failures.png in {wall:.0f} s")
     print("\n".join(accuracy_table(acc)))
     return 0
 
 
-def _markdown(r: dict) -> str:
+MODE_TITLES = {"digits": "123 (digits only)", "lower": "abc (lowercase only)", "upper": "ABC (uppercase only)"}
+
+
+def _mode_line(mode: str) -> list[str]:
+    """A paragraph saying which input mode was measured (nothing for auto)."""
+    if mode == "auto":
+        return []
+    return [f"Input mode **{MODE_TITLES[mode]}**: the page opened with `?mode={mode}`, so every "
+            f"character's probabilities are restricted to the {GROUPS[MODE_CATS[mode]]} and "
+            "renormalised (`line_decoder.restrict` = `web/js/decoder.js` restrict) before its top "
+            f"guesses are taken; only {GROUPS[MODE_CATS[mode]]} samples (UNIPEN {MODE_CATS[mode]}) are "
+            "drawn. The Auto figures are in `unipen.md`.", ""]
+
+
+def _markdown(r: dict, stem: str = "unipen") -> str:
     m, s, t = r["model"], r["sample"], r["timing_s"]
-    L = ["# UNIPEN real pen trajectories recognised on the page", ""]
+    mode = r.get("mode", "auto")
+    L = ["# UNIPEN real pen trajectories recognised on the page"
+         + (f", input mode {MODE_TITLES[mode]}" if mode != "auto" else ""), ""]
+    L += _mode_line(mode)
     L += [f"Model `{m['model_version']}` ({m['quantization'] or 'float32'}, weights {m['weights_bytes']} B, "
           f"created {m['created']}; its EMNIST test accuracy {fmt(m['emnist_metrics']['accuracy'])}), "
           f"canvas_spec `{json.dumps(m['canvas_spec'])}`, backend `{r['browser']['backend']}` in "
@@ -741,7 +790,7 @@ def _markdown(r: dict) -> str:
         L.append(("| " + (f"`{a['true']}` → `{a['pred']}` | {a['count']} | {fmt(a['of_true'], 0)}" if a else " | | ")
                   + " | | " + (f"`{c['true']}` → `{c['pred']}` | {c['count']} | {fmt(c['of_true'], 0)}" if c else " | | ")
                   + " |"))
-    L += ["", "Failures: `unipen_failures.png` (random case-folded failures with the 28x28 input the "
+    L += ["", f"Failures: `{stem}_failures.png` (random case-folded failures with the 28x28 input the "
           "model saw).", ""]
     L += ["## Run", "",
           f"- wall time {t['total']:.0f} s: UNIPEN load + sampling {t['load_unipen']:.0f} s, page load "
@@ -757,16 +806,18 @@ def _markdown(r: dict) -> str:
     return "\n".join(L)
 
 
-def _write_python_only(args, argv, info, sample_info, samples, true, py, t_start) -> int:
+def _write_python_only(args, argv, info, sample_info, samples, true, py, t_start,
+                       stem: str = "unipen") -> int:
     acc = grouped_accuracy(samples, py["pred"], py["top3"])
     result = {"benchmark": "unipen_python", "model": info, "sample": sample_info, "accuracy": acc,
               "accuracy_by_model": py["by_model"],
               "confusions": {"all": confusions(true, py["pred"])},
+              "mode": args.mode,
               "timing_s": {"python": py["wall_s"], "model_load": py["model_load_s"],
                            "total": time.perf_counter() - t_start},
               "command": command_line(argv),
               "samples": {"id": [s["id"] for s in samples], "pred": py["pred"]}}
-    browser = args.out / "unipen.json"
+    browser = args.out / f"{stem}.json"
     cmp_line = "No browser run to compare with (run without `--python`)."
     if browser.is_file():
         b = json.loads(browser.read_text())
@@ -776,18 +827,20 @@ def _write_python_only(args, argv, info, sample_info, samples, true, py, t_start
         if same:
             agree = float(np.mean([a == p for a, p in zip(b["samples"]["pred"], py["pred"])]))
             result["top1_agreement_with_browser"] = agree
-            cmp_line = f"Top-1 agreement with the browser run in `unipen.json`: **{fmt(agree, 2)}**."
+            cmp_line = f"Top-1 agreement with the browser run in `{stem}.json`: **{fmt(agree, 2)}**."
         else:
-            cmp_line = "`unipen.json` is from another sample or model: no agreement computed."
-    (args.out / "unipen_python.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    md = ["# UNIPEN, Python twin (no browser)", "",
-          f"Model `{info['model_version']}`, canvas_spec `{json.dumps(info['canvas_spec'])}`, "
-          f"{sample_info['n']} samples ({args.per_class} per class, seed {args.seed}).", ""]
+            cmp_line = f"`{stem}.json` is from another sample or model: no agreement computed."
+    (args.out / f"{stem}_python.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    md = ["# UNIPEN, Python twin (no browser)"
+          + (f", input mode {MODE_TITLES[args.mode]}" if args.mode != "auto" else ""), ""]
+    md += _mode_line(args.mode)
+    md += [f"Model `{info['model_version']}`, canvas_spec `{json.dumps(info['canvas_spec'])}`, "
+           f"{sample_info['n']} samples ({args.per_class} per class, seed {args.seed}).", ""]
     md += accuracy_table(acc) + [""]
     if len(py["by_model"]) > 1:
         md += ["Each model alone and fused:", ""] + by_model_table(py["by_model"]) + [""]
     md += [cmp_line, "", f"Wall time {result['timing_s']['total']:.0f} s. Re-run: `{result['command']}`"]
-    (args.out / "unipen_python.md").write_text("\n".join(md) + "\n")
+    (args.out / f"{stem}_python.md").write_text("\n".join(md) + "\n")
     print("\n".join(accuracy_table(acc)))
     print(cmp_line)
     return 0

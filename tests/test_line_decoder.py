@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handwriting.line_decoder import PATTERNS, decode_word, groups
+from handwriting.line_decoder import DEFAULT_FREE_PENALTY, FLOOR, MODES, PATTERNS, decode_word, groups, restrict
 
 LABELS = [str(d) for d in range(10)] + [chr(c) for c in range(65, 91)] + [chr(c) for c in range(97, 123)]
 
@@ -99,3 +99,109 @@ def test_patterns_and_ties():
 def test_bad_input_is_rejected(bad, match):
     with pytest.raises(ValueError, match=match):
         decode_word(**bad)
+
+
+# ---- input modes (restrict) ---------------------------------------------------------------------
+
+GROUP_OF_MODE = {"digits": "0123456789", "lower": "abcdefghijklmnopqrstuvwxyz",
+                 "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+def test_modes():
+    assert MODES == ("auto", "digits", "lower", "upper")
+
+
+@pytest.mark.parametrize("mode", ["digits", "lower", "upper"])
+def test_restrict_masks_to_the_group_and_renormalises(mode):
+    rng = np.random.default_rng(3)
+    inside = np.array([c in GROUP_OF_MODE[mode] for c in LABELS])
+    for _ in range(100):
+        probs = rng.dirichlet(np.full(62, 0.3)).astype(np.float32)
+        out = restrict(probs, LABELS, mode)
+        assert out.dtype == np.float64 and out.shape == (62,)
+        assert (out[~inside] == 0).all()
+        assert out.sum() == pytest.approx(1.0, abs=1e-12)
+        # within the group, proportional to the input: the order of the classes is kept
+        np.testing.assert_allclose(out[inside], probs[inside] / probs[inside].astype(np.float64).sum(),
+                                   rtol=1e-12)
+        assert LABELS[int(np.argmax(out))] == LABELS[int(np.flatnonzero(inside)[np.argmax(probs[inside])])]
+        assert restrict(out, LABELS, mode) == pytest.approx(out, abs=1e-15), "idempotent"
+
+
+def test_restrict_reads_a_round_shape_as_the_mode_wants():
+    ring = p(O=0.45, o=0.25, _0=0.2, Q=0.05)
+    top = lambda v: LABELS[int(np.argmax(v))]  # noqa: E731
+    assert top(restrict(ring, LABELS, "auto")) == "O"
+    assert top(restrict(ring, LABELS, "digits")) == "0"
+    assert top(restrict(ring, LABELS, "lower")) == "o"
+    assert top(restrict(ring, LABELS, "upper")) == "O"
+    # the zero's share of the digits' mass (0.2 against nine digits of 1e-4 each)
+    assert restrict(ring, LABELS, "digits")[LABELS.index("0")] == pytest.approx(0.2 / (0.2 + 9e-4))
+
+
+def test_restrict_auto_is_the_identity():
+    probs = np.random.default_rng(4).dirichlet(np.full(62, 0.5)).astype(np.float32)
+    out = restrict(probs, LABELS, "auto")
+    assert out.dtype == np.float64 and (out == probs.astype(np.float64)).all()
+    assert out is not probs
+    plain = [0.0] * 62
+    assert restrict(plain, LABELS, "auto").tolist() == plain
+
+
+@pytest.mark.parametrize("mode", ["digits", "lower", "upper"])
+def test_restrict_with_no_mass_in_the_group_gives_equal_shares(mode):
+    probs = np.zeros(62)
+    probs[LABELS.index("x" if mode != "lower" else "7")] = 1.0  # all mass outside the group
+    out = restrict(probs, LABELS, mode)
+    inside = np.array([c in GROUP_OF_MODE[mode] for c in LABELS])
+    assert (out[inside] == 1 / inside.sum()).all() and (out[~inside] == 0).all()
+    assert np.isfinite(out).all()
+    # the decoder reads it without trouble: ties go to the first class of the group
+    word, _ = decode_word([out], LABELS)
+    assert word == [GROUP_OF_MODE[mode][0]]
+
+
+def test_restrict_rejects_bad_input():
+    with pytest.raises(ValueError, match="unknown mode"):
+        restrict(np.ones(62) / 62, LABELS, "numbers")
+    with pytest.raises(ValueError, match="unknown mode"):
+        restrict(np.ones(62) / 62, LABELS, "Digits")
+    with pytest.raises(ValueError, match="expected 62 probabilities"):
+        restrict(np.ones(61) / 61, LABELS, "digits")
+    with pytest.raises(ValueError, match="no class belongs"):
+        restrict(np.ones(26) / 26, LABELS[10:36], "digits")  # a model with uppercase letters only
+
+
+def test_a_word_in_one_mode_follows_it():
+    # "2020" written in 123 mode: even zeros that look like O on their own are digits
+    ring = p(O=0.5, o=0.3, _0=0.15)
+    word = [restrict(x, LABELS, "digits") for x in (p(Z=0.5, _2=0.4), ring, p(Z=0.5, _2=0.4), ring)]
+    out, pattern = decode_word(word, LABELS)
+    assert "".join(out) == "2020" and pattern == "digits"
+    # without the mode the same ink is a word of letters
+    assert "".join(decode_word([p(Z=0.5, _2=0.4), ring, p(Z=0.5, _2=0.4), ring], LABELS)[0]) == "ZOZO"
+
+
+@pytest.mark.parametrize("penalty", [0.0, DEFAULT_FREE_PENALTY, 10.0, 24.0])
+def test_a_word_mixing_modes_keeps_each_character_in_its_mode(penalty):
+    """"ab" in abc mode, then "12" in 123 mode, in one word: no pattern fits, the word is read
+    free, every character its own top guess within its mode; nothing is -inf or NaN."""
+    ink = [p(a=0.4, _0=0.3, o=0.2), p(b=0.35, _6=0.5), p(l=0.6, _1=0.3, I=0.1), p(z=0.6, _2=0.35)]
+    modes = ["lower", "lower", "digits", "digits"]
+    word = [restrict(x, LABELS, m) for x, m in zip(ink, modes)]
+    for x in word:
+        assert np.isfinite(x).all() and (x >= 0).all()
+    out, pattern = decode_word(word, LABELS, free_penalty=penalty)
+    assert "".join(out) == "ab12" and pattern == "free"
+    # the worst case for the bound in the docstring: flat evidence within each group
+    flat = [restrict(np.zeros(62), LABELS, m) for m in ("upper", "digits", "lower")]
+    out, pattern = decode_word(flat, LABELS, free_penalty=penalty)
+    assert "".join(out) == "A0a" and pattern == "free"
+    assert -np.log(FLOOR) - np.log(26) > 24.0
+
+
+def test_an_auto_character_can_join_the_mode_of_its_word():
+    # a ring written in Auto followed by digits written in 123 mode: the word is read as digits
+    word = [p(O=0.45, o=0.2, _0=0.3), restrict(p(l=0.6, _1=0.35), LABELS, "digits")]
+    out, pattern = decode_word(word, LABELS)
+    assert "".join(out) == "01" and pattern == "digits"

@@ -21,8 +21,20 @@ class of its own group, and ``free`` never beats the best pattern), so recognisi
 characters is unchanged. A character the user picked by hand is fixed: patterns it does not fit
 are ruled out, and it keeps its label.
 
-This module is the specification; ``web/js/decoder.js`` implements the same function for the
-page, and tests/web/test_decoder.py checks that the two agree.
+Input modes. Like a handwriting keyboard's "123" key, the page has a mode control: ``auto`` (any
+class, the default), ``digits``, ``lower`` or ``upper``. A mode restricts what a newly recognised
+character may be (``restrict``): its probabilities are masked to the mode's group (``groups``) and
+renormalised, so its top guesses and the evidence the decoder reads are all of that group; each
+character keeps the mode it was written in. The decoder then runs unchanged. A word written in one
+mode fits that mode's pattern(s); a word mixing modes (``abc`` then ``123`` inside one word) fits
+no pattern, because a restricted character has probability 0 (counted as ``FLOOR``, about -27.6
+nats) outside its group, while its best class in its group has at least 1/26 (-3.3 nats): any
+pattern that contradicts a character's mode loses to ``free`` by at least 24.4 nats minus
+``free_penalty``, so for any ``free_penalty`` below that (the shipped one is 3.4) the word is read
+``free``, each character its own top guess within its mode.
+
+This module is the specification; ``web/js/decoder.js`` implements the same functions for the
+page, and tests/web/test_decoder_parity.py checks that the two agree.
 """
 
 from __future__ import annotations
@@ -36,6 +48,7 @@ PATTERNS = ("lower", "capital", "upper", "digits")
 # (conf/base/parameters_deployment.yml explains it; web/js/decoder.js has the same default).
 DEFAULT_FREE_PENALTY = 3.4
 FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
+MODES = ("auto", "digits", "lower", "upper")  # the page's input modes; "auto" restricts nothing
 
 
 def groups(labels: Sequence[str]) -> dict[str, np.ndarray]:
@@ -44,6 +57,38 @@ def groups(labels: Sequence[str]) -> dict[str, np.ndarray]:
     return {"lower": np.array([c.isalpha() and c.islower() for c in labels]),
             "upper": np.array([c.isalpha() and c.isupper() for c in labels]),
             "digits": np.array([c.isdigit() for c in labels])}
+
+
+def restrict(probs: Sequence[float] | np.ndarray, labels: Sequence[str], mode: str) -> np.ndarray:
+    """One character's probabilities restricted to an input mode's group, renormalised (float64).
+
+    ``auto`` returns them unchanged (as float64). Otherwise every class outside the group
+    (``groups(labels)[mode]``) gets 0 and the group's probabilities are divided by their sum,
+    added up in class order (as ``web/js/decoder.js`` does, so both give the same bits). When the
+    group has no mass at all (every one of its probabilities is 0), every class of the group gets
+    the same share. An unknown mode, a wrong length or a mode whose group is empty raise
+    ``ValueError``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    labels = [str(c) for c in labels]
+    p = np.array(probs, dtype=np.float64)  # a copy
+    if p.shape != (len(labels),):
+        raise ValueError(f"expected {len(labels)} probabilities, got {p.shape}")
+    if mode == "auto":
+        return p
+    mask = groups(labels)[mode]
+    if not mask.any():
+        raise ValueError(f"no class belongs to mode {mode!r}")
+    p[~mask] = 0.0
+    total = 0.0
+    for x in p[mask].tolist():  # sequential, in class order: numpy's pairwise sum differs in the last bit
+        total += x
+    if total > 0:
+        p[mask] /= total
+    else:
+        p[mask] = 1.0 / int(mask.sum())
+    return p
 
 
 def _allowed(pattern: str, position: int, masks: dict[str, np.ndarray]) -> np.ndarray:

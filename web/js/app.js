@@ -1,8 +1,8 @@
 // The page: wires the drawing surface, the recogniser and the controls together.
 
 import { DrawingSurface } from './drawing.js';
-import { Recognizer } from './recognizer.js';
-import { decodeWord, DEFAULT_FREE_PENALTY } from './decoder.js';
+import { Recognizer, topGuesses } from './recognizer.js';
+import { decodeWord, restrict, DEFAULT_FREE_PENALTY, MODES } from './decoder.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,6 +17,20 @@ function bytes(n) {
   return `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
 
+// The input modes (decoder.js restrict): what a newly recognised character may be.
+const MODE_NAMES = {
+  auto: 'automatic: letters and digits',
+  digits: 'digits only',
+  lower: 'lowercase letters only',
+  upper: 'capital letters only',
+};
+const MODE_HINTS = {
+  auto: 'Write a character here',
+  digits: 'Write a digit here',
+  lower: 'Write a lowercase letter here',
+  upper: 'Write a capital letter here',
+};
+
 function describe(label) {
   if (label === ' ') return 'space';
   if (/[A-Z]/.test(label)) return `capital ${label}`;
@@ -28,9 +42,9 @@ export class App {
   constructor(root = document) {
     this.root = root;
     this.chars = [];           // the text line, one entry per character
-    this.evidence = [];        // per character: {probs, fixed} from recognition, null for a space
+    this.evidence = [];        // per character: {probs, fixed, mode} from recognition, null for a space
     this.reread = new Set();   // positions the word decoder just changed (flashed once)
-    this.lastResult = null;    // {input, probs, imageProbs, strokeProbs, top, ms} of the last character
+    this.lastResult = null;    // {input, probs, imageProbs, strokeProbs, top, ms, mode} of the last character
     this.canPick = false;      // the last character came from recognition and can be swapped
     this.errors = [];
     this.queue = Promise.resolve();
@@ -55,6 +69,8 @@ export class App {
       copy: $('btn-copy'),
       clear: $('btn-clear'),
       infoBtn: $('btn-info'),
+      modes: Array.from(document.querySelectorAll('#modes input[name="mode"]')),
+      hint: document.querySelector('#hint .hint-text'),
     };
 
     const params = new URLSearchParams(location.search);
@@ -74,6 +90,13 @@ export class App {
     });
     // ?decoder=off: every character is its own top guess (no word-level decoding)
     this.decoderOn = params.get('decoder') !== 'off';
+    // ?mode=digits|lower|upper|auto: the input mode to start in (default auto)
+    this.mode = 'auto';
+    if (params.has('mode')) {
+      if (MODES.includes(params.get('mode'))) this.mode = params.get('mode');
+      else console.warn(`unknown ?mode=${params.get('mode')}: expected one of ${MODES.join(', ')}`);
+    }
+    this._showMode();
 
     this._bind();
     this._render();
@@ -182,6 +205,7 @@ export class App {
     e.clear.addEventListener('click', () => this.clearAll());
     e.infoBtn.addEventListener('click', () => this.toggleInfo());
     e.width.addEventListener('input', () => this.setStrokeWidth(e.width.value));
+    for (const input of e.modes) input.addEventListener('change', () => { if (input.checked) this.setMode(input.value); });
 
     document.addEventListener('keydown', (ev) => this._onKey(ev));
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.surface.redraw());
@@ -190,7 +214,8 @@ export class App {
   _onKey(ev) {
     if (ev.altKey) return;
     const mod = ev.ctrlKey || ev.metaKey;
-    const onButton = ev.target instanceof HTMLButtonElement;
+    // Space on a focused button or mode switch activates it, not the text line's space
+    const onButton = ev.target instanceof HTMLButtonElement || this.el.modes.includes(ev.target);
     const onRange = ev.target === this.el.width;
     const k = ev.key;
     let handled = true;
@@ -206,6 +231,7 @@ export class App {
     else if (k === 'Escape') { this.surface.clear(); this.toggleInfo(false); }
     else if (k === 'c' || k === 'C') this.copy();
     else if (k === 'i' || k === 'I') this.toggleInfo();
+    else if (k === 'm' || k === 'M') this.cycleMode(ev.shiftKey ? -1 : 1);
     else if (k === '[' && !onRange) this.setStrokeWidth(this.surface.strokeWidth - 2);
     else if (k === ']' && !onRange) this.setStrokeWidth(this.surface.strokeWidth + 2);
     else if (k >= '1' && k <= '9') handled = this.pick(Number(k) - 1);
@@ -219,7 +245,8 @@ export class App {
   async onCharacter(strokes) {
     const state = await this.ready;
     if (state !== 'ready') return null;
-    const result = await this.recognizer.recognize(strokes);
+    const mode = this.mode; // the mode when the character was finished
+    const result = this._restrict(await this.recognizer.recognize(strokes), mode);
     if (result === null) {
       // an empty surface or a single dot: nothing to recognise, no character
       window.dispatchEvent(new CustomEvent('handwriting:result', { detail: null }));
@@ -228,7 +255,7 @@ export class App {
     this.lastResult = result;
     this.canPick = true;
     this.chars.push(result.top[0].label);
-    this.evidence.push({ probs: result.probs, fixed: null });
+    this.evidence.push({ probs: result.probs, fixed: null, mode: result.mode });
     const reread = this._decodeWord();
     this._render();
     this._drawPreview(result.input);
@@ -240,6 +267,41 @@ export class App {
       + (reread ? ` The word now reads ${reread}.` : ''));
     window.dispatchEvent(new CustomEvent('handwriting:result', { detail: result }));
     return result;
+  }
+
+  /**
+   * A recognition result restricted to an input mode (decoder.js restrict): `probs` masked to the
+   * mode's group and renormalised, `top` re-ranked from them; the models' own `imageProbs` and
+   * `strokeProbs` are kept. Auto leaves the result as it is. Adds `mode`.
+   */
+  _restrict(result, mode) {
+    if (result === null) return null;
+    if (mode === 'auto') return { ...result, mode };
+    const probs = restrict(result.probs, this.recognizer.labels, mode);
+    return { ...result, probs, top: topGuesses(probs, this.recognizer.labels, result.top.length), mode };
+  }
+
+  // ---- input mode ---------------------------------------------------------------------------
+
+  /** Switch the input mode; characters recognised from now on are restricted to it. */
+  setMode(mode) {
+    if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}: expected one of ${MODES.join(', ')}`);
+    if (mode === this.mode) return;
+    this.mode = mode;
+    this._showMode();
+    this._announce(`Input mode: ${MODE_NAMES[mode]}.`);
+  }
+
+  /** The next (step 1) or previous (step -1) mode in MODES, wrapping around. */
+  cycleMode(step = 1) {
+    const i = MODES.indexOf(this.mode);
+    this.setMode(MODES[(i + step + MODES.length) % MODES.length]);
+  }
+
+  _showMode() {
+    for (const input of this.el.modes) input.checked = input.value === this.mode;
+    this.el.html.dataset.mode = this.mode;
+    if (this.el.hint) this.el.hint.textContent = MODE_HINTS[this.mode];
   }
 
   _drawPreview(input) {
@@ -475,6 +537,7 @@ function exposeHook(app) {
     imageProbs: Array.from(r.imageProbs),
     strokeProbs: r.strokeProbs ? Array.from(r.strokeProbs) : null,
     ms: r.ms,
+    mode: r.mode, // the input mode it was recognised in; probs and top are restricted to it
   };
   window.handwriting = {
     app,
@@ -493,16 +556,21 @@ function exposeHook(app) {
     /** Its fusion exponent (0 when not active) and samples per drawing (null when not active). */
     get strokeWeight() { return app.recognizer.strokeWeight; },
     get strokePoints() { return app.recognizer.strokePoints; },
+    /** The input mode ('auto', 'digits', 'lower', 'upper'): get, set, or setMode(m). */
+    modes: MODES.slice(),
+    get mode() { return app.mode; },
+    set mode(m) { app.setMode(m); },
+    setMode(m) { app.setMode(m); },
     /** Replay strokes as if drawn and the idle timer fired; resolves to the result or null. */
     async replay(strokes, pointerType = 'mouse') {
       const before = app.lastResult;
       await app.replay(strokes, pointerType);
       return app.lastResult !== before ? toPlain(app.lastResult) : null;
     },
-    /** Recognise without touching the page (benchmarks). */
+    /** Recognise without touching the page (benchmarks), in the current input mode. */
     async recognize(strokes) {
       await app.ready;
-      return toPlain(await app.recognizer.recognize(strokes));
+      return toPlain(app._restrict(await app.recognizer.recognize(strokes), app.mode));
     },
   };
 }

@@ -1,8 +1,11 @@
 // Word-level decoding of the text line: one case (or digits) per word, unless the ink insists.
 // The specification is src/handwriting/line_decoder.py (read its docstring); this is the same
-// function for the page, and tests/web/test_decoder.py checks that the two agree.
+// function for the page, and tests/web/test_decoder_parity.py checks that the two agree. It also
+// holds the input modes (restrict): a character written in the 123 / abc / ABC mode may only be a
+// digit / lowercase / uppercase letter.
 
 export const PATTERNS = ['lower', 'capital', 'upper', 'digits'];
+export const MODES = ['auto', 'digits', 'lower', 'upper'];
 const FLOOR = 1e-12;
 export const DEFAULT_FREE_PENALTY = 3.4;
 
@@ -17,6 +20,37 @@ export function groups(labels) {
     upper: labels.map(isUpper),
     digits: labels.map(isDigit),
   };
+}
+
+/**
+ * One character's probabilities restricted to an input mode's group and renormalised, as
+ * handwriting.line_decoder.restrict: 'auto' gives them unchanged, otherwise classes outside the
+ * group get 0 and the group's are divided by their sum (added in class order); a group without
+ * mass gets equal shares. Throws on an unknown mode, a wrong length or an empty group.
+ * @param {ArrayLike<number>} probs
+ * @param {string[]} labels
+ * @param {string} mode  one of MODES
+ * @returns {Float64Array}  a new array
+ */
+export function restrict(probs, labels, mode) {
+  if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}: expected one of ${MODES.join(', ')}`);
+  if (!probs || probs.length !== labels.length) {
+    throw new Error(`expected ${labels.length} probabilities, got ${probs ? probs.length : probs}`);
+  }
+  const p = Float64Array.from(probs);
+  if (mode === 'auto') return p;
+  const mask = groups(labels)[mode];
+  const size = mask.filter(Boolean).length;
+  if (size === 0) throw new Error(`no class belongs to mode ${mode}`);
+  let total = 0;
+  for (let j = 0; j < p.length; j++) {
+    if (mask[j]) total += p[j];
+    else p[j] = 0;
+  }
+  for (let j = 0; j < p.length; j++) {
+    if (mask[j]) p[j] = total > 0 ? p[j] / total : 1 / size;
+  }
+  return p;
 }
 
 function allowed(pattern, position, masks) {

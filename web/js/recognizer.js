@@ -69,6 +69,12 @@ function strokeConfig(meta, metadataUrl) {
   return { path, points, weight };
 }
 
+/** The k likeliest classes, likeliest first (ties: the lower class index first). */
+export function topGuesses(probs, labels, k = 3) {
+  const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
+  return order.slice(0, k).map((i) => ({ label: labels[i], index: i, p: probs[i] }));
+}
+
 export class Recognizer {
   /**
    * @param {object} [o]
@@ -273,8 +279,7 @@ export class Recognizer {
     }
     const probs = fuse(imageProbs, strokeProbs, this.strokeWeight);
     const ms = now() - t0;
-    const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
-    const top = order.slice(0, k).map((i) => ({ label: this.labels[i], index: i, p: probs[i] }));
+    const top = topGuesses(probs, this.labels, k);
     return { input, probs, imageProbs, strokeProbs, top, ms };
   }
 }
