@@ -62,16 +62,33 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
     gain = 100 * (metrics["accuracy"] - seed["test_accuracy"])
     quant_loss = 100 * (by_q["float32"]["accuracy"] - by_q[shipped_q]["accuracy"])
     wasm_ms = wasm["predict_sync"]["median"] if wasm.get("available") else None
+    # The page downloads and runs the stroke model too (when one ships): both count.
+    stroke_path = reports / "stroke_deployment.json"
+    stroke = json.loads(stroke_path.read_text()) if stroke_path.exists() else {"shipped": False}
+    weights = deployment["weights_bytes"]
+    weights_value = f"{weights / 1000:.1f} KB ({shipped_q})"
+    if stroke.get("shipped"):
+        weights += stroke["weights_bytes"]
+        weights_value = (f"{weights / 1000:.1f} KB: image model {deployment['weights_bytes'] / 1000:.1f} KB "
+                         f"({shipped_q}) + stroke model {stroke['weights_bytes'] / 1000:.1f} KB "
+                         f"({stroke['quantization'] or 'float32'})")
+    wasm_value = "wasm unavailable" if wasm_ms is None else f"{wasm_ms:.2f} ms"
+    if wasm_ms is not None and stroke.get("shipped"):
+        if not wasm.get("predict_strokes_sync"):
+            raise SystemExit("web_latency.json has no stroke model timing: re-run web_latency.py")
+        stroke_ms = wasm["predict_strokes_sync"]["median"]
+        wasm_value = (f"{wasm_ms + stroke_ms:.2f} ms: image model {wasm_ms:.2f} + stroke model "
+                      f"{stroke_ms:.2f} (each tidy + dataSync, median)")
+        wasm_ms += stroke_ms
     targets = [
         {"target": f"exact accuracy >= seed + {MIN_GAIN_PP:g} pp", "value": f"{gain:+.2f} pp",
          "met": gain >= MIN_GAIN_PP},
         {"target": f"shipped weights <= {MAX_WEIGHTS_BYTES / 1000:g} KB",
-         "value": f"{deployment['weights_bytes'] / 1000:.1f} KB ({shipped_q})",
-         "met": deployment["weights_bytes"] <= MAX_WEIGHTS_BYTES},
+         "value": weights_value, "met": weights <= MAX_WEIGHTS_BYTES},
         {"target": f"{shipped_q} within {MAX_QUANT_LOSS_PP:g} pp of float32",
          "value": f"{-quant_loss:+.2f} pp", "met": quant_loss <= MAX_QUANT_LOSS_PP},
         {"target": f"warm wasm prediction <= {MAX_WASM_MS:g} ms (median)",
-         "value": "wasm unavailable" if wasm_ms is None else f"{wasm_ms:.2f} ms",
+         "value": wasm_value,
          "met": wasm_ms is not None and wasm_ms <= MAX_WASM_MS},
     ]
     return {"seed": seed, "shipped": shipped, "metrics": metrics, "exports": exports["rows"],

@@ -411,7 +411,10 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
         paths, has_path = trajectory_batch(strokes, points)
         if not np.array_equal(has_path, valid):
             raise ValueError("the canvas spec and the trajectory spec disagree on what is empty")
-        stroke_probs = np.asarray(stroke_model.predict(paths, batch_size=512, verbose=0))
+        from handwriting.pipelines.deployment.nodes import as_model_input
+
+        stroke_probs = np.asarray(stroke_model.predict(as_model_input(stroke_model, paths),
+                                                       batch_size=512, verbose=0))
         probs = fuse(probs, stroke_probs, weight)
         if parts is not None:
             parts["stroke"] = stroke_probs

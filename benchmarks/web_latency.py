@@ -11,7 +11,10 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
      ``predict_sync_block_mean``, ``--runs`` of them timed together (``performance.now()`` is
      coarsened to 0.1 ms in a page without cross-origin isolation, so single timings are
      quantised; the block mean is not, but it includes the occasional slow run);
-   - ``recognize``: ``Recognizer.recognize(strokes)``, preprocess.js + predict + top-3.
+   - ``predict_strokes`` / ``predict_strokes_sync``: the stroke model on one pen path (the
+     page's ``Recognizer.predictStrokes``, and tidy + ``dataSync()``), when the page has one;
+   - ``recognize``: ``Recognizer.recognize(strokes)``, what every character costs: preprocess.js,
+     the image model, trajectory.js + the stroke model (if any), fusion, top-3.
    All backends are measured in one page load: after the page has loaded (by default it takes
    the first backend that starts, in the order wasm, webgl, cpu; ``?backend=`` picks one) this
    calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
@@ -89,7 +92,21 @@ async ([inputs, strokes, warmup, runs]) => {
   const block = now();
   for (let i = 0; i < runs; i++) sync2(xs[i % xs.length]);
   out.predict_sync_block_mean = (now() - block) / runs;
-  // preprocess + predict + top-3, as for every character
+  // the stroke model alone (when the page has one): one pen path of `points` x 5 features
+  if (r.strokeActive) {
+    const path = new Float32Array(r.strokePoints * 5).map((_, i) => Math.sin(i));
+    for (let i = 0; i < warmup; i++) await r.predictStrokes(path);
+    t = [];
+    for (let i = 0; i < runs; i++) { const t0 = now(); await r.predictStrokes(path); t.push(now() - t0); }
+    out.predict_strokes = stats(t);
+    // synchronous read back, as predict_sync for the image model
+    const syncS = () => { const y = tf.tidy(() => r.strokeModel.predict(tf.tensor(path, r.strokeInputShape))); const d = y.dataSync(); y.dispose(); return d; };
+    for (let i = 0; i < warmup; i++) syncS();
+    t = [];
+    for (let i = 0; i < runs; i++) { const t0 = now(); syncS(); t.push(now() - t0); }
+    out.predict_strokes_sync = stats(t);
+  }
+  // preprocess + both models + fusion + top-3, as for every character
   for (let i = 0; i < Math.min(warmup, 10); i++) await r.recognize(strokes[i % strokes.length]);
   t = [];
   for (let i = 0; i < runs; i++) { const t0 = now(); await r.recognize(strokes[i % strokes.length]); t.push(now() - t0); }
@@ -262,15 +279,18 @@ def markdown(r: dict) -> str:
          "## Warm prediction, one 28x28 input", "",
          f"{r['settings']['runs']} runs after {r['settings']['warmup']} warm-up, cycling over "
          f"{r['settings']['inputs']} real UNIPEN renderings. Milliseconds, median / p95.", "",
-         "| backend | `Recognizer.predict` (tidy + await data()) | tidy + dataSync() | tidy + dataSync(), mean of a timed block | `recognize(strokes)` (preprocess + predict + top-3) | live tensors after |",
-         "|---|---|---|---|---|---|"]
+         "| backend | `Recognizer.predict` (tidy + await data()) | tidy + dataSync() | tidy + dataSync(), mean of a timed block | stroke model: `predictStrokes` / tidy + dataSync() | `recognize(strokes)` (preprocess + both models + fusion + top-3) | live tensors after |",
+         "|---|---|---|---|---|---|---|"]
     for name, b in r["backends"].items():
         if not b.get("available"):
-            L.append(f"| {name} | not available: {b.get('error')} | | | | |")
+            L.append(f"| {name} | not available: {b.get('error')} | | | | | |")
             continue
         f = lambda s: f"{s['median']:.2f} / {s['p95']:.2f}"  # noqa: E731
         L.append(f"| {name} | {f(b['predict'])} | {f(b['predict_sync'])} | "
-                 f"{b['predict_sync_block_mean']:.2f} | {f(b['recognize'])} | {b['tensors']} |")
+                 f"{b['predict_sync_block_mean']:.2f} | "
+                 + (f"{f(b['predict_strokes'])} / {f(b['predict_strokes_sync'])} | "
+                    if b.get("predict_strokes") else "no stroke model | ")
+                 + f"{f(b['recognize'])} | {b['tensors']} |")
     agree = [f"{n}: top-1 agreement {b['vs_first_backend']['top1_agreement']:.0%}, max |dp| "
              f"{b['vs_first_backend']['probs_max_abs_diff']:.1e}" for n, b in r["backends"].items()
              if b.get("available") and n != b["vs_first_backend"]["backend"]]

@@ -39,24 +39,39 @@ def _relu_block(L, x, spec: dict, tag: str, make):
 
 def build_model(layers: list[dict[str, Any]], num_classes: int, keras: ModuleType,
                 input_shape: tuple[int, ...] = (28, 28, 1), name: str = "handwriting_cnn",
-                input_name: str = "image"):
-    """Build the network described by ``layers`` with the given Keras module."""
+                input_name: str = "image", sequence_as_image: bool = False):
+    """Build the network described by ``layers`` with the given Keras module.
+
+    ``sequence_as_image`` builds the 1-D layers as the equivalent 2-D ones on a (length, 1, C)
+    input: Conv2D with a (k, 1) kernel instead of Conv1D, and so on. It is the same function
+    with the same weights (reshaped), and TF.js runs it as one fused conv + bias + ReLU per
+    layer, where its Conv1D is several ops (reshape, conv2d, reshape, bias, activation).
+    """
     L = keras.layers
+    if sequence_as_image:
+        length, channels = input_shape
+        input_shape = (length, 1, channels)
     inputs = keras.Input(shape=tuple(input_shape), name=input_name)
     x = inputs
     for i, spec in enumerate(layers):
         spec = dict(spec)
         kind = spec.pop("type")
         tag = f"{kind}_{i}"
-        if kind in ("conv", "conv1d"):
+        if kind == "conv1d" and sequence_as_image:
+            x = _relu_block(L, x, spec, tag, lambda **kw: L.Conv2D(
+                spec.pop("filters"), (spec.pop("kernel_size", 3), 1), padding="same", **kw))
+        elif kind in ("conv", "conv1d"):
             conv = L.Conv2D if kind == "conv" else L.Conv1D
             x = _relu_block(L, x, spec, tag, lambda **kw: conv(
                 spec.pop("filters"), spec.pop("kernel_size", 3), padding="same", **kw))
         elif kind == "max_pool1d":
-            x = L.MaxPooling1D(spec.pop("pool_size", 2), name=tag)(x)
+            size = spec.pop("pool_size", 2)
+            x = (L.MaxPooling2D((size, 1), name=tag) if sequence_as_image
+                 else L.MaxPooling1D(size, name=tag))(x)
         elif kind == "global_pool1d":
-            x = L.Concatenate(name=tag)([L.GlobalAveragePooling1D(name=f"{tag}_avg")(x),
-                                         L.GlobalMaxPooling1D(name=f"{tag}_max")(x)])
+            avg, top = ((L.GlobalAveragePooling2D, L.GlobalMaxPooling2D) if sequence_as_image
+                        else (L.GlobalAveragePooling1D, L.GlobalMaxPooling1D))
+            x = L.Concatenate(name=tag)([avg(name=f"{tag}_avg")(x), top(name=f"{tag}_max")(x)])
         elif kind == "max_pool":
             x = L.MaxPooling2D(spec.pop("pool_size", 2), name=tag)(x)
         elif kind == "dropout":

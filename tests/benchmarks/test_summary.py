@@ -73,3 +73,25 @@ def test_no_matching_ablation_row_is_an_error(tmp_path):
     (reports / "metrics.json").write_text(json.dumps({"parameters": 59_000, "accuracy": 0.9}))
     with pytest.raises(SystemExit, match="no ablation row matches"):
         S.collate(results, reports)
+
+
+def test_a_shipped_stroke_model_counts_in_size_and_time(tmp_path):
+    results, reports = _write(tmp_path, weights=118_000, wasm_ms=0.6)
+    stroke = {"shipped": True, "weights_bytes": 25_000, "quantization": "uint8"}
+    (reports / "stroke_deployment.json").write_text(json.dumps(stroke))
+    with pytest.raises(SystemExit, match="no stroke model timing"):
+        S.collate(results, reports)
+    latency = json.loads((results / "web_latency.json").read_text())
+    latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.3, "p95": 0.5}
+    (results / "web_latency.json").write_text(json.dumps(latency))
+    s = S.collate(results, reports)
+    assert [t["met"] for t in s["targets"]] == [True, True, True, True]
+    assert s["targets"][1]["value"].startswith("143.0 KB") and "uint8" in s["targets"][1]["value"]
+    assert s["targets"][3]["value"].startswith("0.90 ms")
+    stroke["weights_bytes"] = 40_000  # 158 KB in all: over the budget
+    (reports / "stroke_deployment.json").write_text(json.dumps(stroke))
+    latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.5, "p95": 0.7}  # 1.1 ms
+    (results / "web_latency.json").write_text(json.dumps(latency))
+    assert [t["met"] for t in S.collate(results, reports)["targets"]] == [True, False, True, False]
+    (reports / "stroke_deployment.json").write_text(json.dumps({"shipped": False}))
+    assert [t["met"] for t in S.collate(results, reports)["targets"]] == [True, True, True, True]

@@ -149,9 +149,26 @@ def keras_model(model_dir):
     return loader.load_keras_model(str(model_dir / "model.json"))
 
 
-def test_page_predictions_equal_keras(context, site, metadata, keras_model):
-    """Same strokes: the page's input equals the Python rendering (spec from metadata.json) and
-    its probabilities equal tf_keras' prediction of the model loaded back from model.json."""
+@pytest.fixture(scope="module")
+def keras_stroke_model(model_dir, metadata):
+    """The shipped stroke model loaded back into tf_keras, or None when the page has none."""
+    from handwriting.tfjs_compat import converters
+
+    cfg = metadata.get("stroke_model")
+    if not cfg:
+        return None
+    _, loader = converters()
+    return loader.load_keras_model(str(model_dir / cfg["path"]))
+
+
+def test_page_predictions_equal_keras(context, site, metadata, keras_model, keras_stroke_model):
+    """Same strokes: the page's input equals the Python rendering (spec from metadata.json), its
+    image probabilities equal tf_keras' prediction of the model loaded back from model.json, and
+    (with a stroke model) its probabilities equal the Python fusion of both models."""
+    from handwriting.fusion import fuse
+    from handwriting.pipelines.deployment.nodes import as_model_input
+    from handwriting.trajectory_spec import trajectory_features
+
     page = context.new_page()
     page.errors = attach_error_log(page)
     open_app(page, site.url + "?nosw")
@@ -164,6 +181,12 @@ def test_page_predictions_equal_keras(context, site, metadata, keras_model):
         x = render(strokes, spec)
         assert np.abs(np.asarray(r["input"]) - x.ravel()).max() < TOL
         p = keras_model.predict(x[None, :, :, None], verbose=0)[0]
+        assert np.abs(np.asarray(r["imageProbs"]) - p).max() < 1e-3
+        if keras_stroke_model is not None:
+            cfg = metadata["stroke_model"]
+            path = trajectory_features(strokes, cfg["points"])
+            x_path = as_model_input(keras_stroke_model, path[None])
+            p = fuse(p, keras_stroke_model.predict(x_path, verbose=0)[0], cfg["weight"])
         assert r["top"][0]["label"] == labels[int(np.argmax(p))]
         assert np.abs(np.asarray(r["probs"]) - p).max() < 1e-3
     assert page.evaluate("window.__pageErrors") == []

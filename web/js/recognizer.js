@@ -102,6 +102,7 @@ export class Recognizer {
     this.strokesEnabled = o.strokes !== false;
     this.strokeModel = null;   // the stroke LayersModel when active
     this.strokeModelUrl = null;
+    this.strokeInputShape = null; // [1, points, 5] or [1, points, 1, 5] (see _loadStrokeModel)
     this.strokePoints = null;
     this.strokeModelBytes = null;
     this._strokeWeight = DEFAULT_WEIGHT;
@@ -221,14 +222,18 @@ export class Recognizer {
       model.dispose();
       throw new LoadError(`the stroke model ${url} ${msg}`);
     };
-    if (inShape.length !== 3 || inShape[1] !== points || inShape[2] !== FEATURES) {
+    // [null, points, 5], or [null, points, 1, 5]: the same network built with 2-D layers, which
+    // TF.js runs as fused ops (the pipeline exports it so)
+    const asImage = inShape.length === 4 && inShape[2] === 1;
+    if (!(inShape.length === 3 || asImage) || inShape[1] !== points || inShape[inShape.length - 1] !== FEATURES) {
       fail(`takes input ${JSON.stringify(inShape)} but metadata stroke_model.points is ${points} `
-        + `(expected [null, ${points}, ${FEATURES}])`);
+        + `(expected [null, ${points}, ${FEATURES}] or [null, ${points}, 1, ${FEATURES}])`);
     }
     if (outShape.length !== 2 || outShape[1] !== this.labels.length) {
       fail(`has ${outShape[outShape.length - 1]} outputs but metadata lists ${this.labels.length} labels`);
     }
     this.strokeModel = model;
+    this.strokeInputShape = asImage ? [1, points, 1, FEATURES] : [1, points, FEATURES];
     this.strokeModelUrl = url;
     this.strokePoints = points;
     this._strokeWeight = weight;
@@ -251,7 +256,7 @@ export class Recognizer {
   async predictStrokes(features) {
     if (!this.strokeModel) throw new Error('no stroke model is active');
     const tf = this.tf;
-    const out = tf.tidy(() => this.strokeModel.predict(tf.tensor3d(features, [1, this.strokePoints, FEATURES])));
+    const out = tf.tidy(() => this.strokeModel.predict(tf.tensor(features, this.strokeInputShape)));
     try {
       return await out.data();
     } finally {

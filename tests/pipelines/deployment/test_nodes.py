@@ -171,10 +171,23 @@ def stroke_trained():
     return model, {"x": x, "y": np.zeros(40, np.int64)}
 
 
+@pytest.mark.parametrize("fold", [False, True])
+def test_stroke_twin_with_2d_layers_is_the_same_function(stroke_trained, fold):
+    from handwriting.pipelines.deployment.nodes import as_model_input
+
+    stroke_model, paths = stroke_trained
+    twin = tf_keras_twin(stroke_model, STROKE_PARAMS["architecture"], len(LABELS), fold=fold,
+                         sequence_as_image=True, input_shape=(16, 5))
+    assert twin.input_shape == (None, 16, 1, 5)
+    np.testing.assert_allclose(twin.predict(as_model_input(twin, paths["x"]), verbose=0),
+                               stroke_model.predict(paths["x"], verbose=0), atol=1e-5)
+
+
 def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
         trained, stroke_trained, tmp_path):
     from handwriting.pipelines.deployment.nodes import (
         STROKE_MODEL_FILE,
+        as_model_input,
         export_stroke_tfjs,
         verify_stroke_export,
     )
@@ -187,12 +200,23 @@ def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
     assert STROKE_MODEL_FILE in files and "model.json" not in files
     topology = json.loads(files[STROKE_MODEL_FILE])
     layers = [layer["class_name"] for layer in topology["modelTopology"]["model_config"]["config"]["layers"]]
-    assert "Conv1D" in layers and "BatchNormalization" not in layers  # folded
+    # folded, and 1-D layers exported as their 2-D forms (fused ops in TF.js)
+    assert "BatchNormalization" not in layers and "Conv1D" not in layers
+    assert "Conv2D" in layers and "GlobalMaxPooling2D" in layers
     report = verify_stroke_export(files, stroke_model, paths, params)
     assert report["shipped"] and report["max_abs_probability_difference"] <= 0.02
     back = load_tfjs(files, STROKE_MODEL_FILE)
-    np.testing.assert_allclose(back.predict(paths["x"], verbose=0),
+    assert back.input_shape == (None, 16, 1, 5)
+    np.testing.assert_allclose(back.predict(as_model_input(back, paths["x"]), verbose=0),
                                stroke_model.predict(paths["x"], verbose=0), atol=0.02)
+
+    # its own quantisation when set (the image model keeps deployment.quantization)
+    small = export_stroke_tfjs(stroke_model, {"trained": True}, LABELS, STROKE_PARAMS,
+                               {**params, "stroke_quantization": "uint8"})
+    small_report = verify_stroke_export(small, stroke_model, paths,
+                                        {**params, "stroke_quantization": "uint8"})
+    assert small_report["quantization"] == "uint8"
+    assert small_report["weights_bytes"] < report["weights_bytes"]
 
     # not trained, or weight 0: nothing to ship, and the page gets the image model alone
     assert export_stroke_tfjs(stroke_model, {"trained": False}, LABELS, STROKE_PARAMS, params) == {}
@@ -213,7 +237,8 @@ def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
                             None, files, report, STROKE_PARAMS)
     meta = json.loads(out["metadata.json"])
     assert meta["stroke_model"] == {"path": STROKE_MODEL_FILE, "points": 16, "weight": 1.0,
-                                    "weights_bytes": report["weights_bytes"]}
+                                    "weights_bytes": report["weights_bytes"],
+                                    "quantization": "float16"}
     alone = package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {})
     assert "stroke_model" not in json.loads(alone["metadata.json"])
     assert json.loads(alone["metadata.json"])["model_version"] != meta["model_version"]
@@ -224,7 +249,8 @@ def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
     ds.save(out)
     loaded = ds.load()
     assert {STROKE_MODEL_FILE, "model.json", "metadata.json"} <= set(loaded)
-    np.testing.assert_allclose(load_tfjs(loaded, STROKE_MODEL_FILE).predict(paths["x"], verbose=0),
+    shipped = load_tfjs(loaded, STROKE_MODEL_FILE)
+    np.testing.assert_allclose(shipped.predict(as_model_input(shipped, paths["x"]), verbose=0),
                                stroke_model.predict(paths["x"], verbose=0), atol=0.02)
     np.testing.assert_allclose(load_tfjs(loaded).predict(test["x"], verbose=0),
                                model.predict(test["x"], verbose=0), atol=0.02)

@@ -156,3 +156,18 @@ def test_evaluate_pen_strokes_fuses_the_stroke_model_as_the_page_does():
     off = evaluate_pen_strokes(Unsure(), StrokeOracle(), {"trained": True}, *args,
                                {"fusion_weight": 0.0, "points": 16}, REPORT_PARAMS)
     assert off["all"]["accuracy"] == 0.5 and "stroke_model" not in off
+
+
+def test_stroke_training_curves_or_a_note_that_there_is_no_stroke_model():
+    from handwriting.pipelines.reporting.nodes import plot_stroke_training_curves
+
+    history = {"trained": True, "best_epoch": 2,
+               "metrics": {"loss": [2.0, 1.0, 1.1], "val_loss": [2.1, 1.2, 1.3],
+                           "accuracy": [0.3, 0.6, 0.62], "val_accuracy": [0.3, 0.5, 0.49]}}
+    fig = plot_stroke_training_curves(history)
+    assert list(fig.axes[0].get_lines()[1].get_ydata()) == [2.1, 1.2, 1.3]
+    assert "stroke model" in fig._suptitle.get_text()
+    plt.close(fig)
+    note = plot_stroke_training_curves({"trained": False, "parameters": 10})
+    assert "not trained" in note.axes[0].texts[0].get_text() and not note.axes[0].get_lines()
+    plt.close(note)

@@ -52,12 +52,13 @@ def _folded_weights(model, layer_name: str) -> list[np.ndarray]:
 
 
 def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool = False,
-                  **build_kwargs):
+                  sequence_as_image: bool = False, **build_kwargs):
     """The same network in tf_keras, carrying ``model``'s trained weights.
 
     With ``fold``, batch-norm layers are merged into the layer before them: the same function
-    with fewer ops at inference. ``build_kwargs`` (input_shape, name, input_name) go to
-    build_model, for networks other than the image CNN.
+    with fewer ops at inference. ``sequence_as_image`` rebuilds 1-D layers as their 2-D
+    equivalents (see build_model), with the weights reshaped. ``build_kwargs`` (input_shape,
+    name, input_name) go to build_model, for networks other than the image CNN.
     """
     import tf_keras
 
@@ -69,19 +70,28 @@ def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool 
             "the trained model does not match parameters_modelling.yml's architecture "
             f"(weight shapes {shapes[0]} vs {shapes[1]}); retrain or restore the parameters")
     twin.set_weights(source)
-    if not fold:
+    if not fold and not sequence_as_image:
         return twin
-    folded = build_model(fold_batch_norm(architecture), num_classes, tf_keras, **build_kwargs)
+    final = build_model(fold_batch_norm(architecture) if fold else architecture, num_classes,
+                        tf_keras, sequence_as_image=sequence_as_image, **build_kwargs)
     bn_names = {layer.name for layer in twin.layers
                 if isinstance(layer, tf_keras.layers.BatchNormalization)}
-    for layer in folded.layers:
+    for layer in final.layers:
         if not layer.weights:
             continue
-        if f"{layer.name}_bn" in bn_names:
-            layer.set_weights(_folded_weights(twin, layer.name))
+        if fold and f"{layer.name}_bn" in bn_names:
+            weights = _folded_weights(twin, layer.name)
         else:
-            layer.set_weights(twin.get_layer(layer.name).get_weights())
-    return folded
+            weights = twin.get_layer(layer.name).get_weights()
+        # a (k, in, out) Conv1D kernel is the (k, 1, in, out) kernel of its Conv2D form
+        layer.set_weights([np.reshape(w, t.shape) for w, t in zip(weights, layer.get_weights())])
+    return final
+
+
+def as_model_input(model, x: np.ndarray) -> np.ndarray:
+    """``x`` reshaped to what ``model`` takes (a pen path (N, points, 5) for an export that takes
+    it as (N, points, 1, 5), see build_model's ``sequence_as_image``)."""
+    return np.reshape(x, (len(x),) + tuple(model.input_shape[1:]))
 
 
 def _hash_weight_files(directory: Path, model_file: str = "model.json") -> dict[str, bytes]:
@@ -127,6 +137,11 @@ def export_tfjs(model, labels: list[str], modelling_params: dict, params: dict) 
 STROKE_MODEL_FILE = "stroke_model.json"
 
 
+def _stroke_quantization(params: dict) -> str | None:
+    """The stroke model's own quantisation (``stroke_quantization``), else the image model's."""
+    return params.get("stroke_quantization", params.get("quantization"))
+
+
 def _stroke_model_shipped(stroke_history: dict, stroke_params: dict) -> bool:
     return bool((stroke_history or {}).get("trained")) and stroke_params.get("fusion_weight", 0) > 0
 
@@ -143,8 +158,8 @@ def export_stroke_tfjs(stroke_model, stroke_history: dict, labels: list[str],
     twin = tf_keras_twin(stroke_model, stroke_params["architecture"], len(labels),
                          fold=bool(params.get("fold_batch_norm", False)),
                          input_shape=(int(stroke_params["points"]), FEATURES),
-                         name="stroke_model", input_name="strokes")
-    return _convert(twin, params.get("quantization"), STROKE_MODEL_FILE)
+                         name="stroke_model", input_name="strokes", sequence_as_image=True)
+    return _convert(twin, _stroke_quantization(params), STROKE_MODEL_FILE)
 
 
 def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):
@@ -198,11 +213,12 @@ def verify_stroke_export(stroke_tfjs_export: dict[str, bytes], stroke_model,
     validation writers'); raises over the quantisation's tolerance, so nothing is deployed."""
     if not stroke_tfjs_export:
         return {"shipped": False}
-    quantization = params.get("quantization")
+    quantization = _stroke_quantization(params)
     n = params.get("verify_samples") or len(stroke_validation_set["y"])
     x = stroke_validation_set["x"][:n]
     keras_probs = predict(stroke_model, x)
-    tfjs_probs = predict(load_tfjs(stroke_tfjs_export, STROKE_MODEL_FILE), x)
+    exported = load_tfjs(stroke_tfjs_export, STROKE_MODEL_FILE)
+    tfjs_probs = predict(exported, as_model_input(exported, x))
     max_diff = float(np.abs(keras_probs - tfjs_probs).max())
     tolerance = float(params["tolerance"][str(quantization).lower()])
     report = {
@@ -281,6 +297,7 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "points": int(stroke_params["points"]),
             "weight": float(stroke_params["fusion_weight"]),
             "weights_bytes": stroke_report["weights_bytes"],
+            "quantization": stroke_report["quantization"],
         }
     files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()

@@ -130,6 +130,19 @@ def plot_training_curves(training_history: dict) -> plt.Figure:
     return fig
 
 
+def plot_stroke_training_curves(stroke_history: dict) -> plt.Figure:
+    """The stroke model's training curves, or a figure saying it was not trained (no UNIPEN)."""
+    if not (stroke_history or {}).get("trained"):
+        fig, ax = plt.subplots(figsize=(6, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "stroke model not trained (no UNIPEN pen strokes):\n"
+                "the page uses the image model alone", ha="center", va="center")
+        return fig
+    fig = plot_training_curves(stroke_history)
+    fig.suptitle("stroke model (pen paths; validation = writers of its own)", y=1.02)
+    return fig
+
+
 def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
                          labels: list[str], canvas_spec: dict, preprocessing_params: dict,
                          stroke_params: dict, params: dict) -> dict:

@@ -6,6 +6,7 @@ from .nodes import (
     evaluate_model,
     evaluate_pen_strokes,
     plot_confusion_matrix,
+    plot_stroke_training_curves,
     plot_training_curves,
 )
 
@@ -21,6 +22,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                  name="plot_confusion_matrix"),
             node(plot_training_curves, "training_history", "training_curves_plot",
                  name="plot_training_curves"),
+            node(plot_stroke_training_curves, "stroke_training_history",
+                 "stroke_training_curves_plot", name="plot_stroke_training_curves"),
             node(evaluate_pen_strokes,
                  ["model", "stroke_model", "stroke_training_history", "unipen_strokes",
                   "labels", "params:canvas_spec", "params:preprocessing",

@@ -1,0 +1,195 @@
+"""Stroke model variants: what width and training data buy on held-out writers' real pen strokes.
+
+Each variant is the stroke model recipe of ``conf/base/parameters_modelling.yml``
+(``stroke_modelling``) with one thing changed, trained through the pipeline's own nodes
+(``prepare_stroke_sets``, ``train_stroke_model``) on the training writers, and measured by the
+reporting node ``evaluate_pen_strokes``: every held-out writer's UNIPEN character, read by the
+stroke model alone and fused with the image model (``data/06_models/model.keras``, the Keras
+model the page's export comes from) the way the page fuses them. The page's weight budget (issue 4: 150 KB for everything the page
+downloads) is why the shipped stroke model is not the widest.
+
+    .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~15 min each)
+    .venv/bin/python benchmarks/stroke_sizes.py --only wide     # one variant, others kept
+
+The ``shipped`` row reads the pipeline's trained ``data/06_models/stroke_model.keras`` instead of
+training again when that model was trained with the current parameters. Writes
+benchmarks/results/stroke_sizes.json and stroke_sizes.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
+                             REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
+
+
+def _conv(filters: list[int], kernels: list[int], pools_after: set[int]) -> list[dict]:
+    arch = []
+    for i, (f, k) in enumerate(zip(filters, kernels)):
+        arch.append({"type": "conv1d", "filters": f, "kernel_size": k, "batch_norm": True})
+        if i in pools_after:
+            arch.append({"type": "max_pool1d"})
+    return arch + [{"type": "global_pool1d"}, {"type": "dropout", "rate": 0.3}]
+
+
+# name: (what changes, overrides of stroke_modelling)
+VARIANTS = {
+    "shipped": ("the shipped recipe", {}),
+    "wide": ("64/64/96/96/128 filters", {"architecture": _conv([64, 64, 96, 96, 128], [5, 5, 3, 3, 3], {1, 3})}),
+    "narrow": ("16/32/48/48 filters", {"architecture": _conv([16, 32, 48, 48], [5, 5, 3, 3], {1, 2})}),
+    "clean_only": ("clean contributors only", {"clean_only": True}),
+}
+
+
+def _params() -> dict:
+    conf = {}
+    for name in ("preprocessing", "modelling", "reporting"):
+        conf.update(yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text()))
+    return conf
+
+
+def _labels() -> list[str]:
+    return json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
+
+
+def _shipped_model(params: dict):
+    """The pipeline's stroke model, if it was trained with exactly these parameters."""
+    import keras
+
+    from handwriting.model_architecture import build_model
+
+    path = REPO / "data" / "06_models" / "stroke_model.keras"
+    history = REPO / "data" / "06_models" / "stroke_training_history.json"
+    if not (path.exists() and history.exists()):
+        return None, None
+    model = keras.models.load_model(path)
+    fresh = build_model(params["architecture"], model.output_shape[-1], keras,
+                        input_shape=(params["points"], 5))
+    if [w.shape for w in fresh.get_weights()] != [w.shape for w in model.get_weights()]:
+        return None, None
+    return model, json.loads(history.read_text())
+
+
+def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], image_model) -> dict:
+    from handwriting.pipelines.modelling.nodes import train_stroke_model
+    from handwriting.pipelines.preprocessing.nodes import prepare_stroke_sets
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+
+    what, overrides = VARIANTS[name]
+    params = {**copy.deepcopy(conf["stroke_modelling"]), **copy.deepcopy(overrides),
+              "verbose": 0}
+    started = time.perf_counter()
+    model = history = None
+    if name == "shipped":
+        model, history = _shipped_model(params)
+    reused = model is not None
+    if model is None:
+        train, val = prepare_stroke_sets(strokes, labels, conf["preprocessing"], params)
+        model, history = train_stroke_model(train, val, labels, params)
+    pen = evaluate_pen_strokes(image_model, model, history, strokes, labels, conf["canvas_spec"],
+                               conf["preprocessing"], params, conf["reporting"])
+    best = history["best_epoch"] - 1
+
+    def acc(block, subset, key="accuracy"):
+        return block[subset][key]
+
+    return {
+        "variant": name, "what": what, "parameters": int(model.count_params()),
+        "float16_bytes": 2 * int(model.count_params()), "uint8_bytes": int(model.count_params()),
+        "train_samples": history["train_samples"], "epochs_run": history["epochs_run"],
+        "best_epoch": history["best_epoch"],
+        "val_accuracy": history["metrics"]["val_accuracy"][best],
+        "stroke_clean_accuracy": acc(pen["stroke_model"], "clean"),
+        "fused_clean_accuracy": acc(pen, "clean"),
+        "fused_clean_case_folded_accuracy": acc(pen, "clean", "case_folded_accuracy"),
+        "fused_clean_digit_accuracy": pen["clean"]["by_group"]["digit"]["accuracy"],
+        "fused_all_accuracy": acc(pen, "all"),
+        "image_clean_accuracy": acc(pen["image_model"], "clean"),
+        "image_clean_case_folded_accuracy": acc(pen["image_model"], "clean", "case_folded_accuracy"),
+        "image_clean_digit_accuracy": pen["image_model"]["clean"]["by_group"]["digit"]["accuracy"],
+        "n_clean": pen["clean"]["n_test"], "n_all": pen["all"]["n_test"],
+        "reused_pipeline_model": reused, "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def markdown(rows: dict, meta: dict) -> str:
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    first = next(iter(rows.values()))
+    L = ["# Stroke model variants on held-out writers", "",
+         "Each row: the stroke model trained through the pipeline's nodes with one change, then "
+         f"every held-out writer's UNIPEN character ({first['n_all']:,}; clean subset "
+         f"{first['n_clean']:,}) read by the stroke model alone and fused, as the page fuses them, "
+         "with the image model (`data/06_models/model.keras`, the Keras model the page's uint8 "
+         "export comes from; `evaluate_pen_strokes`, the Python twin of the page). The "
+         f"image model alone: clean exact {pct(first['image_clean_accuracy'])}, case-folded "
+         f"{pct(first['image_clean_case_folded_accuracy'])}, digits "
+         f"{pct(first['image_clean_digit_accuracy'])}.", "",
+         "| variant | change | parameters | float16 / uint8 weights | epochs (best) | validation writers exact | "
+         "stroke model alone, clean exact | **fused, clean exact** | fused, clean case-folded | "
+         "fused, clean digits | fused, all exact |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in [v for v in VARIANTS if v in rows]:
+        r = rows[name]
+        L.append(f"| `{name}` | {r['what']} | {r['parameters']:,} | {r['float16_bytes'] / 1000:.0f} / "
+                 f"{r['uint8_bytes'] / 1000:.0f} KB | {r['epochs_run']} ({r['best_epoch']}) | "
+                 f"{pct(r['val_accuracy'])} | {pct(r['stroke_clean_accuracy'])} | "
+                 f"**{pct(r['fused_clean_accuracy'])}** | {pct(r['fused_clean_case_folded_accuracy'])} | "
+                 f"{pct(r['fused_clean_digit_accuracy'])} | {pct(r['fused_all_accuracy'])} |")
+    L += ["", "Weights are parameters x 2 bytes (float16) or x 1 (uint8), before the few bytes of "
+          "quantisation ranges. One training run per row: differences of a few tenths of a point "
+          "are within what a different seed would move.", "",
+          f"Re-run: `{meta['command']}` ({meta['cpu_cores']} CPU cores)."]
+    return "\n".join(L) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", nargs="+", choices=list(VARIANTS), help="run these variants only")
+    ap.add_argument("--unipen", type=Path, default=UNIPEN)
+    ap.add_argument("--markdown-only", action="store_true",
+                    help="rewrite stroke_sizes.md from stroke_sizes.json, no training")
+    args = ap.parse_args(argv)
+    if args.markdown_only:
+        saved = json.loads((RESULTS / "stroke_sizes.json").read_text())
+        (RESULTS / "stroke_sizes.md").write_text(markdown(saved["rows"], saved))
+        return 0
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from handwriting.datasets import StrokesDataset
+
+    conf = _params()
+    strokes = StrokesDataset(filepath=str(args.unipen)).load()
+    labels = _labels()
+    image_model = keras.models.load_model(REPO / "data" / "06_models" / "model.keras")
+    out_json = RESULTS / "stroke_sizes.json"
+    rows = json.loads(out_json.read_text())["rows"] if out_json.exists() else {}
+    for name in args.only or list(VARIANTS):
+        print(f"== {name}: {VARIANTS[name][0]}", flush=True)
+        rows[name] = run_variant(name, conf, strokes, labels, image_model)
+        r = rows[name]
+        print(f"   fused clean exact {r['fused_clean_accuracy']:.4f}, stroke alone "
+              f"{r['stroke_clean_accuracy']:.4f}, {r['wall_seconds']:.0f} s", flush=True)
+        meta = {"command": " ".join([".venv/bin/python", "benchmarks/stroke_sizes.py",
+                                     *map(shlex.quote, argv if argv is not None else sys.argv[1:])]),
+                "cpu_cores": os.cpu_count()}
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out_json.write_text(json.dumps({"rows": rows, **meta}, indent=1) + "\n")
+        (RESULTS / "stroke_sizes.md").write_text(markdown(rows, meta))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""benchmarks/stroke_sizes.py: its variants are the shipped recipe with one change each, and its
+table renders what was measured (no training here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import keras
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import stroke_sizes as S  # noqa: E402
+
+from handwriting.model_architecture import build_model  # noqa: E402
+
+
+def test_variants_change_one_thing_of_the_shipped_recipe():
+    conf = S._params()["stroke_modelling"]
+    assert S.VARIANTS["shipped"][1] == {}
+    sizes = {}
+    for name, (_, overrides) in S.VARIANTS.items():
+        assert set(overrides) <= set(conf), name  # only keys the recipe has
+        arch = overrides.get("architecture", conf["architecture"])
+        model = build_model(arch, 62, keras, input_shape=(conf["points"], 5))
+        sizes[name] = model.count_params()
+    assert sizes["narrow"] < sizes["shipped"] < sizes["wide"]
+    assert sizes["clean_only"] == sizes["shipped"]
+    # the shipped stroke model fits beside the uint8 image model in the 150 KB budget as float16
+    assert 59_070 + 2 * sizes["shipped"] <= 150_000 < 59_070 + 2 * sizes["wide"]
+
+
+def test_markdown_lists_measured_rows_in_variant_order():
+    row = {"what": "x", "parameters": 1000, "float16_bytes": 2000, "uint8_bytes": 1000,
+           "epochs_run": 3, "best_epoch": 2, "val_accuracy": 0.5, "stroke_clean_accuracy": 0.6,
+           "fused_clean_accuracy": 0.7, "fused_clean_case_folded_accuracy": 0.8,
+           "fused_clean_digit_accuracy": 0.9, "fused_all_accuracy": 0.65,
+           "image_clean_accuracy": 0.55, "image_clean_case_folded_accuracy": 0.66,
+           "image_clean_digit_accuracy": 0.77, "n_clean": 10, "n_all": 20}
+    md = S.markdown({"wide": {**row, "fused_clean_accuracy": 0.71}, "shipped": row},
+                    {"command": "cmd", "cpu_cores": 2})
+    lines = [line for line in md.splitlines() if line.startswith("| `")]
+    assert [line.split("`")[1] for line in lines] == ["shipped", "wide"]
+    assert "**70.00%**" in lines[0] and "**71.00%**" in lines[1] and "55.00%" in md
