@@ -419,10 +419,7 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
         if parts is not None:
             parts["stroke"] = stroke_probs
     probs = restrict_rows(probs, labels, mode)
-    order = np.argsort(-probs, axis=1)[:, :3]
-    pred = [labels[o[0]] if v else None for o, v in zip(order, valid)]
-    top3 = [[labels[j] for j in o] if v else [] for o, v in zip(order, valid)]
-    return images, valid, probs, pred, top3
+    return (images, valid, probs, *_top(probs, valid, labels))
 
 
 def _top(probs: np.ndarray, valid: np.ndarray, labels: list[str]):

@@ -102,19 +102,12 @@ async function cachedWeightUrls(cache) {
   return urls;
 }
 
+/** Delete the cached weights not in `keep` (URLs, or an async function giving them). The keys
+ *  are listed first: a weight file is only cached after its topology, so every weight listed
+ *  here that is still wanted is referenced by what is cached when `keep()` reads it. */
 async function pruneWeights(cache, keep) {
-  const wanted = new Set(keep);
-  for (const req of await cache.keys()) {
-    if (req.url.endsWith('.bin') && !wanted.has(req.url)) await cache.delete(req);
-  }
-}
-
-/** Delete the cached weights that the cached topologies no longer reference. The keys are
- *  listed first: a weight file is only cached after its topology, so every weight listed here
- *  that is still wanted is referenced by what is cached when the wanted set is read. */
-async function pruneStaleWeights(cache) {
   const keys = await cache.keys();
-  const wanted = new Set(await cachedWeightUrls(cache));
+  const wanted = new Set(typeof keep === 'function' ? await keep() : keep);
   for (const req of keys) {
     if (req.url.endsWith('.bin') && !wanted.has(req.url)) await cache.delete(req);
   }
@@ -173,7 +166,7 @@ self.addEventListener('fetch', (event) => {
 
   if (path === MODEL_JSON || path === STROKE_JSON) {
     // a new topology was cached: drop the weights neither model references any more
-    event.respondWith(networkFirst(req, MODEL_CACHE, (_res, cache) => pruneStaleWeights(cache)));
+    event.respondWith(networkFirst(req, MODEL_CACHE, (_res, cache) => pruneWeights(cache, () => cachedWeightUrls(cache))));
   } else if (path === METADATA_JSON) {
     event.respondWith(networkFirst(req, MODEL_CACHE));
   } else if (HASHED_WEIGHTS.test(url.pathname)) {

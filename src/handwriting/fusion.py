@@ -20,6 +20,12 @@ FLOOR = 1e-12
 DEFAULT_WEIGHT = 1.0
 
 
+def uses_stroke_model(stroke_history: dict | None, stroke_params: dict) -> bool:
+    """Whether the page gets a stroke model: it was trained, and its fusion weight is above 0
+    (the deployment ships it only then, and the reporting fuses only then)."""
+    return bool((stroke_history or {}).get("trained")) and stroke_params.get("fusion_weight", 0) > 0
+
+
 def fuse(p_image: np.ndarray, p_stroke: np.ndarray | None, weight: float = DEFAULT_WEIGHT
          ) -> np.ndarray:
     """Fused probabilities, same shape as ``p_image`` (one row per drawing or a single row).

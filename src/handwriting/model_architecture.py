@@ -57,13 +57,12 @@ def build_model(layers: list[dict[str, Any]], num_classes: int, keras: ModuleTyp
         spec = dict(spec)
         kind = spec.pop("type")
         tag = f"{kind}_{i}"
-        if kind == "conv1d" and sequence_as_image:
-            x = _relu_block(L, x, spec, tag, lambda **kw: L.Conv2D(
-                spec.pop("filters"), (spec.pop("kernel_size", 3), 1), padding="same", **kw))
-        elif kind in ("conv", "conv1d"):
-            conv = L.Conv2D if kind == "conv" else L.Conv1D
+        if kind in ("conv", "conv1d"):
+            k = spec.pop("kernel_size", 3)
+            conv = L.Conv1D if kind == "conv1d" and not sequence_as_image else L.Conv2D
+            size = (k, 1) if kind == "conv1d" and sequence_as_image else k
             x = _relu_block(L, x, spec, tag, lambda **kw: conv(
-                spec.pop("filters"), spec.pop("kernel_size", 3), padding="same", **kw))
+                spec.pop("filters"), size, padding="same", **kw))
         elif kind == "max_pool1d":
             size = spec.pop("pool_size", 2)
             x = (L.MaxPooling2D((size, 1), name=tag) if sequence_as_image

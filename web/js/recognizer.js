@@ -240,11 +240,10 @@ export class Recognizer {
     this.strokeModelBytes = weightBytes(topology);
   }
 
-  /** Probabilities (Float32Array, one per label) for one preprocessed input. */
-  async predict(input) {
+  /** A model's output for one input of the given shape, read back (Float32Array). */
+  async _run(model, values, shape) {
     const tf = this.tf;
-    const s = this.spec.size;
-    const out = tf.tidy(() => this.model.predict(tf.tensor4d(input, [1, s, s, 1])));
+    const out = tf.tidy(() => model.predict(tf.tensor(values, shape)));
     try {
       return await out.data();
     } finally {
@@ -252,16 +251,16 @@ export class Recognizer {
     }
   }
 
+  /** Probabilities (Float32Array, one per label) for one preprocessed input. */
+  async predict(input) {
+    const s = this.spec.size;
+    return this._run(this.model, input, [1, s, s, 1]);
+  }
+
   /** The stroke model's probabilities (Float32Array) for trajectory features (points * 5). */
   async predictStrokes(features) {
     if (!this.strokeModel) throw new Error('no stroke model is active');
-    const tf = this.tf;
-    const out = tf.tidy(() => this.strokeModel.predict(tf.tensor(features, this.strokeInputShape)));
-    try {
-      return await out.data();
-    } finally {
-      out.dispose();
-    }
+    return this._run(this.strokeModel, features, this.strokeInputShape);
   }
 
   /**

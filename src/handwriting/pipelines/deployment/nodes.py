@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from handwriting.fusion import uses_stroke_model
 from handwriting.model_architecture import build_model
 from handwriting.pipelines.reporting.nodes import accuracy_summary, predict
 from handwriting.preprocessing_spec import CanvasSpec
@@ -111,9 +112,14 @@ def _hash_weight_files(directory: Path, model_file: str = "model.json") -> dict[
     return files
 
 
-def _convert(twin, quantization: str | None, model_file: str = "model.json") -> dict[str, bytes]:
+def _checked_quantization(quantization: str | None) -> str | None:
     if quantization not in _QUANTIZATION:
         raise ValueError(f"quantization must be null, float16 or uint8, not {quantization!r}")
+    return quantization
+
+
+def _convert(twin, quantization: str | None, model_file: str = "model.json") -> dict[str, bytes]:
+    """Run the converter on a tf_keras twin (quantisation already checked)."""
     h5, _ = converters()
     with tempfile.TemporaryDirectory(prefix="tfjs-export-") as tmp:
         h5.save_keras_model(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
@@ -126,9 +132,7 @@ def _convert(twin, quantization: str | None, model_file: str = "model.json") -> 
 
 def export_tfjs(model, labels: list[str], modelling_params: dict, params: dict) -> dict[str, bytes]:
     """Convert to a TF.js LayersModel (optionally quantised); returns ``{filename: bytes}``."""
-    quantization = params.get("quantization")
-    if quantization not in _QUANTIZATION:
-        raise ValueError(f"quantization must be null, float16 or uint8, not {quantization!r}")
+    quantization = _checked_quantization(params.get("quantization"))
     twin = tf_keras_twin(model, modelling_params["architecture"], len(labels),
                          fold=bool(params.get("fold_batch_norm", False)))
     return _convert(twin, quantization)
@@ -142,24 +146,21 @@ def _stroke_quantization(params: dict) -> str | None:
     return params.get("stroke_quantization", params.get("quantization"))
 
 
-def _stroke_model_shipped(stroke_history: dict, stroke_params: dict) -> bool:
-    return bool((stroke_history or {}).get("trained")) and stroke_params.get("fusion_weight", 0) > 0
-
-
 def export_stroke_tfjs(stroke_model, stroke_history: dict, labels: list[str],
                        stroke_params: dict, params: dict) -> dict[str, bytes]:
     """The stroke model as a TF.js LayersModel (``stroke_model.json`` + hashed weights), or ``{}``
     when it was not trained or its fusion weight is 0 (the page then uses the image model alone)."""
     from handwriting.trajectory_spec import FEATURES
 
-    if not _stroke_model_shipped(stroke_history, stroke_params):
+    if not uses_stroke_model(stroke_history, stroke_params):
         logger.info("no stroke model to ship (not trained, or fusion_weight 0)")
         return {}
+    quantization = _checked_quantization(_stroke_quantization(params))
     twin = tf_keras_twin(stroke_model, stroke_params["architecture"], len(labels),
                          fold=bool(params.get("fold_batch_norm", False)),
                          input_shape=(int(stroke_params["points"]), FEATURES),
                          name="stroke_model", input_name="strokes", sequence_as_image=True)
-    return _convert(twin, _stroke_quantization(params), STROKE_MODEL_FILE)
+    return _convert(twin, quantization, STROKE_MODEL_FILE)
 
 
 def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):
@@ -171,6 +172,33 @@ def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):
         return loader.load_keras_model(str(Path(tmp) / model_file))
 
 
+def _weights_bytes(files: dict[str, bytes]) -> int:
+    return int(sum(len(v) for k, v in files.items() if k.endswith(".bin")))
+
+
+def _compare_with_keras(keras_probs: np.ndarray, tfjs_probs: np.ndarray, quantization: str | None,
+                        params: dict, what: str) -> dict:
+    """The export-vs-Keras figures of a report; raises (so nothing is deployed) when the largest
+    probability difference exceeds the tolerance for the quantisation. ``what`` names the export
+    in the log line and the error."""
+    max_diff = float(np.abs(keras_probs - tfjs_probs).max())
+    tolerance = float(params["tolerance"][str(quantization).lower()])
+    report = {
+        "quantization": quantization,
+        "verified_on": int(len(keras_probs)),
+        "max_abs_probability_difference": max_diff,
+        "tolerance": tolerance,
+        "top1_agreement": float((keras_probs.argmax(1) == tfjs_probs.argmax(1)).mean()),
+    }
+    logger.info("%s vs Keras on %d inputs: max |dp| = %.2e (tolerance %.0e), top-1 agreement "
+                "%.4f", what, len(keras_probs), max_diff, tolerance, report["top1_agreement"])
+    if not max_diff <= tolerance:
+        raise ValueError(
+            f"{what} differs from the Keras model by {max_diff:.3g} in probability "
+            f"(tolerance {tolerance:g} for quantization={quantization}); web/model left unchanged")
+    return report
+
+
 def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: list[str],
                   reporting_params: dict, params: dict) -> dict:
     """Load the export back and compare its predictions with Keras's on real test images.
@@ -178,33 +206,20 @@ def verify_export(tfjs_export: dict[str, bytes], model, test_set: dict, labels: 
     Raises (so nothing is deployed) when the largest probability difference exceeds the
     tolerance for the chosen quantisation.
     """
-    quantization = params.get("quantization")
     n = params.get("verify_samples") or len(test_set["y"])
     x, y = test_set["x"][:n], test_set["y"][:n]
     keras_probs = predict(model, x)
-    exported = load_tfjs(tfjs_export)
-    tfjs_probs = predict(exported, x)
-    max_diff = float(np.abs(keras_probs - tfjs_probs).max())
-    tolerance = float(params["tolerance"][str(quantization).lower()])
+    tfjs_probs = predict(load_tfjs(tfjs_export), x)
+    report = _compare_with_keras(keras_probs, tfjs_probs, params.get("quantization"), params,
+                                 "TF.js export")
     letters = reporting_params["case_fold_letters"]
-    report = {
-        "quantization": quantization,
-        "verified_on": int(n),
-        "max_abs_probability_difference": max_diff,
-        "tolerance": tolerance,
-        "top1_agreement": float((keras_probs.argmax(1) == tfjs_probs.argmax(1)).mean()),
+    return {
+        **report,
         "keras": accuracy_summary(y, keras_probs, labels, letters),
         "exported": accuracy_summary(y, tfjs_probs, labels, letters),
-        "weights_bytes": int(sum(len(v) for k, v in tfjs_export.items() if k.endswith(".bin"))),
+        "weights_bytes": _weights_bytes(tfjs_export),
         "model_json_bytes": len(tfjs_export["model.json"]),
     }
-    logger.info("TF.js export vs Keras on %d test images: max |dp| = %.2e (tolerance %.0e), "
-                "top-1 agreement %.4f", n, max_diff, tolerance, report["top1_agreement"])
-    if not max_diff <= tolerance:
-        raise ValueError(
-            f"TF.js export differs from the Keras model by {max_diff:.3g} in probability "
-            f"(tolerance {tolerance:g} for quantization={quantization}); web/model left unchanged")
-    return report
 
 
 def verify_stroke_export(stroke_tfjs_export: dict[str, bytes], stroke_model,
@@ -213,31 +228,14 @@ def verify_stroke_export(stroke_tfjs_export: dict[str, bytes], stroke_model,
     validation writers'); raises over the quantisation's tolerance, so nothing is deployed."""
     if not stroke_tfjs_export:
         return {"shipped": False}
-    quantization = _stroke_quantization(params)
     n = params.get("verify_samples") or len(stroke_validation_set["y"])
     x = stroke_validation_set["x"][:n]
-    keras_probs = predict(stroke_model, x)
     exported = load_tfjs(stroke_tfjs_export, STROKE_MODEL_FILE)
-    tfjs_probs = predict(exported, as_model_input(exported, x))
-    max_diff = float(np.abs(keras_probs - tfjs_probs).max())
-    tolerance = float(params["tolerance"][str(quantization).lower()])
-    report = {
-        "shipped": True,
-        "quantization": quantization,
-        "verified_on": int(len(x)),
-        "max_abs_probability_difference": max_diff,
-        "tolerance": tolerance,
-        "top1_agreement": float((keras_probs.argmax(1) == tfjs_probs.argmax(1)).mean()),
-        "weights_bytes": int(sum(len(v) for k, v in stroke_tfjs_export.items()
-                                 if k.endswith(".bin"))),
-    }
-    logger.info("stroke model TF.js export vs Keras on %d pen paths: max |dp| = %.2e, top-1 "
-                "agreement %.4f", len(x), max_diff, report["top1_agreement"])
-    if not max_diff <= tolerance:
-        raise ValueError(
-            f"the stroke model's TF.js export differs from Keras by {max_diff:.3g} in probability "
-            f"(tolerance {tolerance:g} for quantization={quantization}); web/model left unchanged")
-    return report
+    report = _compare_with_keras(predict(stroke_model, x),
+                                 predict(exported, as_model_input(exported, x)),
+                                 _stroke_quantization(params), params,
+                                 "the stroke model's TF.js export")
+    return {"shipped": True, **report, "weights_bytes": _weights_bytes(stroke_tfjs_export)}
 
 
 def _line_decoder(params: dict | None) -> dict:

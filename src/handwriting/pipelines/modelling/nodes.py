@@ -1,4 +1,4 @@
-"""Train the CNN described in parameters_modelling.yml.
+"""Train the CNN and the stroke model described in parameters_modelling.yml.
 
 Early stopping watches the validation split (never the test file); class weights enter as
 per-sample weights so they work with one-hot (label-smoothed) targets.
@@ -16,11 +16,15 @@ from handwriting.model_architecture import build_model
 logger = logging.getLogger(__name__)
 
 
-def _dataset(train_set: dict, weights: np.ndarray, num_classes: int, params: dict):
+def _dataset(train_set: dict, weights: np.ndarray, num_classes: int, params: dict,
+             augment=None):
+    """Shuffled, batched, augmented (``augment(batch, cfg)``, default: the image augmentation)
+    one-hot training batches with per-sample class weights."""
     import tensorflow as tf
 
     from .augmentation import augment_batch
 
+    augment = augment or augment_batch
     x, y = train_set["x"], train_set["y"]
     sample_w = weights[y].astype(np.float32)
     ds = tf.data.Dataset.from_tensor_slices((x, y, sample_w))
@@ -29,7 +33,7 @@ def _dataset(train_set: dict, weights: np.ndarray, num_classes: int, params: dic
     ds = ds.batch(params["batch_size"])
     aug = params.get("augmentation") or {}
     if aug.get("enabled"):
-        ds = ds.map(lambda a, b, w: (augment_batch(a, aug), b, w),
+        ds = ds.map(lambda a, b, w: (augment(a, aug), b, w),
                     num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.map(lambda a, b, w: (a, tf.one_hot(b, num_classes), w))
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -48,6 +52,46 @@ def _optimizer(params: dict, steps_per_epoch: int):
     return keras.optimizers.Adam(learning_rate=lr)
 
 
+def _fit(model, dataset, train_set: dict, validation_set: dict, num_classes: int,
+         params: dict) -> dict:
+    """Compile (Adam, optional cosine schedule, label smoothing) and fit with early stopping on
+    the validation set; the training history as the pipeline stores it."""
+    import keras
+
+    steps = int(np.ceil(len(train_set["y"]) / params["batch_size"]))
+    model.compile(
+        optimizer=_optimizer(params, steps),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.get("label_smoothing", 0.0)),
+        metrics=["accuracy"],
+    )
+    es = params["early_stopping"]
+    callbacks = [keras.callbacks.EarlyStopping(
+        monitor=es.get("monitor", "val_loss"), patience=es["patience"],
+        restore_best_weights=es.get("restore_best_weights", True), verbose=1)]
+    val = (validation_set["x"], keras.utils.to_categorical(validation_set["y"], num_classes))
+
+    started = time.perf_counter()
+    fit = model.fit(dataset, validation_data=val, epochs=params["epochs"], callbacks=callbacks,
+                    shuffle=False, verbose=params.get("verbose", 2))
+    seconds = time.perf_counter() - started
+
+    hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    epochs_run = len(hist["loss"])
+    monitor = es.get("monitor", "val_loss")
+    pick = np.argmin if "loss" in monitor else np.argmax
+    return {
+        "metrics": hist,
+        "epochs_run": epochs_run,
+        "best_epoch": int(pick(hist[monitor])) + 1,
+        "monitor": monitor,
+        "train_seconds": seconds,
+        "samples_per_second": epochs_run * len(train_set["y"]) / seconds,
+        "train_samples": int(len(train_set["y"])),
+        "validation_samples": int(len(validation_set["y"])),
+        "parameters": int(model.count_params()),
+    }
+
+
 def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, float],
                 labels: list[str], params: dict):
     """Build, compile and fit the model; return it with its training history."""
@@ -62,41 +106,11 @@ def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, 
     if params.get("use_class_weights", True):
         for key, value in class_weights.items():
             weights[int(key)] = value
-    steps = int(np.ceil(len(train_set["y"]) / params["batch_size"]))
-    model.compile(
-        optimizer=_optimizer(params, steps),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.get("label_smoothing", 0.0)),
-        metrics=["accuracy"],
-    )
-    es = params["early_stopping"]
-    callbacks = [keras.callbacks.EarlyStopping(
-        monitor=es.get("monitor", "val_loss"), patience=es["patience"],
-        restore_best_weights=es.get("restore_best_weights", True), verbose=1)]
-    val = (validation_set["x"], keras.utils.to_categorical(validation_set["y"], num_classes))
-
-    started = time.perf_counter()
-    fit = model.fit(_dataset(train_set, weights, num_classes, params), validation_data=val,
-                    epochs=params["epochs"], callbacks=callbacks, shuffle=False,
-                    verbose=params.get("verbose", 2))
-    seconds = time.perf_counter() - started
-
-    hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
-    epochs_run = len(hist["loss"])
-    monitor = es.get("monitor", "val_loss")
-    pick = np.argmin if "loss" in monitor else np.argmax
-    history = {
-        "metrics": hist,
-        "epochs_run": epochs_run,
-        "best_epoch": int(pick(hist[monitor])) + 1,
-        "monitor": monitor,
-        "train_seconds": seconds,
-        "samples_per_second": epochs_run * len(train_set["y"]) / seconds,
-        "train_samples": int(len(train_set["y"])),
-        "validation_samples": int(len(validation_set["y"])),
-        "parameters": int(model.count_params()),
-    }
+    history = _fit(model, _dataset(train_set, weights, num_classes, params), train_set,
+                   validation_set, num_classes, params)
     logger.info("trained %d epochs in %.0f s (%.0f samples/s); best epoch %d",
-                epochs_run, seconds, history["samples_per_second"], history["best_epoch"])
+                history["epochs_run"], history["train_seconds"], history["samples_per_second"],
+                history["best_epoch"])
     return model, history
 
 
@@ -108,7 +122,6 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     ``history["trained"] = False``, and the deployment ships the image model alone.
     """
     import keras
-    import tensorflow as tf
 
     from handwriting.pipelines.preprocessing.nodes import class_weights as balanced_weights
     from handwriting.trajectory_spec import FEATURES
@@ -130,47 +143,11 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
                          f"{(points, FEATURES)}; rerun the preprocessing pipeline")
     cw = balanced_weights(y, num_classes, power=params.get("class_weight_power", 1.0))
     weights = np.array([cw[str(c)] for c in range(num_classes)], np.float32)
-
-    ds = tf.data.Dataset.from_tensor_slices((x, y, weights[y]))
-    ds = ds.shuffle(len(y), seed=params["seed"], reshuffle_each_iteration=True)
-    ds = ds.batch(params["batch_size"])
-    aug = params.get("augmentation") or {}
-    if aug.get("enabled"):
-        ds = ds.map(lambda a, b, w: (augment_paths(a, aug), b, w),
-                    num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.map(lambda a, b, w: (a, tf.one_hot(b, num_classes), w)).prefetch(tf.data.AUTOTUNE)
-
-    steps = int(np.ceil(len(y) / params["batch_size"]))
-    model.compile(
-        optimizer=_optimizer(params, steps),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.get("label_smoothing", 0.0)),
-        metrics=["accuracy"])
-    es = params["early_stopping"]
-    callbacks = [keras.callbacks.EarlyStopping(
-        monitor=es.get("monitor", "val_loss"), patience=es["patience"],
-        restore_best_weights=es.get("restore_best_weights", True), verbose=1)]
-    val = (stroke_validation_set["x"],
-           keras.utils.to_categorical(stroke_validation_set["y"], num_classes))
-    started = time.perf_counter()
-    fit = model.fit(ds, validation_data=val, epochs=params["epochs"], callbacks=callbacks,
-                    shuffle=False, verbose=params.get("verbose", 2))
-    seconds = time.perf_counter() - started
-    hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
-    monitor = es.get("monitor", "val_loss")
-    pick = np.argmin if "loss" in monitor else np.argmax
-    history = {
-        "trained": True,
-        "metrics": hist,
-        "epochs_run": len(hist["loss"]),
-        "best_epoch": int(pick(hist[monitor])) + 1,
-        "monitor": monitor,
-        "train_seconds": seconds,
-        "samples_per_second": len(hist["loss"]) * len(y) / seconds,
-        "train_samples": int(len(y)),
-        "validation_samples": int(len(stroke_validation_set["y"])),
-        "parameters": int(model.count_params()),
-    }
+    dataset = _dataset(stroke_train_set, weights, num_classes, params, augment=augment_paths)
+    history = {"trained": True, **_fit(model, dataset, stroke_train_set, stroke_validation_set,
+                                       num_classes, params)}
+    hist = history["metrics"]
     logger.info("stroke model: %d epochs in %.0f s; best epoch %d, validation accuracy %.4f",
-                history["epochs_run"], seconds, history["best_epoch"],
+                history["epochs_run"], history["train_seconds"], history["best_epoch"],
                 hist.get("val_accuracy", [float("nan")])[history["best_epoch"] - 1])
     return model, history

@@ -121,6 +121,24 @@ def compute_class_weights(train_set: dict, labels: list[str], params: dict) -> d
                          max_weight=cfg.get("max_weight"))
 
 
+def _featurise(records: list[dict], labels: list[str], featurise, empty: tuple[int, ...]
+               ) -> dict[str, np.ndarray]:
+    """``featurise(strokes)`` of every record whose label is a class, as model inputs; records it
+    returns None for (a single dot) are dropped, and ``index`` says which records the rows of
+    ``x`` and ``y`` came from. ``empty`` is the shape of one row, for an empty result."""
+    class_of = {ch: i for i, ch in enumerate(labels)}
+    xs, ys, index = [], [], []
+    for i, record in enumerate(records):
+        features = featurise(record["strokes"]) if record["label"] in class_of else None
+        if features is not None:
+            xs.append(features)
+            ys.append(class_of[record["label"]])
+            index.append(i)
+    x = np.stack(xs) if xs else np.zeros((0, *empty), np.float32)
+    return {"x": x.astype(np.float32), "y": np.asarray(ys, dtype=np.int64),
+            "index": np.asarray(index, dtype=np.int64)}
+
+
 def render_strokes(records: list[dict], labels: list[str], canvas_spec: dict
                    ) -> dict[str, np.ndarray]:
     """Render pen-stroke records through the canvas spec (as the page does) into model inputs.
@@ -131,17 +149,8 @@ def render_strokes(records: list[dict], labels: list[str], canvas_spec: dict
     from handwriting.preprocessing_spec import CanvasSpec, render
 
     spec = CanvasSpec.from_dict(canvas_spec or {})
-    class_of = {ch: i for i, ch in enumerate(labels)}
-    images, ys, index = [], [], []
-    for i, record in enumerate(records):
-        image = render(record["strokes"], spec) if record["label"] in class_of else None
-        if image is not None:
-            images.append(image)
-            ys.append(class_of[record["label"]])
-            index.append(i)
-    x = np.stack(images) if images else np.zeros((0, spec.size, spec.size), np.float32)
-    return {"x": x.astype(np.float32)[..., np.newaxis], "y": np.asarray(ys, dtype=np.int64),
-            "index": np.asarray(index, dtype=np.int64)}
+    out = _featurise(records, labels, lambda strokes: render(strokes, spec), (spec.size, spec.size))
+    return {**out, "x": out["x"][..., np.newaxis]}
 
 
 def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
@@ -184,19 +193,8 @@ def trajectory_set(records: list[dict], labels: list[str], points: int) -> dict[
     """
     from handwriting.trajectory_spec import FEATURES, trajectory_features
 
-    class_of = {ch: i for i, ch in enumerate(labels)}
-    xs, ys, index = [], [], []
-    for i, record in enumerate(records):
-        if record["label"] not in class_of:
-            continue
-        features = trajectory_features(record["strokes"], points)
-        if features is not None:
-            xs.append(features)
-            ys.append(class_of[record["label"]])
-            index.append(i)
-    x = np.stack(xs) if xs else np.zeros((0, points, FEATURES), np.float32)
-    return {"x": x.astype(np.float32), "y": np.asarray(ys, dtype=np.int64),
-            "index": np.asarray(index, dtype=np.int64)}
+    return _featurise(records, labels, lambda strokes: trajectory_features(strokes, points),
+                      (points, FEATURES))
 
 
 def prepare_stroke_sets(unipen_strokes: list[dict], labels: list[str], params: dict,

@@ -155,7 +155,7 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     tested across Python and JavaScript. ``all`` and ``clean`` are what the page recognises;
     ``image_model`` and ``stroke_model`` are each model alone.
     """
-    from handwriting.fusion import fuse
+    from handwriting.fusion import fuse, uses_stroke_model
     from handwriting.pipelines.preprocessing.nodes import (
         render_strokes,
         stratified_indices,
@@ -182,17 +182,17 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
                 "clean": accuracy_summary(y[clean], probs[clean], labels, letters)}
 
     image_probs = predict(model, rendered["x"])
-    weight = float(stroke_params.get("fusion_weight", 0.0))
     report = {"available": True, "writers": "held-out writers only (never trained on)",
               "image_model": summary(image_probs)}
     probs = image_probs
-    if (stroke_history or {}).get("trained") and weight > 0:
+    if uses_stroke_model(stroke_history, stroke_params):
         # a drawing the canvas spec renders always has a path (both need a non-zero extent)
         paths = trajectory_set(records, labels, int(stroke_params["points"]))
         if len(paths["y"]) != len(y):
             raise ValueError("some rendered drawings have no pen path: the specs disagree")
         stroke_probs = predict(stroke_model, paths["x"])
         report["stroke_model"] = summary(stroke_probs)
+        weight = float(stroke_params["fusion_weight"])
         probs = fuse(image_probs, stroke_probs, weight)
     report["fusion_weight"] = weight if "stroke_model" in report else 0.0
     report.update(summary(probs))
