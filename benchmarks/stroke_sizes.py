@@ -1,18 +1,20 @@
-"""Stroke model variants: what width and training data buy on held-out writers' real pen strokes.
+"""Stroke model variants: what layout, schedule, width and training data buy on held-out writers.
 
 Each variant is the stroke model recipe of ``conf/base/parameters_modelling.yml``
-(``stroke_modelling``) with one thing changed, trained through the pipeline's own nodes
-(``prepare_stroke_sets``, ``train_stroke_model``) on the training writers, and measured by the
-reporting node ``evaluate_pen_strokes``: every held-out writer's UNIPEN character, read by the
-stroke model alone and fused with the image model (``data/06_models/model.keras``, the Keras
-model the page's export comes from) the way the page fuses them. The page's weight budget (issue 4: 150 KB for everything the page
-downloads) is why the shipped stroke model is not the widest.
+(``stroke_modelling``) with the change its row names (the width and data rows change the first
+shipped recipe, row ``first``, which they were measured against), trained through the pipeline's
+own nodes (``prepare_stroke_sets``, ``train_stroke_model``) on the training writers, and measured
+by the reporting node ``evaluate_pen_strokes``: every held-out writer's UNIPEN character, read by
+the stroke model alone and fused with the image model (``data/06_models/model.keras``, the Keras
+model the page's export comes from) the way the page fuses them. The page's weight budget
+(issue 4: 150 KB for everything the page downloads) is why the shipped stroke model is not the
+widest.
 
-    .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~15 min each)
+    .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~6-20 min each)
     .venv/bin/python benchmarks/stroke_sizes.py --only wide     # one variant, others kept
 
-The ``shipped`` row reads the pipeline's trained ``data/06_models/stroke_model.keras`` instead of
-training again when that model was trained with the current parameters. Writes
+A row reads the pipeline's trained ``data/06_models/stroke_model.keras`` instead of training
+again when that model was trained with the row's parameters (its history records them). Writes
 benchmarks/results/stroke_sizes.json and stroke_sizes.md.
 """
 
@@ -44,12 +46,26 @@ def _conv(filters: list[int], kernels: list[int], pools_after: set[int]) -> list
     return arch + [{"type": "global_pool1d"}, {"type": "dropout", "rate": 0.3}]
 
 
+# The first shipped recipe: pooling after the second and fourth convolution, 20 epochs (early
+# stopping patience 4). The width and data rows were measured against it, so they keep it.
+POOL_LATE = {"architecture": _conv([32, 32, 48, 48, 64], [5, 5, 3, 3, 3], {1, 3})}
+FIRST = {**POOL_LATE, "epochs": 20,
+         "early_stopping": {"monitor": "val_loss", "patience": 4, "restore_best_weights": True}}
+
 # name: (what changes, overrides of stroke_modelling)
 VARIANTS = {
     "shipped": ("the shipped recipe", {}),
-    "wide": ("64/64/96/96/128 filters", {"architecture": _conv([64, 64, 96, 96, 128], [5, 5, 3, 3, 3], {1, 3})}),
-    "narrow": ("16/32/48/48 filters", {"architecture": _conv([16, 32, 48, 48], [5, 5, 3, 3], {1, 2})}),
-    "clean_only": ("clean contributors only", {"clean_only": True}),
+    # each feature sees 28 of the 64 points instead of 52, at twice the multiply-adds
+    "pool_late": ("pooling after conv 2 and 4 (not 1, 2 and 4)", POOL_LATE),
+    # each feature sees every point
+    "pool_all": ("pooling after each of conv 1-4", {
+        "architecture": _conv([32, 32, 48, 48, 64], [5, 5, 3, 3, 3], {0, 1, 2, 3})}),
+    "first": ("pooling after conv 2 and 4, 20 epochs (patience 4): as first shipped", FIRST),
+    "wide": ("as first shipped, 64/64/96/96/128 filters",
+             {**FIRST, "architecture": _conv([64, 64, 96, 96, 128], [5, 5, 3, 3, 3], {1, 3})}),
+    "narrow": ("as first shipped, 16/32/48/48 filters",
+               {**FIRST, "architecture": _conv([16, 32, 48, 48], [5, 5, 3, 3], {1, 2})}),
+    "clean_only": ("as first shipped, clean contributors only", {**FIRST, "clean_only": True}),
 }
 
 
@@ -64,22 +80,34 @@ def _labels() -> list[str]:
     return json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
 
 
-def _shipped_model(params: dict):
-    """The pipeline's stroke model, if it was trained with exactly these parameters."""
+def _pipeline_model(params: dict, shipped: bool):
+    """The pipeline's stroke model (``data/06_models``), if it was trained with these parameters.
+
+    Its history records the recipe it was trained with; a history from before that was recorded
+    is trusted for the shipped row only, when the layers match."""
     import keras
 
     from handwriting.model_architecture import build_model
+    from handwriting.pipelines.modelling.nodes import stroke_recipe
 
     path = REPO / "data" / "06_models" / "stroke_model.keras"
-    history = REPO / "data" / "06_models" / "stroke_training_history.json"
-    if not (path.exists() and history.exists()):
+    history_path = REPO / "data" / "06_models" / "stroke_training_history.json"
+    if not (path.exists() and history_path.exists()):
+        return None, None
+    history = json.loads(history_path.read_text())
+    if "recipe" in history:
+        same = json.dumps(history["recipe"], sort_keys=True) == json.dumps(stroke_recipe(params),
+                                                                           sort_keys=True)
+        return (keras.models.load_model(path), history) if same else (None, None)
+    if not shipped:
         return None, None
     model = keras.models.load_model(path)
     fresh = build_model(params["architecture"], model.output_shape[-1], keras,
                         input_shape=(params["points"], 5))
-    if [w.shape for w in fresh.get_weights()] != [w.shape for w in model.get_weights()]:
+    if ([(type(a).__name__, [w.shape for w in a.get_weights()]) for a in fresh.layers]
+            != [(type(b).__name__, [w.shape for w in b.get_weights()]) for b in model.layers]):
         return None, None
-    return model, json.loads(history.read_text())
+    return model, history
 
 
 def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], image_model) -> dict:
@@ -92,8 +120,7 @@ def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], i
               "verbose": 0}
     started = time.perf_counter()
     model = history = None
-    if name == "shipped":
-        model, history = _shipped_model(params)
+    model, history = _pipeline_model(params, shipped=name == "shipped")
     reused = model is not None
     if model is None:
         train, val = prepare_stroke_sets(strokes, labels, conf["preprocessing"], params)
@@ -128,7 +155,8 @@ def markdown(rows: dict, meta: dict) -> str:
     pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
     first = next(iter(rows.values()))
     L = ["# Stroke model variants on held-out writers", "",
-         "Each row: the stroke model trained through the pipeline's nodes with one change, then "
+         "Each row: the stroke model trained through the pipeline's nodes with the change named "
+         "(the width and data rows change the first shipped recipe, row `first`), then "
          f"every held-out writer's UNIPEN character ({first['n_all']:,}; clean subset "
          f"{first['n_clean']:,}) read by the stroke model alone and fused, as the page fuses them, "
          "with the image model (`data/06_models/model.keras`, the Keras model the page's uint8 "
@@ -150,7 +178,9 @@ def markdown(rows: dict, meta: dict) -> str:
     L += ["", "Weights are parameters x 2 bytes (float16) or x 1 (uint8), before the few bytes of "
           "quantisation ranges. One training run per row: differences of a few tenths of a point "
           "are within what a different seed would move.", "",
-          f"Re-run: `{meta['command']}` ({meta['cpu_cores']} CPU cores)."]
+          "Re-run: `.venv/bin/python benchmarks/stroke_sizes.py` (every row), or "
+          "`--only NAME ...` for some rows, keeping the others "
+          f"({meta['cpu_cores']} CPU cores; the latest run was `{meta['command']}`)."]
     return "\n".join(L) + "\n"
 
 

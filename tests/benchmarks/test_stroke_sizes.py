@@ -1,8 +1,9 @@
-"""benchmarks/stroke_sizes.py: its variants are the shipped recipe with one change each, and its
+"""benchmarks/stroke_sizes.py: its variants override keys of the shipped recipe, and its
 table renders what was measured (no training here)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import stroke_sizes as S  # noqa: E402
 from handwriting.model_architecture import build_model  # noqa: E402
 
 
-def test_variants_change_one_thing_of_the_shipped_recipe():
+def test_variants_override_keys_of_the_shipped_recipe():
     conf = S._params()["stroke_modelling"]
     assert S.VARIANTS["shipped"][1] == {}
     sizes = {}
@@ -26,7 +27,11 @@ def test_variants_change_one_thing_of_the_shipped_recipe():
         model = build_model(arch, 62, keras, input_shape=(conf["points"], 5))
         sizes[name] = model.count_params()
     assert sizes["narrow"] < sizes["shipped"] < sizes["wide"]
-    assert sizes["clean_only"] == sizes["shipped"]
+    assert len({sizes[n] for n in ("shipped", "pool_late", "pool_all", "first", "clean_only")}) == 1
+    # the rows measured against the first shipped recipe keep its schedule and pooling
+    for name in ("first", "wide", "narrow", "clean_only"):
+        assert S.VARIANTS[name][1]["epochs"] == 20, name
+    assert S.VARIANTS["clean_only"][1]["architecture"] == S.VARIANTS["pool_late"][1]["architecture"]
     # the shipped stroke model fits beside the uint8 image model in the 150 KB budget as float16
     assert 59_070 + 2 * sizes["shipped"] <= 150_000 < 59_070 + 2 * sizes["wide"]
 
@@ -43,3 +48,27 @@ def test_markdown_lists_measured_rows_in_variant_order():
     lines = [line for line in md.splitlines() if line.startswith("| `")]
     assert [line.split("`")[1] for line in lines] == ["shipped", "wide"]
     assert "**70.00%**" in lines[0] and "**71.00%**" in lines[1] and "55.00%" in md
+
+
+def test_pipeline_model_is_reused_only_for_the_recipe_it_was_trained_with(tmp_path, monkeypatch):
+    from handwriting.pipelines.modelling.nodes import stroke_recipe
+
+    conf = S._params()["stroke_modelling"]
+    models = tmp_path / "data" / "06_models"
+    models.mkdir(parents=True)
+    build_model(conf["architecture"], 62, keras, input_shape=(conf["points"], 5)).save(
+        models / "stroke_model.keras")
+    history = models / "stroke_training_history.json"
+    history.write_text(json.dumps({"trained": True, "recipe": stroke_recipe(conf)}))
+    monkeypatch.setattr(S, "REPO", tmp_path)
+
+    model, _ = S._pipeline_model({**conf, "verbose": 0, "fusion_weight": 3.0}, shipped=False)
+    assert model is not None  # neither key changes what is trained
+    for name in ("first", "pool_late", "clean_only"):
+        assert S._pipeline_model({**conf, **S.VARIANTS[name][1]}, shipped=False) == (None, None)
+    # a history from before recipes were recorded: the shipped row only, and only if the layers
+    # match (the same weights with a pooling layer moved do not)
+    history.write_text(json.dumps({"trained": True}))
+    assert S._pipeline_model(conf, shipped=False) == (None, None)
+    assert S._pipeline_model(conf, shipped=True)[0] is not None
+    assert S._pipeline_model({**conf, **S.VARIANTS["pool_late"][1]}, shipped=True) == (None, None)

@@ -32,7 +32,11 @@ GLYPHS: dict[str, list[list[list[float]]]] = {
     # stroke model reads the direction, and a clockwise loop is how a b's bowl goes
     "6": [_arc(72, 50, 42, 46, 250, 180, 10) + _arc(50, 70, 22, 25, 180, -180, 28)[1:]],
     "7": [[[16, 6], [84, 6], [40, 96]]],
-    "8": [_arc(50, 27, 22, 22, 90, 450, 26) + _arc(50, 72, 28, 24, -90, 270, 26)],
+    # a figure of eight, as an 8 is written: from the top right, the top loop counter-clockwise
+    # and the bottom one clockwise, crossing at the waist (the same ink as two loops drawn the same
+    # way round, which is a 3's path closed; the stroke model reads a 3 there)
+    "8": [_arc(50, 27, 22, 22, -20, -270, 20) + _arc(50, 72, 28, 24, -90, 270, 26)[1:]
+          + _arc(50, 27, 22, 22, 90, -20, 9)[1:]],
     "9": [_arc(50, 30, 24, 25, 0, 360, 28) + [[74, 30], [70, 96]]],
     "A": [[[12, 96], [50, 4], [88, 96]], [[28, 60], [72, 60]]],
     "E": [[[78, 5], [24, 5], [24, 95], [78, 95]], [[24, 50], [68, 50]]],

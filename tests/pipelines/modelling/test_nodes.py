@@ -65,6 +65,7 @@ def test_train_model_learns_and_reports_history():
     probs = model.predict(val["x"], verbose=0)
     assert (probs.argmax(1) == val["y"]).mean() > 0.95
     assert history["epochs_run"] >= 1 and 1 <= history["best_epoch"] <= history["epochs_run"]
+    assert history["epochs_run"] <= history["epochs"] == PARAMS["epochs"]
     assert len(history["metrics"]["val_loss"]) == history["epochs_run"]
     assert history["samples_per_second"] > 0 and history["train_samples"] == 600
     assert history["parameters"] == model.count_params()

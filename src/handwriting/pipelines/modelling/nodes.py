@@ -81,6 +81,7 @@ def _fit(model, dataset, train_set: dict, validation_set: dict, num_classes: int
     pick = np.argmin if "loss" in monitor else np.argmax
     return {
         "metrics": hist,
+        "epochs": int(params["epochs"]),
         "epochs_run": epochs_run,
         "best_epoch": int(pick(hist[monitor])) + 1,
         "monitor": monitor,
@@ -114,6 +115,13 @@ def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, 
     return model, history
 
 
+def stroke_recipe(params: dict) -> dict:
+    """The stroke_modelling parameters that decide what is trained (not how verbosely, nor how
+    the page fuses it), recorded in the training history so that benchmarks can tell whether the
+    pipeline's model is the one they mean."""
+    return {k: v for k, v in params.items() if k not in ("verbose", "fusion_weight")}
+
+
 def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labels: list[str],
                        params: dict):
     """Build and fit the stroke model (a 1-D CNN over pen paths); return it with its history.
@@ -145,7 +153,8 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     weights = np.array([cw[str(c)] for c in range(num_classes)], np.float32)
     dataset = _dataset(stroke_train_set, weights, num_classes, params, augment=augment_paths)
     history = {"trained": True, **_fit(model, dataset, stroke_train_set, stroke_validation_set,
-                                       num_classes, params)}
+                                       num_classes, params),
+               "recipe": stroke_recipe(params)}
     hist = history["metrics"]
     logger.info("stroke model: %d epochs in %.0f s; best epoch %d, validation accuracy %.4f",
                 history["epochs_run"], history["train_seconds"], history["best_epoch"],
