@@ -17,6 +17,15 @@ import stroke_sizes as S  # noqa: E402
 from handwriting.model_architecture import build_model  # noqa: E402
 
 
+# one measured row, as run_variant returns it
+ROW = {"what": "x", "parameters": 1000, "float16_bytes": 2000, "uint8_bytes": 1000,
+       "epochs_run": 3, "best_epoch": 2, "val_accuracy": 0.5, "stroke_clean_accuracy": 0.6,
+       "fused_clean_accuracy": 0.7, "fused_clean_case_folded_accuracy": 0.8,
+       "fused_clean_digit_accuracy": 0.9, "fused_all_accuracy": 0.65,
+       "image_clean_accuracy": 0.55, "image_clean_case_folded_accuracy": 0.66,
+       "image_clean_digit_accuracy": 0.77, "n_clean": 10, "n_all": 20}
+
+
 def test_variants_override_keys_of_the_shipped_recipe():
     conf = S._params()["stroke_modelling"]
     assert S.VARIANTS["shipped"][1] == {}
@@ -27,7 +36,7 @@ def test_variants_override_keys_of_the_shipped_recipe():
         model = build_model(arch, 62, keras, input_shape=(conf["points"], 5))
         sizes[name] = model.count_params()
     assert sizes["narrow"] < sizes["shipped"] < sizes["wide"]
-    assert len({sizes[n] for n in ("shipped", "pool_late", "pool_all", "first", "clean_only")}) == 1
+    assert len({sizes[n] for n in ("shipped", "seed", "pool_late", "pool_all", "first", "clean_only")}) == 1
     # the rows measured against the first shipped recipe keep its schedule and pooling
     for name in ("first", "wide", "narrow", "clean_only"):
         assert S.VARIANTS[name][1]["epochs"] == 20, name
@@ -37,12 +46,7 @@ def test_variants_override_keys_of_the_shipped_recipe():
 
 
 def test_markdown_lists_measured_rows_in_variant_order():
-    row = {"what": "x", "parameters": 1000, "float16_bytes": 2000, "uint8_bytes": 1000,
-           "epochs_run": 3, "best_epoch": 2, "val_accuracy": 0.5, "stroke_clean_accuracy": 0.6,
-           "fused_clean_accuracy": 0.7, "fused_clean_case_folded_accuracy": 0.8,
-           "fused_clean_digit_accuracy": 0.9, "fused_all_accuracy": 0.65,
-           "image_clean_accuracy": 0.55, "image_clean_case_folded_accuracy": 0.66,
-           "image_clean_digit_accuracy": 0.77, "n_clean": 10, "n_all": 20}
+    row = ROW
     md = S.markdown({"wide": {**row, "fused_clean_accuracy": 0.71}, "shipped": row},
                     {"command": "cmd", "cpu_cores": 2})
     lines = [line for line in md.splitlines() if line.startswith("| `")]
@@ -64,7 +68,7 @@ def test_pipeline_model_is_reused_only_for_the_recipe_it_was_trained_with(tmp_pa
 
     model, _ = S._pipeline_model({**conf, "verbose": 0, "fusion_weight": 3.0}, shipped=False)
     assert model is not None  # neither key changes what is trained
-    for name in ("first", "pool_late", "clean_only"):
+    for name in ("seed", "first", "pool_late", "clean_only"):
         assert S._pipeline_model({**conf, **S.VARIANTS[name][1]}, shipped=False) == (None, None)
     # a history from before recipes were recorded: the shipped row only, and only if the layers
     # match (the same weights with a pooling layer moved do not)
@@ -72,3 +76,11 @@ def test_pipeline_model_is_reused_only_for_the_recipe_it_was_trained_with(tmp_pa
     assert S._pipeline_model(conf, shipped=False) == (None, None)
     assert S._pipeline_model(conf, shipped=True)[0] is not None
     assert S._pipeline_model({**conf, **S.VARIANTS["pool_late"][1]}, shipped=True) == (None, None)
+
+
+def test_markdown_states_the_measured_seed_spread():
+    row = ROW
+    rows = {"shipped": row, "seed": {**row, "stroke_clean_accuracy": 0.583,
+                                     "fused_clean_accuracy": 0.706}}
+    md = S.markdown(rows, {"command": "cmd", "cpu_cores": 2})
+    assert "differs by 1.7 points for the stroke model alone and 0.6 fused" in md
