@@ -57,6 +57,7 @@ VARIANTS = {
     "shipped": ("the shipped recipe", {}),
     # each feature sees 28 of the 64 points instead of 52, at twice the multiply-adds
     "pool_late": ("pooling after conv 2 and 4 (not 1, 2 and 4)", POOL_LATE),
+    "pool_late_seed": ("pooling after conv 2 and 4, seed 7", {**POOL_LATE, "seed": 7}),
     # each feature sees every point
     "pool_all": ("pooling after each of conv 1-4", {
         "architecture": _conv([32, 32, 48, 48, 64], [5, 5, 3, 3, 3], {0, 1, 2, 3})}),
