@@ -36,8 +36,9 @@ def test_variants_override_keys_of_the_shipped_recipe():
         model = build_model(arch, 62, keras, input_shape=(conf["points"], 5))
         sizes[name] = model.count_params()
     assert sizes["narrow"] < sizes["shipped"] < sizes["wide"]
-    assert len({sizes[n] for n in ("shipped", "seed", "pool_late", "pool_late_seed", "pool_all", "first",
-                                "clean_only")}) == 1
+    same_layers = ("shipped", "seed", "pool_late", "pool_late_seed", "pool_all", "first",
+                   "clean_only")
+    assert len({sizes[n] for n in same_layers}) == 1
     # the rows measured against the first shipped recipe keep its schedule and pooling
     for name in ("first", "wide", "narrow", "clean_only"):
         assert S.VARIANTS[name][1]["epochs"] == 20, name
@@ -47,8 +48,7 @@ def test_variants_override_keys_of_the_shipped_recipe():
 
 
 def test_markdown_lists_measured_rows_in_variant_order():
-    row = ROW
-    md = S.markdown({"wide": {**row, "fused_clean_accuracy": 0.71}, "shipped": row},
+    md = S.markdown({"wide": {**ROW, "fused_clean_accuracy": 0.71}, "shipped": ROW},
                     {"command": "cmd", "cpu_cores": 2})
     lines = [line for line in md.splitlines() if line.startswith("| `")]
     assert [line.split("`")[1] for line in lines] == ["shipped", "wide"]
@@ -80,8 +80,7 @@ def test_pipeline_model_is_reused_only_for_the_recipe_it_was_trained_with(tmp_pa
 
 
 def test_markdown_states_the_measured_seed_spread():
-    row = ROW
-    rows = {"shipped": row, "seed": {**row, "stroke_clean_accuracy": 0.583,
+    rows = {"shipped": ROW, "seed": {**ROW, "stroke_clean_accuracy": 0.583,
                                      "fused_clean_accuracy": 0.706}}
     md = S.markdown(rows, {"command": "cmd", "cpu_cores": 2})
     assert "differs by 1.7 points for the stroke model alone and 0.6 fused" in md
