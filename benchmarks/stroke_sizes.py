@@ -165,9 +165,9 @@ def markdown(rows: dict, meta: dict) -> str:
          "(the width and data rows change the first shipped recipe, row `first`), then "
          f"every held-out writer's UNIPEN character ({first['n_all']:,}; clean subset "
          f"{first['n_clean']:,}) read by the stroke model alone and fused, as the page fuses them, "
-         "with the image model (`data/06_models/model.keras`, the Keras model the page's uint8 "
-         "export comes from; `evaluate_pen_strokes`, the Python twin of the page). The "
-         f"image model alone: clean exact {pct(first['image_clean_accuracy'])}, case-folded "
+         "with the image model in `data/06_models/model.keras` when the row was measured (the "
+         "Keras model the page's uint8 export comes from; `evaluate_pen_strokes`, the Python twin "
+         "of the page). That image model alone: clean exact {pct(first['image_clean_accuracy'])}, case-folded "
          f"{pct(first['image_clean_case_folded_accuracy'])}, digits "
          f"{pct(first['image_clean_digit_accuracy'])}.", "",
          "| variant | change | parameters | float16 / uint8 weights | epochs (best) | validation writers exact | "

@@ -143,6 +143,40 @@ def plot_stroke_training_curves(stroke_history: dict) -> plt.Figure:
     return fig
 
 
+def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
+                    preprocessing_params: dict, params: dict, points: int | None) -> dict:
+    """The held-out writers' characters as the page's two models see them.
+
+    ``x``: rendered through the canvas spec (image model); ``paths``: resampled to ``points``
+    through the trajectory spec (stroke model; None when ``points`` is None); ``y`` the classes;
+    ``clean`` which samples come from contributors the UNIPEN README does not flag as noisy.
+    A stratified ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
+    """
+    from handwriting.pipelines.preprocessing.nodes import (
+        render_strokes,
+        stratified_indices,
+        trajectory_set,
+    )
+    from handwriting.unipen import is_clean, select
+
+    split = preprocessing_params["unipen"]
+    records = select(unipen_strokes, heldout=True, fraction=split["heldout_fraction"],
+                     clean_only=False)
+    keep = stratified_indices(np.array([r["label"] for r in records]),
+                              params.get("pen_eval_subset"), preprocessing_params["seed"])
+    records = [records[i] for i in keep]
+    rendered = render_strokes(records, labels, canvas_spec)
+    records = [records[i] for i in rendered["index"]]
+    paths = None
+    if points is not None:
+        # a drawing the canvas spec renders always has a path (both need a non-zero extent)
+        paths = trajectory_set(records, labels, int(points))["x"]
+        if len(paths) != len(rendered["y"]):
+            raise ValueError("some rendered drawings have no pen path: the specs disagree")
+    return {"x": rendered["x"], "paths": paths, "y": rendered["y"],
+            "clean": np.array([is_clean(r) for r in records], dtype=bool)}
+
+
 def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
                          labels: list[str], canvas_spec: dict, preprocessing_params: dict,
                          stroke_params: dict, params: dict) -> dict:
@@ -156,45 +190,28 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     ``image_model`` and ``stroke_model`` are each model alone.
     """
     from handwriting.fusion import fuse, uses_stroke_model
-    from handwriting.pipelines.preprocessing.nodes import (
-        render_strokes,
-        stratified_indices,
-        trajectory_set,
-    )
-    from handwriting.unipen import is_clean, select
 
     if not unipen_strokes:
         return {"available": False}
-    split = preprocessing_params["unipen"]
-    records = select(unipen_strokes, heldout=True, fraction=split["heldout_fraction"],
-                     clean_only=False)
-    keep = stratified_indices(np.array([r["label"] for r in records]),
-                              params.get("pen_eval_subset"), preprocessing_params["seed"])
-    records = [records[i] for i in keep]
-    rendered = render_strokes(records, labels, canvas_spec)
-    records = [records[i] for i in rendered["index"]]
-    y = rendered["y"]
-    clean = np.array([is_clean(r) for r in records], dtype=bool)
+    fused = uses_stroke_model(stroke_history, stroke_params)
+    pen = heldout_pen_set(unipen_strokes, labels, canvas_spec, preprocessing_params, params,
+                          stroke_params["points"] if fused else None)
+    y, clean = pen["y"], pen["clean"]
     letters = params["case_fold_letters"]
 
     def summary(probs):
         return {"all": accuracy_summary(y, probs, labels, letters),
                 "clean": accuracy_summary(y[clean], probs[clean], labels, letters)}
 
-    image_probs = predict(model, rendered["x"])
+    image_probs = predict(model, pen["x"])
     report = {"available": True, "writers": "held-out writers only (never trained on)",
               "image_model": summary(image_probs)}
-    probs = image_probs
-    if uses_stroke_model(stroke_history, stroke_params):
-        # a drawing the canvas spec renders always has a path (both need a non-zero extent)
-        paths = trajectory_set(records, labels, int(stroke_params["points"]))
-        if len(paths["y"]) != len(y):
-            raise ValueError("some rendered drawings have no pen path: the specs disagree")
-        stroke_probs = predict(stroke_model, paths["x"])
+    probs, report["fusion_weight"] = image_probs, 0.0
+    if fused:
+        stroke_probs = predict(stroke_model, pen["paths"])
         report["stroke_model"] = summary(stroke_probs)
-        weight = float(stroke_params["fusion_weight"])
-        probs = fuse(image_probs, stroke_probs, weight)
-    report["fusion_weight"] = weight if "stroke_model" in report else 0.0
+        report["fusion_weight"] = float(stroke_params["fusion_weight"])
+        probs = fuse(image_probs, stroke_probs, report["fusion_weight"])
     report.update(summary(probs))
     matrix = confusion_matrix(y, probs.argmax(1), labels=np.arange(len(labels)))
     report["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))

@@ -1,0 +1,147 @@
+"""Paired comparison of two image models: is the difference between them real?
+
+Both models (kept ablation rows, ``benchmarks/results/models/<row>/model.keras``) read the same
+samples, so each sample is right for both, for neither, or for one only. Only the last kind
+tells the models apart. The exact two-sided McNemar test (a sign test on those samples) gives
+the chance of a split at least as uneven if the two models were equally accurate: a small p
+means the difference is unlikely to be luck of the sample; a large one means these samples
+cannot tell the models apart. Measured on:
+
+- the EMNIST test file (``data/05_model_input/test_set.npz``, as the pipeline prepared it);
+- the held-out UNIPEN writers' clean characters (reporting's ``heldout_pen_set``): each image
+  model alone, and fused with the pipeline's stroke model (``data/06_models/stroke_model.keras``)
+  as the page fuses them, exact, case-folded and digits.
+
+    python benchmarks/paired.py lite_pen_all lite_pen_x2
+
+Writes benchmarks/results/paired.json and paired.md (pairs are merged into existing files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from math import comb
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+MODELS = RESULTS / "models"
+UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
+                             REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
+
+
+def mcnemar_p(only_a: int, only_b: int) -> float:
+    """Exact two-sided McNemar p-value: P(a split at least this uneven | both equally likely)."""
+    n, k = only_a + only_b, min(only_a, only_b)
+    if n == 0:
+        return 1.0
+    tail = sum(comb(n, i) for i in range(k + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def compare(right_a: np.ndarray, right_b: np.ndarray) -> dict:
+    """Accuracies and the discordant counts of two per-sample correctness vectors."""
+    right_a, right_b = np.asarray(right_a, bool), np.asarray(right_b, bool)
+    if right_a.shape != right_b.shape:
+        raise ValueError(f"different sample counts: {right_a.shape} vs {right_b.shape}")
+    only_a, only_b = int((right_a & ~right_b).sum()), int((~right_a & right_b).sum())
+    return {"n": int(right_a.size), "a": float(right_a.mean()), "b": float(right_b.mean()),
+            "only_a": only_a, "only_b": only_b, "p": mcnemar_p(only_a, only_b)}
+
+
+def _params() -> dict:
+    conf = {}
+    for name in ("preprocessing", "modelling", "reporting"):
+        conf.update(yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text()))
+    return conf
+
+
+def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from handwriting.datasets import ArraysDataset, StrokesDataset
+    from handwriting.fusion import fuse
+    from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set, predict
+
+    conf = _params()
+    labels = json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
+    paths = {row: MODELS / row / "model.keras" for row in (row_a, row_b)}
+    for row, path in paths.items():
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: run python benchmarks/ablation.py --only {row}")
+    test = ArraysDataset(filepath=str(REPO / "data" / "05_model_input" / "test_set.npz")).load()
+    stroke_model = keras.models.load_model(REPO / "data" / "06_models" / "stroke_model.keras")
+    pen = heldout_pen_set(StrokesDataset(filepath=str(unipen)).load(), labels,
+                          conf["canvas_spec"], conf["preprocessing"], conf["reporting"],
+                          conf["stroke_modelling"]["points"])
+    clean = pen["clean"]
+    y = pen["y"][clean]
+    digits = np.array([labels[c].isdigit() for c in y])
+    fold = case_fold_map(labels, conf["reporting"]["case_fold_letters"])
+    stroke_probs = predict(stroke_model, pen["paths"][clean])
+    weight = float(conf["stroke_modelling"]["fusion_weight"])
+
+    right: dict[str, dict[str, np.ndarray]] = {}
+    for row, path in paths.items():
+        model = keras.models.load_model(path)
+        image = predict(model, pen["x"][clean])
+        fused = fuse(image, stroke_probs, weight).argmax(1)
+        right[row] = {
+            "EMNIST test file, exact": predict(model, test["x"]).argmax(1) == test["y"],
+            "held-out pen, clean, image model alone, exact": image.argmax(1) == y,
+            "held-out pen, clean, fused with the stroke model, exact": fused == y,
+            "held-out pen, clean, fused, case-folded": fold[fused] == fold[y],
+            "held-out pen, clean, fused, digits": (fused == y)[digits],
+        }
+    return [{"measure": m, **compare(right[row_a][m], right[row_b][m])} for m in right[row_a]]
+
+
+def markdown(pairs: dict) -> str:
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    L = ["# Paired comparisons of image models", "",
+         "Two image models (kept ablation rows) read the same samples. `only A` / `only B`: "
+         "samples that one model gets right and the other wrong; the others cannot tell them "
+         "apart. p: exact two-sided McNemar test, the chance of a split at least that uneven if "
+         "the two models were equally accurate (small: a real difference; large: these samples "
+         "cannot tell). Fused: with the pipeline's stroke model (`data/06_models/stroke_model.keras`), "
+         "as the page fuses them. Re-run: `.venv/bin/python benchmarks/paired.py A B`.", ""]
+    for key, pair in pairs.items():
+        L += [f"## A = `{pair['a']}`, B = `{pair['b']}`", "",
+              "| measure | samples | A | B | B - A | only A | only B | p |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in pair["measures"]:
+            L.append(f"| {r['measure']} | {r['n']:,} | {pct(r['a'])} | {pct(r['b'])} | "
+                     f"{100 * (r['b'] - r['a']):+.2f} pp | {r['only_a']:,} | {r['only_b']:,} | "
+                     f"{r['p']:.2g} |")
+        L.append("")
+    return "\n".join(L)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("a", help="ablation row of model A (benchmarks/results/models/A)")
+    ap.add_argument("b", help="ablation row of model B")
+    ap.add_argument("--unipen", type=Path, default=UNIPEN)
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(REPO / "src"))
+    measures = measure(args.a, args.b, args.unipen)
+    out = RESULTS / "paired.json"
+    pairs = json.loads(out.read_text())["pairs"] if out.exists() else {}
+    pairs[f"{args.a} vs {args.b}"] = {"a": args.a, "b": args.b, "measures": measures}
+    out.write_text(json.dumps({"pairs": pairs}, indent=1) + "\n")
+    (RESULTS / "paired.md").write_text(markdown(pairs))
+    for r in measures:
+        print(f"{r['measure']}: {r['a']:.4f} -> {r['b']:.4f}, only A {r['only_a']}, "
+              f"only B {r['only_b']}, p {r['p']:.2g}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
