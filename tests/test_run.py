@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HANDWRITING_SHARED_DIR", REPO.parent / "shared"))
@@ -74,7 +75,13 @@ def test_pen_strokes_trained_on_and_reported_for_heldout_writers(project):
     from handwriting.datasets import ArraysDataset
 
     pen_train = ArraysDataset(filepath=str(project / "data/05_model_input/pen_train_set.npz")).load()
-    assert len(pen_train["y"]) == pytest.approx(3000, abs=70)
+    # the shipped recipe shows each rendered stroke `repeat` times per epoch: tiled copies
+    repeat = yaml.safe_load((project / "conf/base/parameters_preprocessing.yml").read_text())[
+        "preprocessing"]["unipen"]["repeat"]
+    n = len(pen_train["y"]) // repeat
+    assert n * repeat == len(pen_train["y"]) and n == pytest.approx(3000, abs=70)
+    for k in range(1, repeat):
+        assert np.array_equal(pen_train["x"][k * n:(k + 1) * n], pen_train["x"][:n])
     pen = json.loads((project / "data" / "08_reporting" / "pen_metrics.json").read_text())
     assert pen["available"] and pen["all"]["n_test"] == pytest.approx(1200, abs=70)
     assert pen["clean"]["n_test"] < pen["all"]["n_test"]
