@@ -110,7 +110,8 @@ def markdown(pairs: dict) -> str:
          "samples that one model gets right and the other wrong; the others cannot tell them "
          "apart. p: exact two-sided McNemar test, the chance of a split at least that uneven if "
          "the two models were equally accurate (small: a real difference; large: these samples "
-         "cannot tell). Fused: with the pipeline's stroke model (`data/06_models/stroke_model.keras`), "
+         "cannot tell). Fused: with the pipeline's stroke model "
+         "(`data/06_models/stroke_model.keras`), "
          "as the page fuses them. Re-run: `.venv/bin/python benchmarks/paired.py A B`.", ""]
     for key, pair in pairs.items():
         L += [f"## A = `{pair['a']}`, B = `{pair['b']}`", "",

@@ -167,7 +167,8 @@ def markdown(rows: dict, meta: dict) -> str:
          f"{first['n_clean']:,}) read by the stroke model alone and fused, as the page fuses them, "
          "with the image model in `data/06_models/model.keras` when the row was measured (the "
          "Keras model the page's uint8 export comes from; `evaluate_pen_strokes`, the Python twin "
-         f"of the page). That image model alone: clean exact {pct(first['image_clean_accuracy'])}, case-folded "
+         "of the page). That image model alone: clean exact "
+         f"{pct(first['image_clean_accuracy'])}, case-folded "
          f"{pct(first['image_clean_case_folded_accuracy'])}, digits "
          f"{pct(first['image_clean_digit_accuracy'])}.", "",
          "| variant | change | parameters | float16 / uint8 weights | epochs (best) | validation writers exact | "
