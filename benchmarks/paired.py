@@ -27,13 +27,11 @@ from math import comb
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS, UNIPEN, labels, params  # noqa: E402
+
 MODELS = RESULTS / "models"
-UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
-                             REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
 
 
 def mcnemar_p(only_a: int, only_b: int) -> float:
@@ -55,13 +53,6 @@ def compare(right_a: np.ndarray, right_b: np.ndarray) -> dict:
             "only_a": only_a, "only_b": only_b, "p": mcnemar_p(only_a, only_b)}
 
 
-def _params() -> dict:
-    conf = {}
-    for name in ("preprocessing", "modelling", "reporting"):
-        conf.update(yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text()))
-    return conf
-
-
 def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -70,21 +61,20 @@ def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:
     from handwriting.fusion import fuse
     from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set, predict
 
-    conf = _params()
-    labels = json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
+    conf, classes = params(), labels()
     paths = {row: MODELS / row / "model.keras" for row in (row_a, row_b)}
     for row, path in paths.items():
         if not path.exists():
             raise SystemExit(f"{path} is missing: run python benchmarks/ablation.py --only {row}")
     test = ArraysDataset(filepath=str(REPO / "data" / "05_model_input" / "test_set.npz")).load()
     stroke_model = keras.models.load_model(REPO / "data" / "06_models" / "stroke_model.keras")
-    pen = heldout_pen_set(StrokesDataset(filepath=str(unipen)).load(), labels,
+    pen = heldout_pen_set(StrokesDataset(filepath=str(unipen)).load(), classes,
                           conf["canvas_spec"], conf["preprocessing"], conf["reporting"],
                           conf["stroke_modelling"]["points"])
     clean = pen["clean"]
     y = pen["y"][clean]
-    digits = np.array([labels[c].isdigit() for c in y])
-    fold = case_fold_map(labels, conf["reporting"]["case_fold_letters"])
+    digits = np.array([classes[c].isdigit() for c in y])
+    fold = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
     stroke_probs = predict(stroke_model, pen["paths"][clean])
     weight = float(conf["stroke_modelling"]["fusion_weight"])
 
@@ -113,7 +103,7 @@ def markdown(pairs: dict) -> str:
          "cannot tell). Fused: with the pipeline's stroke model "
          "(`data/06_models/stroke_model.keras`), "
          "as the page fuses them. Re-run: `.venv/bin/python benchmarks/paired.py A B`.", ""]
-    for key, pair in pairs.items():
+    for pair in pairs.values():
         L += [f"## A = `{pair['a']}`, B = `{pair['b']}`", "",
               "| measure | samples | A | B | B - A | only A | only B | p |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -131,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("b", help="ablation row of model B")
     ap.add_argument("--unipen", type=Path, default=UNIPEN)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(REPO / "src"))
     measures = measure(args.a, args.b, args.unipen)
     out = RESULTS / "paired.json"
     pairs = json.loads(out.read_text())["pairs"] if out.exists() else {}

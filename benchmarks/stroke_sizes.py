@@ -29,12 +29,10 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
-UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
-                             REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS, UNIPEN  # noqa: E402
+from _project import labels as _labels  # noqa: E402
+from _project import params as _params  # noqa: E402
 
 
 def _conv(filters: list[int], kernels: list[int], pools_after: set[int]) -> list[dict]:
@@ -74,17 +72,6 @@ VARIANTS = {
                {**FIRST, "architecture": _conv([16, 32, 48, 48], [5, 5, 3, 3], {1, 2})}),
     "clean_only": ("as first shipped, clean contributors only", {**FIRST, "clean_only": True}),
 }
-
-
-def _params() -> dict:
-    conf = {}
-    for name in ("preprocessing", "modelling", "reporting"):
-        conf.update(yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text()))
-    return conf
-
-
-def _labels() -> list[str]:
-    return json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
 
 
 def _pipeline_model(params: dict, shipped: bool):

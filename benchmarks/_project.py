@@ -1,0 +1,28 @@
+"""What the model benchmarks read from the project itself: its parameters, its class labels and
+where the UNIPEN strokes are (the browser benchmarks' equivalents are in _browser)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
+                             REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
+
+
+def params() -> dict:
+    """conf/base's preprocessing, modelling and reporting parameters, merged (no conf/local)."""
+    conf = {}
+    for name in ("preprocessing", "modelling", "reporting"):
+        conf.update(yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text()))
+    return conf
+
+
+def labels() -> list[str]:
+    """The class labels the ingestion pipeline wrote."""
+    return json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
