@@ -175,6 +175,63 @@ def grouped_accuracy(samples: Sequence[dict], pred: Sequence[str | None],
     return out
 
 
+INTERVAL_ROWS = [("clean", "overall", "exact"), ("clean", "overall", "case_folded"),
+                 ("clean", "digits", "exact"), ("all", "overall", "exact"),
+                 ("all", "overall", "case_folded")]
+
+
+def writer_intervals(samples: Sequence[dict], pred: Sequence[str | None], reps: int = 2000,
+                     seed: int = DEFAULT_SEED, level: float = 0.95,
+                     letters: str = CASE_FOLD_LETTERS) -> dict:
+    """How much the accuracies would move with other writers: a bootstrap over writers.
+
+    A writer's characters succeed or fail together (one hand, one device), so the binomial
+    interval of n independent samples is too narrow. Each resample draws as many writers as the
+    sample has, with replacement, keeping all the characters each one wrote in the sample, and
+    recomputes every row of ``INTERVAL_ROWS``; the interval is the central ``level`` share.
+    Returns ``{"subset/group/metric": {"estimate", "low", "high", "writers"}}`` plus the settings.
+    """
+    writers = sorted({s["writer"] for s in samples})
+    col = {w: k for k, w in enumerate(writers)}
+    rng = np.random.default_rng(seed)
+    draws = np.stack([np.bincount(rng.integers(0, len(writers), len(writers)),
+                                  minlength=len(writers)) for _ in range(reps)]) if writers else None
+    out: dict = {"reps": reps, "level": level, "seed": seed}
+    for subset, group, metric in INTERVAL_ROWS:
+        cats = set(GROUPS) if group == "overall" else {c for c, g in GROUPS.items() if g == group}
+        ii = [i for i, x in enumerate(samples) if x["cat"] in cats
+              and (subset == "all" or is_clean(x["contrib"]))]
+        if not ii:
+            continue
+        n = np.zeros(len(writers))
+        ok = np.zeros(len(writers))
+        for i in ii:
+            t, q = samples[i]["label"], pred[i]
+            right = t == q if metric == "exact" else (q is not None and fold(t, letters) == fold(q, letters))
+            n[col[samples[i]["writer"]]] += 1
+            ok[col[samples[i]["writer"]]] += right
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot = (draws @ ok) / (draws @ n)
+        boot = boot[np.isfinite(boot)]
+        tail = (1 - level) / 2 * 100
+        out[f"{subset}/{group}/{metric}"] = {
+            "estimate": float(ok.sum() / n.sum()), "low": float(np.percentile(boot, tail)),
+            "high": float(np.percentile(boot, 100 - tail)), "writers": int((n > 0).sum())}
+    return out
+
+
+def interval_table(iv: dict) -> list[str]:
+    """Markdown: each interval row with its estimate and writer count."""
+    L = [f"| subset | group | accuracy | estimate | {100 * iv['level']:.0f}% interval over writers | writers |",
+         "|---|---|---|---|---|---|"]
+    for subset, group, metric in INTERVAL_ROWS:
+        r = iv.get(f"{subset}/{group}/{metric}")
+        if r:
+            L.append(f"| {subset} | {group} | {metric.replace('_', '-')} | {fmt(r['estimate'])} | "
+                     f"{fmt(r['low'])} – {fmt(r['high'])} | {r['writers']} |")
+    return L
+
+
 def confusions(true: Sequence[str], pred: Sequence[str | None], k: int = 15) -> list[dict]:
     """The ``k`` most frequent (true -> predicted) mistakes."""
     c = Counter((t, p if p is not None else "∅") for t, p in zip(true, pred) if t != p)
@@ -515,8 +572,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="the page's input mode (?mode=): with digits, lower or upper only that "
                          "group's samples, probabilities restricted to it, files unipen_<mode>.*")
     ap.add_argument("--out", type=Path, default=B.RESULTS)
+    ap.add_argument("--markdown-only", action="store_true",
+                    help="no browser: recompute the writer intervals of the committed "
+                         "<stem>.json's predictions and rewrite <stem>.json and <stem>.md")
     args = ap.parse_args(argv)
     stem = "unipen" if args.mode == "auto" else f"unipen_{args.mode}"
+    if args.markdown_only:
+        return _rewrite(args.out / f"{stem}.json", args.unipen, stem)
 
     t_start = time.perf_counter()
     model_dir, info, meta, labels, spec = page_model(args.web_dir, args.model_dir)
@@ -608,6 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     pred = [r["top"][0] if r else None for r in rep]
     top3 = [r["top"] if r else [] for r in rep]
     acc = grouped_accuracy(samples, pred, top3)
+    intervals = writer_intervals(samples, pred)
     conf_all = confusions(true, pred)
     clean_i = [i for i, s in enumerate(samples) if is_clean(s["contrib"])]
     conf_clean = confusions([true[i] for i in clean_i], [pred[i] for i in clean_i])
@@ -674,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "unipen",
         "model": info, "browser": env, "sample": sample_info,
         "accuracy": acc,
+        "intervals": intervals,
         "confusions": {"all": conf_all, "clean": conf_clean},
         "error_kinds": {"all": error_kinds(true, pred),
                         "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
@@ -695,6 +759,21 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stem}.md").write_text(_markdown(result, stem) + "\n")
     print(f"wrote {args.out / f'{stem}.json'}, {stem}.md, {stem}_failures.png in {wall:.0f} s")
     print("\n".join(accuracy_table(acc)))
+    return 0
+
+
+def _rewrite(path: Path, unipen: Path, stem: str) -> int:
+    """Recompute the writer intervals of a browser run's saved predictions; rewrite its files."""
+    result = json.loads(path.read_text())
+    rows = {r["id"]: r for r in load_unipen(unipen)}
+    samples = [rows[i] for i in result["samples"]["id"]]
+    if [s["label"] for s in samples] != result["samples"]["label"]:
+        raise ValueError(f"{path}: its sample ids no longer match {unipen}'s labels")
+    result["intervals"] = writer_intervals(samples, result["samples"]["pred"])
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    path.with_suffix(".md").write_text(_markdown(result, stem) + "\n")
+    print(f"rewrote {path} and {path.with_suffix('.md').name}")
+    print("\n".join(interval_table(result["intervals"])))
     return 0
 
 
@@ -735,6 +814,15 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
     L += ["## Accuracy (replay path)", ""] + accuracy_table(r["accuracy"]) + [""]
     L += [f"Case-folded: {s['case_fold_letters']} count as one letter in either case (EMNIST "
           "bymerge); a sample the page does not recognise (a single dot) counts as wrong.", ""]
+    iv = r.get("intervals")
+    if iv:
+        L += ["### How precise these figures are", "",
+              f"The sample holds {iv['clean/overall/exact']['writers']} writers' characters in the "
+              "clean subset; a writer's characters are right or wrong together (one hand, one "
+              "device), so the figures move more with the writers drawn than with the number of "
+              f"characters. Intervals: {iv['reps']:,} resamples of the sample's writers with "
+              f"replacement (seed {iv['seed']}), each keeping all its characters; the central "
+              f"{100 * iv['level']:.0f}% of the recomputed accuracies.", ""] + interval_table(iv) + [""]
     p = r["pointer_vs_replay"]
     if p:
         L += ["## Genuine pointer events vs replay hook", "",

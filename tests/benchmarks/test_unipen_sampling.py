@@ -151,3 +151,61 @@ def test_error_kinds_split_the_mistakes():
     assert e["other_case"] == 2 / 8  # x/X, S/s
     assert e["digit_letter"] == 3 / 8  # O/0, l/1, q/9
     assert e["other_character"] == 1 / 8 and e["not_recognised"] == 1 / 8
+
+
+def _writer_samples(writers: int, per_writer: int, right: list[bool], contrib: str = "ibm"):
+    """``writers`` writers of ``per_writer`` digit samples each; writer k is all right or all
+    wrong as ``right[k]`` says."""
+    samples, pred = [], []
+    for k in range(writers):
+        for _ in range(per_writer):
+            samples.append({"label": "1", "cat": "1a", "contrib": contrib, "writer": f"{contrib}/w{k}"})
+            pred.append("1" if right[k] else "7")
+    return samples, pred
+
+
+def test_writer_intervals_resample_writers_not_characters():
+    # 40 writers, 30 right: 75% whichever way it is counted
+    right = [k % 4 != 0 for k in range(40)]
+    few, pred_few = _writer_samples(40, 25, right)             # 1,000 characters, 40 hands
+    many, pred_many = _writer_samples(1000, 1, right * 25)     # 1,000 characters, 1,000 hands
+    a = U.writer_intervals(few, pred_few, reps=500, seed=1)["clean/overall/exact"]
+    b = U.writer_intervals(many, pred_many, reps=500, seed=1)["clean/overall/exact"]
+    assert a["estimate"] == b["estimate"] == pytest.approx(0.75)
+    assert a["writers"] == 40 and b["writers"] == 1000
+    assert a["low"] < 0.75 < a["high"] and b["low"] < 0.75 < b["high"]
+    # the same share of characters right is far less certain when it comes from 40 writers
+    assert (a["high"] - a["low"]) > 3 * (b["high"] - b["low"])
+    # about the binomial width for 40 independent writers (+-1.96 * sqrt(.75 * .25 / 40) = 0.27)
+    assert 0.18 < a["high"] - a["low"] < 0.36
+
+
+def test_writer_intervals_rows_and_degenerate_cases():
+    samples, pred = _writer_samples(5, 3, [True] * 5)
+    noisy, npred = _writer_samples(4, 2, [False] * 4, contrib="apa")
+    iv = U.writer_intervals(samples + noisy, pred + npred, reps=200, seed=0)
+    # every clean writer right: nothing to resample away
+    assert iv["clean/overall/exact"] == {"estimate": 1.0, "low": 1.0, "high": 1.0, "writers": 5}
+    assert iv["all/overall/exact"]["estimate"] == pytest.approx(15 / 23)
+    assert iv["all/overall/exact"]["writers"] == 9
+    assert iv["clean/digits/exact"]["writers"] == 5
+    # deterministic for a seed; the markdown lists each row
+    assert U.writer_intervals(samples + noisy, pred + npred, reps=200, seed=0) == iv
+    table = U.interval_table(iv)
+    assert table[0].startswith("| subset | group | accuracy | estimate | 95% interval")
+    assert "| clean | overall | exact | 100.0% | 100.0% – 100.0% | 5 |" in table
+
+
+def test_markdown_only_refuses_predictions_of_another_unipen_file(tmp_path):
+    import gzip
+    import json
+
+    src = tmp_path / "chars.jsonl.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as f:
+        for label in "17":
+            f.write(json.dumps({"label": label, "cat": "1a", "writer": "ibm/w0", "contrib": "ibm",
+                                "strokes": [[[0, 0], [0, 5]]]}) + "\n")
+    saved = tmp_path / "unipen.json"
+    saved.write_text(json.dumps({"samples": {"id": [0, 1], "label": ["7", "1"], "pred": ["7", "1"]}}))
+    with pytest.raises(ValueError, match="no longer match"):
+        U._rewrite(saved, src, "unipen")
