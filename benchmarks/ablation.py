@@ -101,7 +101,7 @@ VARIANTS = [
     ("lite_pen_x2_26", "+ early-stopping patience 10 instead of 4, so that all 26 epochs run: "
      "lite_pen_x2_long stopped at epoch 14 on a noisy validation loss, before the cosine "
      "schedule had lowered the rate", {"modelling": {"early_stopping": {"patience": 10}}}),
-    ("lite_pen_noisy", "(lite_pen_x2) + the training writers' pen strokes of the contributors "
+    ("lite_pen_noisy", "+ the training writers' pen strokes of the contributors "
      "the UNIPEN README flags as noisy (train_clean_only false; 84,151 strokes instead of "
      "48,953, each twice per epoch): the stroke model did better with them; does the image "
      "model?", {"preprocessing": {"unipen": {"train_clean_only": False}}}, "lite_pen_x2"),
