@@ -44,3 +44,45 @@ def test_markdown_shows_each_pair_with_its_p_values():
     assert "## A = `x`, B = `y`" in text
     row = "| EMNIST test file, exact | 15,000 | 84.97% | 84.87% | -0.10 pp | 278 | 262 | 0.52 |"
     assert row in text
+
+
+def _writers_pair(gains: list[int], per_writer: int = 50):
+    """Per writer, ``per_writer`` characters; A gets the first half right, B the same plus
+    ``gains[k]`` more of writer k's characters."""
+    a, b, who = [], [], []
+    for k, gain in enumerate(gains):
+        ra = np.arange(per_writer) < per_writer // 2
+        rb = np.arange(per_writer) < per_writer // 2 + gain
+        a.append(ra)
+        b.append(rb)
+        who += [f"w{k}"] * per_writer
+    return np.concatenate(a), np.concatenate(b), np.array(who)
+
+
+def test_by_writer_does_not_trust_a_gain_that_one_writer_makes():
+    # 20 more characters right, all from one of 40 writers: McNemar, counting characters,
+    # calls it certain; over writers it is one writer in 40, which other writers may not repeat
+    a, b, who = _writers_pair([20] + [0] * 39)
+    assert P.compare(a, b)["p"] < 1e-5
+    w = P.by_writer(a, b, who, reps=4000, seed=3)
+    assert w["writers"] == 40 and w["p"] > 0.3
+    assert w["low"] <= 0 < w["high"]
+
+
+def test_by_writer_confirms_a_gain_most_writers_share():
+    a, b, who = _writers_pair([1, 0] * 20)  # +20 characters again, one each from 20 writers
+    w = P.by_writer(a, b, who, reps=4000, seed=3)
+    assert P.compare(a, b)["p"] < 1e-5 and w["p"] < 1e-3
+    assert 0 < w["low"] < 0.01 < w["high"]  # B - A = 20 / 2000 = 1 pp
+    # deterministic for a seed; no difference at all: p is 1 and the interval is 0
+    assert P.by_writer(a, b, who, reps=4000, seed=3) == w
+    same = P.by_writer(a, a, who, reps=500)
+    assert same["p"] == 1.0 and same["low"] == same["high"] == 0.0
+
+
+def test_markdown_shows_the_writer_columns_for_pen_rows():
+    pen = {"measure": "held-out pen, clean, fused, digits", "n": 3100, "a": 0.8745, "b": 0.8397,
+           "only_a": 118, "only_b": 10, "p": 1.5e-24,
+           "by_writer": {"writers": 58, "low": -0.051, "high": -0.021, "p": 1e-4}}
+    text = P.markdown({"x vs y": {"a": "x", "b": "y", "measures": [pen]}})
+    assert "| 1.5e-24 | 58 | -5.10 to -2.10 pp | 0.0001 |" in text

@@ -149,8 +149,8 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
 
     ``x``: rendered through the canvas spec (image model); ``paths``: resampled to ``points``
     through the trajectory spec (stroke model; None when ``points`` is None); ``y`` the classes;
-    ``clean`` which samples come from contributors the UNIPEN README does not flag as noisy.
-    A stratified ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
+    ``clean`` which samples come from contributors the UNIPEN README does not flag as noisy;
+    ``writer`` who wrote each (a writer's characters are not independent samples). A stratified ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
     """
     from handwriting.pipelines.preprocessing.nodes import (
         render_strokes,
@@ -174,7 +174,8 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
         if len(paths) != len(rendered["y"]):
             raise ValueError("some rendered drawings have no pen path: the specs disagree")
     return {"x": rendered["x"], "paths": paths, "y": rendered["y"],
-            "clean": np.array([is_clean(r) for r in records], dtype=bool)}
+            "clean": np.array([is_clean(r) for r in records], dtype=bool),
+            "writer": np.array([r["writer"] for r in records], dtype=str)}
 
 
 def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
