@@ -1,0 +1,213 @@
+"""Should the stroke model learn what the image model misses? A stroke model trained as a
+complement, measured against the shipped independent one.
+
+The page multiplies the two models' probabilities (``handwriting.fusion``). The shipped stroke
+model is trained alone, as an independent expert. The alternative trained here fits the fused
+output itself: for every training path, the image model's log-probabilities of the same drawing
+(rendered through the canvas spec) are added to the stroke model's, and the loss is the cross
+entropy of ``softmax(ln max(p_image, FLOOR) + ln max(p_stroke, FLOOR))``, exactly the page's
+fusion with weight 1, so the page would ship it unchanged. The image model is the pipeline's
+(``data/06_models/model.keras``); it was trained on the clean strokes of these same writers,
+and the table reports how much better it reads them than new writers, since a model that knew
+its training writers by heart would leave the complement nothing to learn.
+
+Everything else is the shipped recipe (``stroke_modelling`` in conf/base: data, architecture,
+augmentation, schedule, early stopping on the validation writers). Measured on every held-out
+writer's clean character (reporting's ``heldout_pen_set``), fused with the same image model,
+paired against the pipeline's stroke model (``data/06_models/stroke_model.keras``): McNemar on
+characters and the writer-level interval and sign-flip test of ``paired.py``.
+
+    .venv/bin/python benchmarks/stroke_complement.py          # about 10 minutes on 2 cores
+
+Writes benchmarks/results/stroke_complement.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS, UNIPEN, labels, params  # noqa: E402
+from paired import by_writer, compare  # noqa: E402
+
+
+def complement_model(inner, keras, floor: float):
+    """``inner`` (paths -> probabilities) wrapped to take the image model's log-probabilities
+    too and return the fused probabilities the page would compute."""
+    L = keras.layers
+    paths = keras.Input(inner.input_shape[1:], name="paths")
+    prior = keras.Input((inner.output_shape[-1],), name="image_log_probs")
+    log_stroke = L.Lambda(lambda p: keras.ops.log(keras.ops.maximum(p, floor)),
+                          name="stroke_log_probs")(inner(paths))
+    fused = L.Softmax(name="fused")(L.Add()([prior, log_stroke]))
+    return keras.Model([paths, prior], fused, name="complement")
+
+
+def _training_sets(strokes, classes, conf, image_model):
+    """Training and validation writers' paths (as prepare_stroke_sets splits them) with the
+    image model's log-probabilities of the same drawings, and each set's image accuracy."""
+    from handwriting.fusion import FLOOR
+    from handwriting.pipelines.preprocessing.nodes import render_strokes, trajectory_set
+    from handwriting.pipelines.reporting.nodes import predict
+    from handwriting.unipen import is_clean, is_heldout_writer
+
+    sp = conf["stroke_modelling"]
+    held = float(conf["preprocessing"]["unipen"]["heldout_fraction"])
+    val_share = float(sp["validation_writers"])
+    split: dict[str, list] = {"train": [], "validation": []}
+    for r in strokes:
+        if is_heldout_writer(r["writer"], held) or (sp.get("clean_only") and not is_clean(r)):
+            continue
+        is_val = is_heldout_writer(r["writer"], held + val_share * (1 - held))
+        split["validation" if is_val else "train"].append(r)
+    out = {}
+    for name, records in split.items():
+        paths = trajectory_set(records, classes, int(sp["points"]))
+        images = render_strokes(records, classes, conf["canvas_spec"])
+        if not np.array_equal(paths["index"], images["index"]):
+            raise ValueError("the canvas and trajectory specs dropped different drawings")
+        probs = predict(image_model, images["x"])
+        clean = np.array([is_clean(records[i]) for i in paths["index"]])
+        right = probs.argmax(1) == paths["y"]
+        out[name] = {"x": paths["x"], "y": paths["y"],
+                     "prior": np.log(np.maximum(probs, FLOOR)).astype(np.float32),
+                     "image_accuracy_clean": float(right[clean].mean())}
+    return out
+
+
+def train(sets: dict, conf: dict, num_classes: int):
+    import keras
+    import tensorflow as tf
+
+    from handwriting.fusion import FLOOR
+    from handwriting.model_architecture import build_model
+    from handwriting.pipelines.modelling.augmentation import augment_paths
+    from handwriting.pipelines.modelling.nodes import _optimizer
+    from handwriting.pipelines.preprocessing.nodes import class_weights
+    from handwriting.trajectory_spec import FEATURES
+
+    sp = conf["stroke_modelling"]
+    keras.utils.set_random_seed(sp["seed"])
+    inner = build_model(sp["architecture"], num_classes, keras,
+                        input_shape=(int(sp["points"]), FEATURES), name="stroke_model",
+                        input_name="strokes")
+    model = complement_model(inner, keras, FLOOR)
+    tr, va = sets["train"], sets["validation"]
+    cw = class_weights(tr["y"], num_classes, power=sp.get("class_weight_power", 1.0))
+    weights = np.array([cw[str(c)] for c in range(num_classes)], np.float32)[tr["y"]]
+    aug = sp.get("augmentation") or {}
+    ds = (tf.data.Dataset.from_tensor_slices((tr["x"], tr["prior"], tr["y"], weights))
+          .shuffle(len(tr["y"]), seed=sp["seed"], reshuffle_each_iteration=True)
+          .batch(sp["batch_size"])
+          .map(lambda p, q, y, w: ((augment_paths(p, aug) if aug.get("enabled") else p, q),
+                                   tf.one_hot(y, num_classes), w),
+               num_parallel_calls=tf.data.AUTOTUNE)
+          .prefetch(tf.data.AUTOTUNE))
+    steps = int(np.ceil(len(tr["y"]) / sp["batch_size"]))
+    model.compile(optimizer=_optimizer(sp, steps),
+                  loss=keras.losses.CategoricalCrossentropy(
+                      label_smoothing=sp.get("label_smoothing", 0.0)),
+                  metrics=["accuracy"])
+    es = sp["early_stopping"]
+    stop = keras.callbacks.EarlyStopping(monitor=es.get("monitor", "val_loss"),
+                                         patience=es["patience"], restore_best_weights=True)
+    started = time.perf_counter()
+    fit = model.fit(ds, epochs=sp["epochs"], callbacks=[stop], verbose=2,
+                    validation_data=((va["x"], va["prior"]),
+                                     keras.utils.to_categorical(va["y"], num_classes)))
+    hist = fit.history
+    best = int(np.argmin(hist["val_loss"]))
+    return inner, {"epochs_run": len(hist["loss"]), "best_epoch": best + 1,
+                   "val_fused_accuracy": float(hist["val_accuracy"][best]),
+                   "train_seconds": time.perf_counter() - started}
+
+
+def measure(unipen: Path) -> dict:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from handwriting.datasets import StrokesDataset
+    from handwriting.fusion import fuse
+    from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set, predict
+
+    conf, classes = params(), labels()
+    models = REPO / "data" / "06_models"
+    image_model = keras.models.load_model(models / "model.keras")
+    shipped = keras.models.load_model(models / "stroke_model.keras")
+    strokes = StrokesDataset(filepath=str(unipen)).load()
+    sets = _training_sets(strokes, classes, conf, image_model)
+    complement, history = train(sets, conf, len(classes))
+
+    pen = heldout_pen_set(strokes, classes, conf["canvas_spec"], conf["preprocessing"],
+                          conf["reporting"], conf["stroke_modelling"]["points"])
+    clean = pen["clean"]
+    y, writers = pen["y"][clean], pen["writer"][clean]
+    digits = np.array([classes[c].isdigit() for c in y])
+    fold = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
+    image = predict(image_model, pen["x"][clean])
+    right = {}
+    for name, model in (("independent", shipped), ("complement", complement)):
+        fused = fuse(image, predict(model, pen["paths"][clean]), 1.0).argmax(1)
+        right[name] = {"fused, exact": fused == y, "fused, case-folded": fold[fused] == fold[y],
+                       "fused, digits": (fused == y)[digits]}
+    rows = []
+    for m in right["independent"]:
+        a, b = right["independent"][m], right["complement"][m]
+        who = writers[digits] if m.endswith("digits") else writers
+        rows.append({"measure": m, **compare(a, b), "by_writer": by_writer(a, b, who)})
+    seen = {"training writers": sets["train"]["image_accuracy_clean"],
+            "validation writers": sets["validation"]["image_accuracy_clean"],
+            "held-out writers": float((image.argmax(1) == y).mean())}
+    return {"history": history, "image_accuracy_clean": seen,
+            "train_paths": int(len(sets["train"]["y"])), "measures": rows}
+
+
+def markdown(r: dict) -> str:
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    h, acc = r["history"], r["image_accuracy_clean"]
+    L = ["# A stroke model trained as the image model's complement", "",
+         "B: the shipped stroke recipe trained on the fused output (`softmax(ln p_image + "
+         "ln p_stroke)`, the page's fusion) with the pipeline's image model's opinion of each "
+         "training drawing; A: the pipeline's stroke model, trained alone. Both fused with the "
+         "same image model, on every held-out writer's clean character. Columns as in "
+         "[paired.md](paired.md). Re-run: `.venv/bin/python benchmarks/stroke_complement.py`.", "",
+         f"B trained on {r['train_paths']:,} paths, {h['epochs_run']} epochs (best "
+         f"{h['best_epoch']}), fused accuracy on the validation writers "
+         f"{pct(h['val_fused_accuracy'])}, "
+         f"{h['train_seconds']:.0f} s. The image model's exact accuracy on clean characters of its "
+         "own training writers (the complement's targets) "
+         f"{pct(acc['training writers'])}, of the validation writers (also trained on) "
+         f"{pct(acc['validation writers'])}, of held-out writers {pct(acc['held-out writers'])}.",
+         "",
+         "| measure | samples | A independent | B complement | B - A | only A | only B | p | "
+         "writers | B - A, 95% interval over writers | p over writers |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for m in r["measures"]:
+        w = m["by_writer"]
+        L.append(f"| {m['measure']} | {m['n']:,} | {pct(m['a'])} | {pct(m['b'])} | "
+                 f"{100 * (m['b'] - m['a']):+.2f} pp | {m['only_a']:,} | {m['only_b']:,} | "
+                 f"{m['p']:.2g} | {w['writers']} | {100 * w['low']:+.2f} to "
+                 f"{100 * w['high']:+.2f} pp | {w['p']:.2g} |")
+    return "\n".join(L) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--unipen", type=Path, default=UNIPEN)
+    args = ap.parse_args(argv)
+    result = measure(args.unipen)
+    (RESULTS / "stroke_complement.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / "stroke_complement.md").write_text(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
