@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,3 +27,10 @@ def params() -> dict:
 def labels() -> list[str]:
     """The class labels the ingestion pipeline wrote."""
     return json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
+
+
+def writer_resamples(writers: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """``(reps, writers)`` counts: how often each writer is drawn in each of ``reps`` bootstrap
+    resamples of ``writers`` writers with replacement (the benchmarks' unit of independence)."""
+    return np.stack([np.bincount(rng.integers(0, writers, writers), minlength=writers)
+                     for _ in range(reps)])

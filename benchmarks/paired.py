@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, UNIPEN, labels, params  # noqa: E402
+from _project import REPO, RESULTS, UNIPEN, labels, params, writer_resamples  # noqa: E402
 
 MODELS = RESULTS / "models"
 
@@ -70,8 +70,7 @@ def by_writer(right_a: np.ndarray, right_b: np.ndarray, writers: np.ndarray, rep
     diff = np.bincount(who, weights=right_b.astype(float) - right_a, minlength=len(names))
     count = np.bincount(who, minlength=len(names)).astype(float)
     rng = np.random.default_rng(seed)
-    draws = np.stack([np.bincount(rng.integers(0, len(names), len(names)), minlength=len(names))
-                      for _ in range(reps)])
+    draws = writer_resamples(len(names), reps, rng)
     boot = (draws @ diff) / (draws @ count)
     flips = rng.choice([-1.0, 1.0], size=(reps, len(names)))
     observed = abs(diff.sum())

@@ -49,6 +49,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
+from _project import writer_resamples  # noqa: E402
 
 from handwriting.line_decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
@@ -194,8 +195,7 @@ def writer_intervals(samples: Sequence[dict], pred: Sequence[str | None], reps: 
     writers = sorted({s["writer"] for s in samples})
     col = {w: k for k, w in enumerate(writers)}
     rng = np.random.default_rng(seed)
-    draws = np.stack([np.bincount(rng.integers(0, len(writers), len(writers)),
-                                  minlength=len(writers)) for _ in range(reps)]) if writers else None
+    draws = writer_resamples(len(writers), reps, rng) if writers else None
     out: dict = {"reps": reps, "level": level, "seed": seed}
     for subset, group, metric in INTERVAL_ROWS:
         cats = set(GROUPS) if group == "overall" else {c for c, g in GROUPS.items() if g == group}
@@ -207,7 +207,8 @@ def writer_intervals(samples: Sequence[dict], pred: Sequence[str | None], reps: 
         ok = np.zeros(len(writers))
         for i in ii:
             t, q = samples[i]["label"], pred[i]
-            right = t == q if metric == "exact" else (q is not None and fold(t, letters) == fold(q, letters))
+            right = (t == q if metric == "exact"
+                     else q is not None and fold(t, letters) == fold(q, letters))
             n[col[samples[i]["writer"]]] += 1
             ok[col[samples[i]["writer"]]] += right
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -222,8 +223,8 @@ def writer_intervals(samples: Sequence[dict], pred: Sequence[str | None], reps: 
 
 def interval_table(iv: dict) -> list[str]:
     """Markdown: each interval row with its estimate and writer count."""
-    L = [f"| subset | group | accuracy | estimate | {100 * iv['level']:.0f}% interval over writers | writers |",
-         "|---|---|---|---|---|---|"]
+    L = ["| subset | group | accuracy | estimate | "
+         f"{100 * iv['level']:.0f}% interval over writers | writers |", "|---|---|---|---|---|---|"]
     for subset, group, metric in INTERVAL_ROWS:
         r = iv.get(f"{subset}/{group}/{metric}")
         if r:
@@ -822,7 +823,8 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
               "device), so the figures move more with the writers drawn than with the number of "
               f"characters. Intervals: {iv['reps']:,} resamples of the sample's writers with "
               f"replacement (seed {iv['seed']}), each keeping all its characters; the central "
-              f"{100 * iv['level']:.0f}% of the recomputed accuracies.", ""] + interval_table(iv) + [""]
+              f"{100 * iv['level']:.0f}% of the recomputed accuracies.", ""]
+        L += interval_table(iv) + [""]
     p = r["pointer_vs_replay"]
     if p:
         L += ["## Genuine pointer events vs replay hook", "",

@@ -159,7 +159,8 @@ def _writer_samples(writers: int, per_writer: int, right: list[bool], contrib: s
     samples, pred = [], []
     for k in range(writers):
         for _ in range(per_writer):
-            samples.append({"label": "1", "cat": "1a", "contrib": contrib, "writer": f"{contrib}/w{k}"})
+            samples.append({"label": "1", "cat": "1a", "contrib": contrib,
+                            "writer": f"{contrib}/w{k}"})
             pred.append("1" if right[k] else "7")
     return samples, pred
 
@@ -206,6 +207,7 @@ def test_markdown_only_refuses_predictions_of_another_unipen_file(tmp_path):
             f.write(json.dumps({"label": label, "cat": "1a", "writer": "ibm/w0", "contrib": "ibm",
                                 "strokes": [[[0, 0], [0, 5]]]}) + "\n")
     saved = tmp_path / "unipen.json"
-    saved.write_text(json.dumps({"samples": {"id": [0, 1], "label": ["7", "1"], "pred": ["7", "1"]}}))
+    saved.write_text(json.dumps({"samples": {"id": [0, 1], "label": ["7", "1"],
+                                             "pred": ["7", "1"]}}))
     with pytest.raises(ValueError, match="no longer match"):
         U._rewrite(saved, src, "unipen")

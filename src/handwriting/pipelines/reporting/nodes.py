@@ -150,7 +150,8 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
     ``x``: rendered through the canvas spec (image model); ``paths``: resampled to ``points``
     through the trajectory spec (stroke model; None when ``points`` is None); ``y`` the classes;
     ``clean`` which samples come from contributors the UNIPEN README does not flag as noisy;
-    ``writer`` who wrote each (a writer's characters are not independent samples). A stratified ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
+    ``writer`` who wrote each (a writer's characters are not independent samples). A stratified
+    ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
     """
     from handwriting.pipelines.preprocessing.nodes import (
         render_strokes,
