@@ -81,13 +81,65 @@ def by_writer(right_a: np.ndarray, right_b: np.ndarray, writers: np.ndarray, rep
             "reps": reps, "level": level}
 
 
+def clean_heldout(strokes: list[dict], conf: dict, classes: list[str]) -> dict:
+    """The held-out writers' clean characters as both models see them (reporting's
+    ``heldout_pen_set``), with what the paired measures need: ``x`` images, ``paths``, ``y``,
+    ``writer``, ``digits`` (a mask) and ``fold`` (class -> case-folded class)."""
+    from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set
+
+    pen = heldout_pen_set(strokes, classes, conf["canvas_spec"], conf["preprocessing"],
+                          conf["reporting"], conf["stroke_modelling"]["points"])
+    clean = pen["clean"]
+    out = {k: pen[k][clean] for k in ("x", "paths", "y", "writer")}
+    out["digits"] = np.array([classes[c].isdigit() for c in out["y"]])
+    out["fold"] = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
+    return out
+
+
+def fused_right(fused: np.ndarray, pen: dict) -> dict[str, np.ndarray]:
+    """Per-sample correctness of fused top-1 classes: exact, case-folded, digits only."""
+    y, fold = pen["y"], pen["fold"]
+    return {"exact": fused == y, "case-folded": fold[fused] == fold[y],
+            "digits": (fused == y)[pen["digits"]]}
+
+
+def writers_of(names, pen: dict) -> dict[str, np.ndarray]:
+    """The writer of each sample of the measures ``names`` (digits rows: of the digits only)."""
+    return {m: pen["writer"][pen["digits"]] if m.endswith("digits") else pen["writer"]
+            for m in names}
+
+
+def paired_measures(right_a: dict, right_b: dict, who: dict) -> list[dict]:
+    """``compare`` for every measure of ``right_a``/``right_b``, and ``by_writer`` for those
+    ``who`` gives the writers of (in the same sample order)."""
+    return [{"measure": m, **compare(right_a[m], right_b[m]),
+             **({"by_writer": by_writer(right_a[m], right_b[m], who[m])} if m in who else {})}
+            for m in right_a]
+
+
+def table(measures: list[dict], a: str = "A", b: str = "B") -> list[str]:
+    """Markdown table of ``paired_measures`` rows; ``a``, ``b`` head the accuracy columns."""
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    L = [f"| measure | samples | {a} | {b} | B - A | only A | only B | p | writers | "
+         "B - A, 95% interval over writers | p over writers |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in measures:
+        w = r.get("by_writer")
+        tail = (f"{w['writers']} | {100 * w['low']:+.2f} to {100 * w['high']:+.2f} pp | "
+                f"{w['p']:.2g} |" if w else "– | – | – |")
+        L.append(f"| {r['measure']} | {r['n']:,} | {pct(r['a'])} | {pct(r['b'])} | "
+                 f"{100 * (r['b'] - r['a']):+.2f} pp | {r['only_a']:,} | {r['only_b']:,} | "
+                 f"{r['p']:.2g} | " + tail)
+    return L
+
+
 def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     from handwriting.datasets import ArraysDataset, StrokesDataset
     from handwriting.fusion import fuse
-    from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set, predict
+    from handwriting.pipelines.reporting.nodes import predict
 
     conf, classes = params(), labels()
     paths = {row: MODELS / row / "model.keras" for row in (row_a, row_b)}
@@ -96,38 +148,27 @@ def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:
             raise SystemExit(f"{path} is missing: run python benchmarks/ablation.py --only {row}")
     test = ArraysDataset(filepath=str(REPO / "data" / "05_model_input" / "test_set.npz")).load()
     stroke_model = keras.models.load_model(REPO / "data" / "06_models" / "stroke_model.keras")
-    pen = heldout_pen_set(StrokesDataset(filepath=str(unipen)).load(), classes,
-                          conf["canvas_spec"], conf["preprocessing"], conf["reporting"],
-                          conf["stroke_modelling"]["points"])
-    clean = pen["clean"]
-    y = pen["y"][clean]
-    writers = pen["writer"][clean]
-    digits = np.array([classes[c].isdigit() for c in y])
-    fold = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
-    stroke_probs = predict(stroke_model, pen["paths"][clean])
+    pen = clean_heldout(StrokesDataset(filepath=str(unipen)).load(), conf, classes)
+    stroke_probs = predict(stroke_model, pen["paths"])
     weight = float(conf["stroke_modelling"]["fusion_weight"])
 
     right: dict[str, dict[str, np.ndarray]] = {}
     for row, path in paths.items():
         model = keras.models.load_model(path)
-        image = predict(model, pen["x"][clean])
-        fused = fuse(image, stroke_probs, weight).argmax(1)
+        image = predict(model, pen["x"])
+        fused = fused_right(fuse(image, stroke_probs, weight).argmax(1), pen)
         right[row] = {
             "EMNIST test file, exact": predict(model, test["x"]).argmax(1) == test["y"],
-            "held-out pen, clean, image model alone, exact": image.argmax(1) == y,
-            "held-out pen, clean, fused with the stroke model, exact": fused == y,
-            "held-out pen, clean, fused, case-folded": fold[fused] == fold[y],
-            "held-out pen, clean, fused, digits": (fused == y)[digits],
+            "held-out pen, clean, image model alone, exact": image.argmax(1) == pen["y"],
+            "held-out pen, clean, fused with the stroke model, exact": fused["exact"],
+            "held-out pen, clean, fused, case-folded": fused["case-folded"],
+            "held-out pen, clean, fused, digits": fused["digits"],
         }
-    who = {m: (writers[digits] if m.endswith("digits") else writers)
-           for m in right[row_a] if m.startswith("held-out")}
-    return [{"measure": m, **compare(right[row_a][m], right[row_b][m]),
-             **({"by_writer": by_writer(right[row_a][m], right[row_b][m], who[m])}
-                if m in who else {})} for m in right[row_a]]
+    who = writers_of([m for m in right[row_a] if m.startswith("held-out")], pen)
+    return paired_measures(right[row_a], right[row_b], who)
 
 
 def markdown(pairs: dict) -> str:
-    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
     L = ["# Paired comparisons of image models", "",
          "Two image models (kept ablation rows) read the same samples. `only A` / `only B`: "
          "samples that one model gets right and the other wrong; the others cannot tell them "
@@ -142,18 +183,7 @@ def markdown(pairs: dict) -> str:
          "(`by_writer`; 10,000 resamples and flips). "
          "Re-run: `.venv/bin/python benchmarks/paired.py A B`.", ""]
     for pair in pairs.values():
-        L += [f"## A = `{pair['a']}`, B = `{pair['b']}`", "",
-              "| measure | samples | A | B | B - A | only A | only B | p | writers | "
-              "B - A, 95% interval over writers | p over writers |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for r in pair["measures"]:
-            w = r.get("by_writer")
-            tail = (f"{w['writers']} | {100 * w['low']:+.2f} to {100 * w['high']:+.2f} pp | "
-                    f"{w['p']:.2g} |" if w else "– | – | – |")
-            L.append(f"| {r['measure']} | {r['n']:,} | {pct(r['a'])} | {pct(r['b'])} | "
-                     f"{100 * (r['b'] - r['a']):+.2f} pp | {r['only_a']:,} | {r['only_b']:,} | "
-                     f"{r['p']:.2g} | " + tail)
-        L.append("")
+        L += [f"## A = `{pair['a']}`, B = `{pair['b']}`", ""] + table(pair["measures"]) + [""]
     return "\n".join(L)
 
 

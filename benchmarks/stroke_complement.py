@@ -35,7 +35,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _project import REPO, RESULTS, UNIPEN, labels, params  # noqa: E402
-from paired import by_writer, compare  # noqa: E402
+from paired import (  # noqa: E402
+    clean_heldout,
+    fused_right,
+    paired_measures,
+    table,
+    writers_of,
+)
 
 
 def complement_model(inner, keras, floor: float):
@@ -54,21 +60,18 @@ def _training_sets(strokes, classes, conf, image_model):
     """Training and validation writers' paths (as prepare_stroke_sets splits them) with the
     image model's log-probabilities of the same drawings, and each set's image accuracy."""
     from handwriting.fusion import FLOOR
-    from handwriting.pipelines.preprocessing.nodes import render_strokes, trajectory_set
+    from handwriting.pipelines.preprocessing.nodes import (
+        render_strokes,
+        stroke_writer_split,
+        trajectory_set,
+    )
     from handwriting.pipelines.reporting.nodes import predict
-    from handwriting.unipen import is_clean, is_heldout_writer
+    from handwriting.unipen import is_clean
 
     sp = conf["stroke_modelling"]
-    held = float(conf["preprocessing"]["unipen"]["heldout_fraction"])
-    val_share = float(sp["validation_writers"])
-    split: dict[str, list] = {"train": [], "validation": []}
-    for r in strokes:
-        if is_heldout_writer(r["writer"], held) or (sp.get("clean_only") and not is_clean(r)):
-            continue
-        is_val = is_heldout_writer(r["writer"], held + val_share * (1 - held))
-        split["validation" if is_val else "train"].append(r)
+    train, val = stroke_writer_split(strokes, conf["preprocessing"], sp)
     out = {}
-    for name, records in split.items():
+    for name, records in (("train", train), ("validation", val)):
         paths = trajectory_set(records, classes, int(sp["points"]))
         images = render_strokes(records, classes, conf["canvas_spec"])
         if not np.array_equal(paths["index"], images["index"]):
@@ -135,7 +138,7 @@ def measure(unipen: Path) -> dict:
 
     from handwriting.datasets import StrokesDataset
     from handwriting.fusion import fuse
-    from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set, predict
+    from handwriting.pipelines.reporting.nodes import predict
 
     conf, classes = params(), labels()
     models = REPO / "data" / "06_models"
@@ -145,26 +148,16 @@ def measure(unipen: Path) -> dict:
     sets = _training_sets(strokes, classes, conf, image_model)
     complement, history = train(sets, conf, len(classes))
 
-    pen = heldout_pen_set(strokes, classes, conf["canvas_spec"], conf["preprocessing"],
-                          conf["reporting"], conf["stroke_modelling"]["points"])
-    clean = pen["clean"]
-    y, writers = pen["y"][clean], pen["writer"][clean]
-    digits = np.array([classes[c].isdigit() for c in y])
-    fold = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
-    image = predict(image_model, pen["x"][clean])
-    right = {}
-    for name, model in (("independent", shipped), ("complement", complement)):
-        fused = fuse(image, predict(model, pen["paths"][clean]), 1.0).argmax(1)
-        right[name] = {"fused, exact": fused == y, "fused, case-folded": fold[fused] == fold[y],
-                       "fused, digits": (fused == y)[digits]}
-    rows = []
-    for m in right["independent"]:
-        a, b = right["independent"][m], right["complement"][m]
-        who = writers[digits] if m.endswith("digits") else writers
-        rows.append({"measure": m, **compare(a, b), "by_writer": by_writer(a, b, who)})
+    pen = clean_heldout(strokes, conf, classes)
+    image = predict(image_model, pen["x"])
+    right = {name: {f"fused, {m}": r for m, r in fused_right(
+                 fuse(image, predict(model, pen["paths"]), 1.0).argmax(1), pen).items()}
+             for name, model in (("independent", shipped), ("complement", complement))}
+    rows = paired_measures(right["independent"], right["complement"],
+                           writers_of(right["independent"], pen))
     seen = {"training writers": sets["train"]["image_accuracy_clean"],
             "validation writers": sets["validation"]["image_accuracy_clean"],
-            "held-out writers": float((image.argmax(1) == y).mean())}
+            "held-out writers": float((image.argmax(1) == pen["y"]).mean())}
     return {"history": history, "image_accuracy_clean": seen,
             "train_paths": int(len(sets["train"]["y"])), "measures": rows}
 
@@ -185,16 +178,7 @@ def markdown(r: dict) -> str:
          "own training writers (the complement's targets) "
          f"{pct(acc['training writers'])}, of the validation writers (also trained on) "
          f"{pct(acc['validation writers'])}, of held-out writers {pct(acc['held-out writers'])}.",
-         "",
-         "| measure | samples | A independent | B complement | B - A | only A | only B | p | "
-         "writers | B - A, 95% interval over writers | p over writers |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for m in r["measures"]:
-        w = m["by_writer"]
-        L.append(f"| {m['measure']} | {m['n']:,} | {pct(m['a'])} | {pct(m['b'])} | "
-                 f"{100 * (m['b'] - m['a']):+.2f} pp | {m['only_a']:,} | {m['only_b']:,} | "
-                 f"{m['p']:.2g} | {w['writers']} | {100 * w['low']:+.2f} to "
-                 f"{100 * w['high']:+.2f} pp | {w['p']:.2g} |")
+         ""] + table(r["measures"], "A independent", "B complement")
     return "\n".join(L) + "\n"
 
 

@@ -197,22 +197,21 @@ def trajectory_set(records: list[dict], labels: list[str], points: int) -> dict[
                       (points, FEATURES))
 
 
-def prepare_stroke_sets(unipen_strokes: list[dict], labels: list[str], params: dict,
-                        stroke_params: dict) -> tuple[dict, dict]:
-    """Training and validation pen paths for the stroke model, split by writer.
+def stroke_writer_split(unipen_strokes: list[dict], params: dict, stroke_params: dict
+                        ) -> tuple[list[dict], list[dict]]:
+    """The stroke model's training and validation records, split by writer.
 
     Only the training writers of the UNIPEN split are used (the held-out writers are what every
     pen figure is measured on), by default with the contributors the README calls noisy: their
-    pen paths are still real handwriting, and with them the stroke model did better. Of those, the writers that the same stable hash puts in the next
-    ``validation_writers`` share form the validation set that early stopping watches, so that it
-    measures new writers, not new samples of known ones. ``train_subset`` (a stratified count or
-    fraction) shrinks the training set for quick runs. Without UNIPEN data both sets are empty.
+    pen paths are still real handwriting, and with them the stroke model did better. Of those,
+    the writers that the same stable hash puts in the next ``validation_writers`` share form the
+    validation set that early stopping watches, so that it measures new writers, not new samples
+    of known ones. ``train_subset`` (a stratified count or fraction) shrinks the training set for
+    quick runs. Without UNIPEN data both are empty.
     """
     from handwriting.unipen import is_clean, is_heldout_writer
 
-    cfg = params["unipen"]
-    points = int(stroke_params["points"])
-    held = float(cfg["heldout_fraction"])
+    held = float(params["unipen"]["heldout_fraction"])
     val_share = float(stroke_params.get("validation_writers", 0.1))
     if not 0 < val_share < 1:
         raise ValueError(f"stroke_modelling.validation_writers must be in (0, 1), got {val_share}")
@@ -228,6 +227,15 @@ def prepare_stroke_sets(unipen_strokes: list[dict], labels: list[str], params: d
     if subset is not None and train:
         keep = stratified_indices(np.array([r["label"] for r in train]), subset, params["seed"])
         train = [train[i] for i in keep]
+    return train, val
+
+
+def prepare_stroke_sets(unipen_strokes: list[dict], labels: list[str], params: dict,
+                        stroke_params: dict) -> tuple[dict, dict]:
+    """Training and validation pen paths for the stroke model, split by writer
+    (``stroke_writer_split``)."""
+    points = int(stroke_params["points"])
+    train, val = stroke_writer_split(unipen_strokes, params, stroke_params)
     train_set = trajectory_set(train, labels, points)
     val_set = trajectory_set(val, labels, points)
     logger.info("stroke model: %d training and %d validation pen paths (%d points each)",
