@@ -176,6 +176,89 @@ def grouped_accuracy(samples: Sequence[dict], pred: Sequence[str | None],
     return out
 
 
+MIX_GROUPS = ("digit", "upper", "lower")
+
+
+def _group(label: str) -> str:
+    return "digit" if label.isdigit() else "upper" if label.isupper() else "lower"
+
+
+def class_mix(samples: Sequence[dict], pred: Sequence[str | None], emnist: dict | None,
+              labels: Sequence[str], letters: str = CASE_FOLD_LETTERS) -> dict | None:
+    """The page's accuracy and the EMNIST test file's, each at the other's class mix.
+
+    The test file is about half digits; this sample holds each class equally. So the page's
+    per-class accuracies are averaged with every class equal ("balanced", what the sample's
+    figures already are for ``all``) and weighted by the test file's class counts ("emnist_mix");
+    ``emnist`` is the model's test-file summary (``reporting.accuracy_summary`` in metadata.json,
+    with its ``class_balanced`` block and counts in ``labels`` order). None without those.
+    """
+    bal = (emnist or {}).get("class_balanced")
+    if not bal:
+        return None
+    counts = dict(zip(labels, bal["class_counts"]))
+    out = {"labels": list(labels), "emnist": {
+        "file": {"n": emnist.get("n_test"), "exact": emnist["accuracy"],
+                 "case_folded": emnist["case_folded_accuracy"],
+                 "groups": {g: v["accuracy"] for g, v in emnist["by_group"].items()},
+                 "digit_share": sum(n for c, n in counts.items() if c.isdigit())
+                 / sum(counts.values())},
+        "balanced": {"exact": bal["accuracy"], "case_folded": bal["case_folded_accuracy"],
+                     "groups": {g: v["accuracy"] for g, v in bal["by_group"].items()}}}}
+    for subset in ("all", "clean"):
+        keep = [i for i, x in enumerate(samples) if subset == "all" or is_clean(x["contrib"])]
+        per: dict[str, list] = {}
+        for i in keep:
+            t = samples[i]["label"]
+            right = per.setdefault(t, [0, 0, 0])
+            right[0] += 1
+            right[1] += pred[i] == t
+            right[2] += pred[i] is not None and fold(pred[i], letters) == fold(t, letters)
+
+        def weighted(classes, weight):
+            w = np.array([weight(c) for c in classes], float)
+            n = np.array([per[c][0] for c in classes], float)
+            ex = np.array([per[c][1] for c in classes], float) / n
+            cf = np.array([per[c][2] for c in classes], float) / n
+            return float(w @ ex / w.sum()), float(w @ cf / w.sum())
+
+        block = {}
+        for name, weight in (("balanced", lambda c: 1.0), ("emnist_mix", lambda c: counts[c])):
+            classes = [c for c in per if weight(c) > 0]
+            ex, cf = weighted(classes, weight)
+            block[name] = {"exact": ex, "case_folded": cf, "classes": len(classes), "groups": {
+                g: weighted([c for c in classes if _group(c) == g], weight)[0]
+                for g in MIX_GROUPS if any(_group(c) == g for c in classes)}}
+        block["n"] = len(keep)
+        block["per_class"] = [min(v[0] for v in per.values()), max(v[0] for v in per.values())]
+        out[subset] = block
+    return out
+
+
+def class_mix_table(cm: dict) -> list[str]:
+    """Markdown rows: the EMNIST test file and the page, each at both class mixes."""
+    e, f = cm["emnist"], cm["emnist"]["file"]
+    L = ["| data | recognised by | class mix | exact | case-folded | digits | uppercase | lowercase |",
+         "|---|---|---|---|---|---|---|---|"]
+
+    def row(data, who, mix, r, bold=False):
+        g = r["groups"]
+        ex = f"**{fmt(r['exact'])}**" if bold else fmt(r["exact"])
+        L.append(f"| {data} | {who} | {mix} | {ex} | {fmt(r['case_folded'])} | "
+                 + " | ".join(fmt(g.get(k)) if g.get(k) is not None else "–" for k in MIX_GROUPS)
+                 + " |")
+
+    row(f"EMNIST test file ({f['n']:,})", "image model (exported)", "the file's own", f, True)
+    row("EMNIST test file", "image model (exported)", "every class equal", e["balanced"])
+    for sub in ("all", "clean"):
+        b = cm[sub]
+        row(f"this sample, {sub} ({b['n']:,})", "the page (both models)", "every class equal",
+            b["balanced"], sub == "clean")
+        row(f"this sample, {sub}", "the page (both models)", "the EMNIST test file's",
+            b["emnist_mix"])
+    return L
+
+
 INTERVAL_ROWS = [("clean", "overall", "exact"), ("clean", "overall", "case_folded"),
                  ("clean", "digits", "exact"), ("all", "overall", "exact"),
                  ("all", "overall", "case_folded")]
@@ -672,6 +755,7 @@ def main(argv: list[str] | None = None) -> int:
     top3 = [r["top"] if r else [] for r in rep]
     acc = grouped_accuracy(samples, pred, top3)
     intervals = writer_intervals(samples, pred)
+    mix = class_mix(samples, pred, meta.get("metrics"), labels) if args.mode == "auto" else None
     conf_all = confusions(true, pred)
     clean_i = [i for i, s in enumerate(samples) if is_clean(s["contrib"])]
     conf_clean = confusions([true[i] for i in clean_i], [pred[i] for i in clean_i])
@@ -739,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": info, "browser": env, "sample": sample_info,
         "accuracy": acc,
         "intervals": intervals,
+        "class_mix": mix,
         "confusions": {"all": conf_all, "clean": conf_clean},
         "error_kinds": {"all": error_kinds(true, pred),
                         "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
@@ -771,6 +856,11 @@ def _rewrite(path: Path, unipen: Path, stem: str) -> int:
     if [s["label"] for s in samples] != result["samples"]["label"]:
         raise ValueError(f"{path}: its sample ids no longer match {unipen}'s labels")
     result["intervals"] = writer_intervals(samples, result["samples"]["pred"])
+    if stem == "unipen" and not result.get("class_mix"):  # measured before it existed
+        meta = json.loads((B.WEB / "model" / "metadata.json").read_text())
+        if meta.get("model_version") == result["model"]["model_version"]:
+            result["class_mix"] = class_mix(samples, result["samples"]["pred"],
+                                            meta.get("metrics"), meta["labels"])
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     path.with_suffix(".md").write_text(_markdown(result, stem) + "\n")
     print(f"rewrote {path} and {path.with_suffix('.md').name}")
@@ -825,6 +915,20 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
               f"replacement (seed {iv['seed']}), each keeping all its characters; the central "
               f"{100 * iv['level']:.0f}% of the recomputed accuracies.", ""]
         L += interval_table(iv) + [""]
+    cm = r.get("class_mix")
+    if cm:
+        f, d = cm["emnist"]["file"], sum(1 for c in cm["labels"] if c.isdigit())
+        lo, hi = cm["clean"]["per_class"]
+        L += ["### Against the EMNIST test figure, at the same class mix", "",
+              f"The EMNIST test file is {fmt(f['digit_share'], 0)} digits; this sample draws "
+              f"each of the {len(cm['labels'])} classes equally ({d} of them digits), and its "
+              f"clean subset keeps {lo} to {hi} characters of each class (so its every-class-"
+              "equal figure differs from the one above, which counts characters). So each "
+              "figure is also given at the other's class mix, from per-class accuracies: every "
+              "class equal (the mean over classes), or each class weighted by its count in the "
+              "test file. The test file is read by the image model alone (the metadata's "
+              "figures for the exported model); the page fuses both models.", ""]
+        L += class_mix_table(cm) + [""]
     p = r["pointer_vs_replay"]
     if p:
         L += ["## Genuine pointer events vs replay hook", "",

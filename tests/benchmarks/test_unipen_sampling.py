@@ -211,3 +211,36 @@ def test_markdown_only_refuses_predictions_of_another_unipen_file(tmp_path):
                                              "pred": ["7", "1"]}}))
     with pytest.raises(ValueError, match="no longer match"):
         U._rewrite(saved, src, "unipen")
+
+
+def test_class_mix_weights_the_page_and_emnist_each_at_the_others_mix():
+    from handwriting.pipelines.reporting.nodes import accuracy_summary
+
+    labels = ["0", "A", "c"]
+    # the test file: mostly digits (6 of 10), all read right; A half right; c never
+    y = np.array([0] * 6 + [1] * 2 + [2] * 2)
+    pred = np.array([0] * 6 + [1, 0] + [0, 1])
+    emnist = accuracy_summary(y, np.eye(3)[pred], labels, "c")
+    assert emnist["accuracy"] == pytest.approx(0.7)
+    # the page's sample: equal classes; the wrong "c" by a noisy contributor is not clean
+    samples = ([{"label": "0", "contrib": "ibm"}] * 2 + [{"label": "A", "contrib": "ibm"}] * 2
+               + [{"label": "c", "contrib": "ibm"}] * 3 + [{"label": "c", "contrib": "apa"}])
+    page = ["0", "0", "A", None, "c", "C", "A", "0"]
+    cm = U.class_mix(samples, page, emnist, labels)
+    assert cm["emnist"]["file"]["exact"] == pytest.approx(0.7)
+    assert cm["emnist"]["file"]["digit_share"] == pytest.approx(0.6)
+    assert cm["emnist"]["balanced"]["exact"] == pytest.approx((1 + 0.5 + 0) / 3)
+    a = cm["all"]
+    assert a["n"] == 8
+    assert a["balanced"]["exact"] == pytest.approx((1 + 0.5 + 0.25) / 3)
+    assert a["balanced"]["case_folded"] == pytest.approx((1 + 0.5 + 0.5) / 3)  # C for c folds
+    assert a["emnist_mix"]["exact"] == pytest.approx((6 * 1 + 2 * 0.5 + 2 * 0.25) / 10)
+    assert a["balanced"]["groups"] == pytest.approx({"digit": 1.0, "upper": 0.5, "lower": 0.25})
+    assert cm["clean"]["n"] == 7
+    assert cm["clean"]["balanced"]["groups"]["lower"] == pytest.approx(1 / 3)
+    rows = U.class_mix_table(cm)
+    assert len(rows) == 2 + 2 + 4
+    assert rows[2].startswith("| EMNIST test file (10) |") and "| **70.0%** |" in rows[2]
+    assert "| 75.0% | 80.0% | 100.0% | 50.0% | 25.0% |" in rows[5]  # all, at the file's mix
+    # no class-balanced block (metadata written before it existed): nothing to compare
+    assert U.class_mix(samples, page, {"accuracy": 0.7}, labels) is None

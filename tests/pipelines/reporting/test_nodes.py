@@ -44,6 +44,26 @@ def test_accuracy_summary_exact_folded_top3_and_groups():
     assert s["by_group"]["lower"]["n"] == 3
 
 
+def test_class_balanced_weights_every_class_equally():
+    # 8 samples of "0" (all right), 2 of "c" (one read as C, one as a): a file that is mostly
+    # digits looks good overall but each class counts once in the balanced figure
+    y = np.array([0] * 8 + [5, 5])
+    pred = np.array([0] * 8 + [2, 8])
+    s = accuracy_summary(y, _probs(pred, 9), LABELS, "cox")
+    assert s["accuracy"] == pytest.approx(8 / 10)
+    b = s["class_balanced"]
+    assert b["classes"] == 2
+    assert b["accuracy"] == pytest.approx((1.0 + 0.0) / 2)
+    assert b["case_folded_accuracy"] == pytest.approx((1.0 + 0.5) / 2)
+    assert b["by_group"]["digit"] == {"accuracy": 1.0, "case_folded_accuracy": 1.0, "classes": 1}
+    assert b["by_group"]["lower"]["case_folded_accuracy"] == pytest.approx(0.5)
+    assert "upper" not in b["by_group"]  # no upper-case sample: no group, not a 0/0
+    assert b["class_counts"] == [8, 0, 0, 0, 0, 2, 0, 0, 0]
+    # weighting the per-class accuracies back by class_counts gives the plain figure
+    per_class = np.array([1.0, 0, 0, 0, 0, 0.0, 0, 0, 0])
+    assert np.dot(per_class, b["class_counts"]) / sum(b["class_counts"]) == s["accuracy"]
+
+
 def test_most_confused_lists_largest_off_diagonal():
     m = np.array([[5, 3, 0], [1, 4, 0], [0, 7, 2]])
     top = most_confused(m, ["a", "b", "c"], 2)

@@ -270,6 +270,7 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "top3_accuracy": exported["top3_accuracy"],
             "case_folded_accuracy": exported["case_folded_accuracy"],
             "by_group": exported["by_group"],
+            "class_balanced": exported.get("class_balanced"),
             "n_test": exported["n_test"],
             "keras_accuracy": test_metrics["accuracy"],
             "parameters": test_metrics.get("parameters"),
