@@ -95,3 +95,27 @@ def test_a_shipped_stroke_model_counts_in_size_and_time(tmp_path):
     assert [t["met"] for t in S.collate(results, reports)["targets"]] == [True, False, True, False]
     (reports / "stroke_deployment.json").write_text(json.dumps({"shipped": False}))
     assert [t["met"] for t in S.collate(results, reports)["targets"]] == [True, True, True, True]
+
+
+def _pen(results, name, estimate, low, high, key="clean/overall/exact", extra=None):
+    iv = {key: {"estimate": estimate, "low": low, "high": high, "writers": 60}}
+    (results / name).write_text(json.dumps({"intervals": iv, **(extra or {})}))
+
+
+def test_pen_targets_read_the_page_benchmark_and_place_the_target_in_its_interval(tmp_path):
+    results, reports = _write(tmp_path)
+    assert S.collate(results, reports)["pen_targets"] is None  # no page benchmark run yet
+    iv = {"clean/overall/exact": {"estimate": 0.795, "low": 0.77, "high": 0.82, "writers": 63},
+          "clean/overall/case_folded": {"estimate": 0.93, "low": 0.91, "high": 0.95, "writers": 63},
+          "clean/digits/exact": {"estimate": 0.887, "low": 0.85, "high": 0.91, "writers": 58}}
+    (results / "unipen.json").write_text(json.dumps({"intervals": iv}))
+    _pen(results, "unipen_digits.json", 0.989, 0.976, 0.996, key="clean/digits/exact")
+    s = S.collate(results, reports)
+    t = s["pen_targets"]
+    assert [x["target"] for x in t] == ["exact, Auto mode >= 80%", "case-folded, Auto mode >= 90%",
+                                        "digits, Auto mode >= 97%", "digits, 123 mode >= 97%"]
+    assert [x["met"] for x in t] == [False, True, False, True]
+    assert [x["interval"] for x in t] == ["inside", "below", "above", "below"]
+    md = S.markdown(s)
+    assert "| exact, Auto mode >= 80% | 79.5% | 77.0% – 82.0% | 63 | **no** | inside it |" in md
+    assert "EMNIST test figure" not in md  # no class-mix block in this unipen.json
