@@ -71,6 +71,13 @@ VARIANTS = {
     "narrow": ("as first shipped, 16/32/48/48 filters",
                {**FIRST, "architecture": _conv([16, 32, 48, 48], [5, 5, 3, 3], {1, 2})}),
     "clean_only": ("as first shipped, clean contributors only", {**FIRST, "clean_only": True}),
+    # rows above were fused with the image model shipped before stop 11 (lite_pen_all); this
+    # one and those below with the one shipped since (lite_pen_x2)
+    "shipped_x2": ("the shipped recipe (the shipped stroke model itself), fused with the image "
+                   "model shipped at stop 11", {}),
+    # the same weights' shapes (global pooling): finer paths for many-stroke characters, at 1.5x
+    # the multiply-adds
+    "points96": ("the shipped recipe on 96 points instead of 64", {"points": 96}),
 }
 
 
@@ -154,19 +161,20 @@ def markdown(rows: dict, meta: dict) -> str:
          f"{first['n_clean']:,}) read by the stroke model alone and fused, as the page fuses them, "
          "with the image model in `data/06_models/model.keras` when the row was measured (the "
          "Keras model the page's uint8 export comes from; `evaluate_pen_strokes`, the Python twin "
-         "of the page). That image model alone: clean exact "
-         f"{pct(first['image_clean_accuracy'])}, case-folded "
-         f"{pct(first['image_clean_case_folded_accuracy'])}, digits "
-         f"{pct(first['image_clean_digit_accuracy'])}.", "",
+         "of the page). That image model changed when the page shipped a new one: the column "
+         "*image model alone* tells which one a row was fused with, and only rows with the same "
+         "figure there compare fused.", "",
          "| variant | change | parameters | float16 / uint8 weights | epochs (best) | validation writers exact | "
+         "image model alone, clean exact | "
          "stroke model alone, clean exact | **fused, clean exact** | fused, clean case-folded | "
          "fused, clean digits | fused, all exact |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [v for v in VARIANTS if v in rows]:
         r = rows[name]
         L.append(f"| `{name}` | {r['what']} | {r['parameters']:,} | {r['float16_bytes'] / 1000:.0f} / "
                  f"{r['uint8_bytes'] / 1000:.0f} KB | {r['epochs_run']} ({r['best_epoch']}) | "
-                 f"{pct(r['val_accuracy'])} | {pct(r['stroke_clean_accuracy'])} | "
+                 f"{pct(r['val_accuracy'])} | {pct(r['image_clean_accuracy'])} | "
+                 f"{pct(r['stroke_clean_accuracy'])} | "
                  f"**{pct(r['fused_clean_accuracy'])}** | {pct(r['fused_clean_case_folded_accuracy'])} | "
                  f"{pct(r['fused_clean_digit_accuracy'])} | {pct(r['fused_all_accuracy'])} |")
     noise = "differences of a few tenths of a point are within what a different seed would move"

@@ -245,7 +245,7 @@ def class_mix_table(cm: dict) -> list[str]:
         g = r["groups"]
         ex = f"**{fmt(r['exact'])}**" if bold else fmt(r["exact"])
         L.append(f"| {data} | {who} | {mix} | {ex} | {fmt(r['case_folded'])} | "
-                 + " | ".join(fmt(g.get(k)) if g.get(k) is not None else "–" for k in MIX_GROUPS)
+                 + " | ".join(fmt(g.get(k)) for k in MIX_GROUPS)
                  + " |")
 
     row(f"EMNIST test file ({f['n']:,})", "image model (exported)", "the file's own", f, True)
@@ -253,9 +253,9 @@ def class_mix_table(cm: dict) -> list[str]:
     for sub in ("all", "clean"):
         b = cm[sub]
         row(f"this sample, {sub} ({b['n']:,})", "the page (both models)", "every class equal",
-            b["balanced"], sub == "clean")
+            b["balanced"])
         row(f"this sample, {sub}", "the page (both models)", "the EMNIST test file's",
-            b["emnist_mix"])
+            b["emnist_mix"], sub == "all")  # like for like with the first row
     return L
 
 

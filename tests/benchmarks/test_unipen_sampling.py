@@ -241,6 +241,6 @@ def test_class_mix_weights_the_page_and_emnist_each_at_the_others_mix():
     rows = U.class_mix_table(cm)
     assert len(rows) == 2 + 2 + 4
     assert rows[2].startswith("| EMNIST test file (10) |") and "| **70.0%** |" in rows[2]
-    assert "| 75.0% | 80.0% | 100.0% | 50.0% | 25.0% |" in rows[5]  # all, at the file's mix
+    assert "| **75.0%** | 80.0% | 100.0% | 50.0% | 25.0% |" in rows[5]  # all, at the file's mix
     # no class-balanced block (metadata written before it existed): nothing to compare
     assert U.class_mix(samples, page, {"accuracy": 0.7}, labels) is None
