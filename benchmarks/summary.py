@@ -59,19 +59,25 @@ def shipped_row(ablation: dict, metrics: dict) -> dict:
                      "benchmarks/ablation.py for the shipped recipe")
 
 
+def _optional(name: str, folder: Path = RESULTS) -> dict:
+    """A result file that may not have been written yet ({} then)."""
+    path = folder / name
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def pen_targets(results: Path = RESULTS) -> list[dict] | None:
     """Issue 5's targets against the page benchmark's figures and their writer intervals (None
     before ``benchmarks/unipen.py`` has run). ``met``: the figure reaches the target;
     ``interval``: whether the target lies below, inside or above the 95% interval over writers
     (inside: this sample of writers cannot tell)."""
-    if not (results / "unipen.json").exists():
+    files = {name: _optional(name, results) for name, *_ in PEN_TARGETS}
+    if not files["unipen.json"]:
         return None
     out = []
     for name, key, what, target in PEN_TARGETS:
-        path = results / name
-        if not path.exists():
+        if not files[name]:
             continue
-        iv = json.loads(path.read_text())["intervals"][key]
+        iv = files[name]["intervals"][key]
         where = ("below" if target < iv["low"] else "above" if target > iv["high"]
                  else "inside")
         out.append({"target": f"{what} >= {100 * target:g}%", "file": name,
@@ -126,8 +132,7 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
     return {"seed": seed, "shipped": shipped, "metrics": metrics, "exports": exports["rows"],
             "shipped_quantization": shipped_q, "latency": latency, "ingestion": ingestion,
             "targets": targets, "pen_targets": pen_targets(results),
-            "class_mix": (json.loads((results / "unipen.json").read_text()).get("class_mix")
-                          if (results / "unipen.json").exists() else None),
+            "class_mix": _optional("unipen.json", results).get("class_mix"),
             "model_version": latency["model"].get("model_version")}
 
 

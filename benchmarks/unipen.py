@@ -179,10 +179,6 @@ def grouped_accuracy(samples: Sequence[dict], pred: Sequence[str | None],
 MIX_GROUPS = ("digit", "upper", "lower")
 
 
-def _group(label: str) -> str:
-    return "digit" if label.isdigit() else "upper" if label.isupper() else "lower"
-
-
 def class_mix(samples: Sequence[dict], pred: Sequence[str | None], emnist: dict | None,
               labels: Sequence[str], letters: str = CASE_FOLD_LETTERS) -> dict | None:
     """The page's accuracy and the EMNIST test file's, each at the other's class mix.
@@ -193,6 +189,8 @@ def class_mix(samples: Sequence[dict], pred: Sequence[str | None], emnist: dict 
     ``emnist`` is the model's test-file summary (``reporting.accuracy_summary`` in metadata.json,
     with its ``class_balanced`` block and counts in ``labels`` order). None without those.
     """
+    from handwriting.pipelines.reporting.nodes import group_of  # the groups of metadata.json
+
     bal = (emnist or {}).get("class_balanced")
     if not bal:
         return None
@@ -227,8 +225,8 @@ def class_mix(samples: Sequence[dict], pred: Sequence[str | None], emnist: dict 
             classes = [c for c in per if weight(c) > 0]
             ex, cf = weighted(classes, weight)
             block[name] = {"exact": ex, "case_folded": cf, "classes": len(classes), "groups": {
-                g: weighted([c for c in classes if _group(c) == g], weight)[0]
-                for g in MIX_GROUPS if any(_group(c) == g for c in classes)}}
+                g: weighted([c for c in classes if group_of(c) == g], weight)[0]
+                for g in MIX_GROUPS if any(group_of(c) == g for c in classes)}}
         block["n"] = len(keep)
         block["per_class"] = [min(v[0] for v in per.values()), max(v[0] for v in per.values())]
         out[subset] = block
