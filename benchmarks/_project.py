@@ -34,3 +34,12 @@ def writer_resamples(writers: int, reps: int, rng: np.random.Generator) -> np.nd
     resamples of ``writers`` writers with replacement (the benchmarks' unit of independence)."""
     return np.stack([np.bincount(rng.integers(0, writers, writers), minlength=writers)
                      for _ in range(reps)])
+
+
+def write_results(stem: str, result: dict, markdown) -> str:
+    """Write RESULTS/<stem>.json and <stem>.md (``markdown(result)``); return the markdown."""
+    text = markdown(result)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / f"{stem}.md").write_text(text)
+    return text
+

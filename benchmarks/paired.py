@@ -84,13 +84,13 @@ def by_writer(right_a: np.ndarray, right_b: np.ndarray, writers: np.ndarray, rep
 def clean_heldout(strokes: list[dict], conf: dict, classes: list[str]) -> dict:
     """The held-out writers' clean characters as both models see them (reporting's
     ``heldout_pen_set``), with what the paired measures need: ``x`` images, ``paths``, ``y``,
-    ``writer``, ``digits`` (a mask) and ``fold`` (class -> case-folded class)."""
+    ``writer``, ``height``, ``digits`` (a mask) and ``fold`` (class -> case-folded class)."""
     from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set
 
     pen = heldout_pen_set(strokes, classes, conf["canvas_spec"], conf["preprocessing"],
                           conf["reporting"], conf["stroke_modelling"]["points"])
     clean = pen["clean"]
-    out = {k: pen[k][clean] for k in ("x", "paths", "y", "writer")}
+    out = {k: pen[k][clean] for k in ("x", "paths", "y", "writer", "height")}
     out["digits"] = np.array([classes[c].isdigit() for c in out["y"]])
     out["fold"] = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
     return out

@@ -25,7 +25,6 @@ Writes benchmarks/results/stroke_complement.json and .md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, UNIPEN, labels, params  # noqa: E402
+from _project import REPO, UNIPEN, labels, params, write_results  # noqa: E402
 from paired import (  # noqa: E402
     clean_heldout,
     fused_right,
@@ -187,9 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unipen", type=Path, default=UNIPEN)
     args = ap.parse_args(argv)
     result = measure(args.unipen)
-    (RESULTS / "stroke_complement.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / "stroke_complement.md").write_text(markdown(result))
-    print(markdown(result))
+    print(write_results("stroke_complement", result, markdown))
     return 0
 
 

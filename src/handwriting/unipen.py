@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+import numpy as np
+
 # Contributors the UNIPEN README flags as noisy: screen-pixel staircase strokes (apa, app) or
 # characters cut out of cursive writing (kai, cea, ceb, mot, sie, lav).
 NOISY_CONTRIBUTORS = frozenset({"apa", "app", "kai", "cea", "ceb", "mot", "sie", "lav"})
@@ -31,3 +33,14 @@ def select(records: Iterable[dict], *, heldout: bool, fraction: float,
     """Records of the held-out (or the training) writers, optionally clean contributors only."""
     return [r for r in records
             if is_heldout_writer(r["writer"], fraction) == heldout and (not clean_only or is_clean(r))]
+
+
+def drawing_height(record: dict) -> float:
+    """The height of a sample's ink in its recording's own units (0 without points).
+
+    The page fits every drawing to its box, so this is what it throws away: a lowercase s is
+    drawn smaller than an S by the same hand (benchmarks/size_cue.py measures how much that says).
+    """
+    ys = [p[1] for stroke in record["strokes"] for p in stroke]
+    return float(np.ptp(ys)) if ys else 0.0
+

@@ -150,6 +150,19 @@ def test_evaluate_pen_strokes_reports_heldout_writers_only():
         "available": False}
 
 
+def test_heldout_pen_set_gives_each_drawing_its_writer_and_ink_height():
+    from handwriting.pipelines.reporting.nodes import heldout_pen_set
+    from handwriting.unipen import drawing_height
+
+    records = _pen_records()
+    records[0] = {**records[0], "strokes": [[[0, 5], [0, 45]], [[3, 2], [3, 3]]]}
+    assert drawing_height(records[0]) == 43.0  # over all strokes, in the recording's units
+    assert drawing_height({"strokes": [[]]}) == 0.0
+    pen = heldout_pen_set(records, ["1", "7"], {}, PEN_PARAMS, REPORT_PARAMS, None)
+    assert pen["paths"] is None and len(pen["height"]) == len(pen["y"]) == len(pen["writer"])
+    assert set(pen["height"]) <= {10.0, 43.0}
+
+
 def test_evaluate_pen_strokes_fuses_the_stroke_model_as_the_page_does():
     from handwriting.fusion import fuse
     from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes

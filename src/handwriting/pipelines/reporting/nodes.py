@@ -182,7 +182,8 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
     ``x``: rendered through the canvas spec (image model); ``paths``: resampled to ``points``
     through the trajectory spec (stroke model; None when ``points`` is None); ``y`` the classes;
     ``clean`` which samples come from contributors the UNIPEN README does not flag as noisy;
-    ``writer`` who wrote each (a writer's characters are not independent samples). A stratified
+    ``writer`` who wrote each (a writer's characters are not independent samples) and ``height``
+    (of the ink, in the recording's units: ``unipen.drawing_height``). A stratified
     ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
     """
     from handwriting.pipelines.preprocessing.nodes import (
@@ -190,7 +191,7 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
         stratified_indices,
         trajectory_set,
     )
-    from handwriting.unipen import is_clean, select
+    from handwriting.unipen import drawing_height, is_clean, select
 
     split = preprocessing_params["unipen"]
     records = select(unipen_strokes, heldout=True, fraction=split["heldout_fraction"],
@@ -208,7 +209,8 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
             raise ValueError("some rendered drawings have no pen path: the specs disagree")
     return {"x": rendered["x"], "paths": paths, "y": rendered["y"],
             "clean": np.array([is_clean(r) for r in records], dtype=bool),
-            "writer": np.array([r["writer"] for r in records], dtype=str)}
+            "writer": np.array([r["writer"] for r in records], dtype=str),
+            "height": np.array([drawing_height(r) for r in records], dtype=float)}
 
 
 def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
