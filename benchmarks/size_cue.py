@@ -42,6 +42,7 @@ KS = (3, 5, 10, None)  # None: all of the writer's other characters
 # usual size (another device or unit), and unclipped they flatten the fitted slope (s: 0.19
 # instead of 1.7) while barely changing which side of the threshold a character falls
 CLIP = 1.0
+LINE_K = 5  # the line benchmark's reference: up to 5 previous characters of the line
 
 
 def log_ratio(height: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -115,6 +116,110 @@ def apply(probs: np.ndarray, r: np.ndarray, coefs: dict,
     return p
 
 
+def line_references(heights: list[list[float]], k: int, least: int) -> list[np.ndarray]:
+    """Per line, each character's reference: the median height of the (up to ``k``) characters
+    drawn before it in the same line, as the page could keep it; NaN with fewer than ``least``."""
+    out = []
+    for line in heights:
+        h = np.asarray(line, float)
+        ref = np.full(len(h), np.nan)
+        for j in range(least, len(h)):
+            ref[j] = np.median(h[max(0, j - k):j])
+        out.append(ref)
+    return out
+
+
+def line_sizes(ink: list, who: list[str], by_id: dict) -> list[list[float]]:
+    """Each line's characters' ink heights, in its writer's scale: a character borrowed from
+    another writer (the line's writer never wrote it) is rescaled by the ratio of the two
+    writers' median heights, as if the line's writer had drawn it."""
+    from handwriting.unipen import drawing_height
+
+    by_writer: dict[str, list[float]] = defaultdict(list)
+    for r in by_id.values():
+        by_writer[r["writer"]].append(drawing_height(r))
+    usual = {w: float(np.median(h)) for w, h in by_writer.items()}
+    out = []
+    for line, w in zip(ink, who):
+        out.append([drawing_height(by_id[i]) * usual[w] / max(usual[by_id[i]["writer"]], 1e-9)
+                    for word in line for i in word])
+    return out
+
+
+def line_ratios(sizes: list[list[float]], k: int, least: int) -> np.ndarray:
+    """``log_ratio`` of every character of the lines, in order, against ``line_references``."""
+    return np.concatenate([log_ratio(np.asarray(h, float), ref)
+                           for h, ref in zip(sizes, line_references(sizes, k, least))])
+
+
+def measure_lines(unipen: Path, random_coefs: dict, pairs: dict, k: int, least: int = 3) -> dict:
+    """The size cue inside the line benchmark's text (``unipen_lines.py``: 400 lines of English
+    prose written with held-out writers' characters): the same lines and ink, the page's
+    probabilities from its Python twin (the TF.js models loaded back), the reference from the
+    line's previous characters, then the page's word decoder. A = the page as shipped, B = with
+    the size cue; each character paired, the line's writer as the unit. Two sets of
+    coefficients: ``random_coefs`` (references of random characters, as in ``measure``) and ones
+    fitted the same way on 800 other lines written with the training writers' characters."""
+    import _browser as B
+    import unipen as U
+    import unipen_lines as L
+    from paired import by_writer, compare
+
+    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
+
+    model_dir, _, meta, classes, spec = U.page_model(B.WEB, None)
+    penalty = float((meta.get("line_decoder") or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
+    words = L.corpus_words()
+    index = {c: i for i, c in enumerate(classes)}
+
+    # coefficients from the training writers' lines
+    fit_lines = L.sample_lines(words, 800, 6, SEED + 7)
+    ink, who, _, _, by_id = L.line_ink(fit_lines, unipen, spec, SEED + 7, heldout=False)
+    fit_y = np.array([index[c] for line in fit_lines for w in line for c in w])
+    line_coefs = fit(fit_y, line_ratios(line_sizes(ink, who, by_id), k, least), pairs)
+
+    lines = L.sample_lines(words, 400, 6, U.DEFAULT_SEED)
+    ink, who, own, other, by_id = L.line_ink(lines, unipen, spec, U.DEFAULT_SEED)
+    ids = [i for line in ink for word in line for i in word]
+    strokes = [U.normalise_to_box(by_id[i]["strokes"]) for i in ids]
+    probs = U.python_predictions(U.load_model(model_dir), strokes, spec, classes,
+                                 U.load_stroke_model(model_dir, meta))[2]
+    r = line_ratios(line_sizes(ink, who, by_id), k, least)
+
+    def per_line(p):
+        out, n = [], 0
+        for line in lines:
+            m = sum(len(w) for w in line)
+            out.append(list(p[n:n + m]))
+            n += m
+        return out
+
+    def read(p, pen):
+        decoded = L.decode_lines(lines, per_line(p), classes, pen)
+        return np.array([c for line in decoded for c in line if c != " "])
+
+    true_chars = np.array([c for line in lines for w in line for c in w])
+    writer = np.array([w for w, line in zip(who, lines) for word in line for _ in word])
+    rows = []
+    for coef_name, coefs in (("random characters", random_coefs),
+                             ("training writers' lines", line_coefs)):
+        corrected = apply(probs, r, coefs, pairs)
+        for name, pen in (("each character its own top guess", 0.0),
+                          ("the page (word decoder)", penalty)):
+            page, sized = read(probs, pen), read(corrected, pen)
+            a, b = page == true_chars, sized == true_chars
+            rows.append({"coefficients": coef_name, "reading": name, **compare(a, b),
+                         "by_writer": by_writer(a, b, writer),
+                         "case_folded": [float(np.mean([U.fold(x) == U.fold(t)
+                                                        for x, t in zip(t_, true_chars)]))
+                                         for t_ in (page, sized)]})
+    return {"lines": len(lines), "characters": int(len(true_chars)), "writers": len(set(who)),
+            "chars_own_writer": own, "chars_other_writer": other, "k": k, "least": least,
+            "fit_lines": len(fit_lines), "fit_characters": int(len(fit_y)),
+            "line_coefs": line_coefs, "free_penalty": penalty,
+            "no_reference": int((~np.isfinite(r)).sum()), "rows": rows}
+
+
 def measure(unipen: Path) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -157,10 +262,13 @@ def measure(unipen: Path) -> dict:
         who = writers_of(["exact", "digits"], pen)
         who["case letters, exact"] = pen["writer"][on_pairs]
         who["case-folded"] = pen["writer"]
+        if k == LINE_K:
+            line_coefs = coefs
         rows.append({"k": k, "coefs": coefs,
                      "no_reference": int((~np.isfinite(r)).sum()),
                      "measures": paired_measures(before, after, who)})
-    return {"n": int(len(pen["y"])), "case_letters": "".join(pairs),
+    lines = measure_lines(unipen, line_coefs, pairs, LINE_K)
+    return {"n": int(len(pen["y"])), "case_letters": "".join(pairs), "lines": lines,
             "case_letter_samples": int(on_pairs.sum()),
             "train_characters": len(train), "train_writers": len(set(train_w)),
             "heldout_writers": len(set(pen["writer"])), "rows": rows}
@@ -186,6 +294,36 @@ def markdown(r: dict) -> str:
         L += [f"## k = {k}", "",
               f"{row['no_reference']} characters had no reference (left as they were)." , ""]
         L += table(row["measures"], "page", "with size") + [""]
+    ln = r.get("lines")
+    if ln:
+        L += ["## In lines of text", "",
+              f"The line benchmark's {ln['lines']} lines of English prose ([unipen_lines.md]"
+              f"(unipen_lines.md): the same lines and ink, {ln['characters']:,} characters, "
+              f"{ln['writers']} writers; {ln['chars_other_writer']:,} characters are another "
+              "writer's, their height rescaled by the two writers' median heights) read by the "
+              "page's Python twin (its TF.js models loaded back). The reference is the median "
+              "height of the "
+              f"(up to) {ln['k']} previous characters of the line, from the line's "
+              f"{ln['least'] + 1}th character on ({ln['no_reference']:,} characters had "
+              "fewer before them and are left as they were). Coefficients: those of k = "
+              f"{ln['k']} above (references of random characters), or fitted the same way on "
+              f"{ln['fit_lines']} other lines ({ln['fit_characters']:,} characters) written "
+              "with the training writers' characters, references from each line's previous "
+              f"characters. Then the page's word decoder (free_penalty {ln['free_penalty']}), "
+              "or each character's own top guess. Writers: each line's writer.", "",
+              "| coefficients | reading | characters | page | with size | B - A | only A | "
+              "only B | p | writers | B - A, 95% interval over writers | p over writers | "
+              "case-folded, page / with size |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for row in ln["rows"]:
+            w = row["by_writer"]
+            L.append(f"| {row['coefficients']} | {row['reading']} | {row['n']:,} | "
+                     f"{100 * row['a']:.2f}% | {100 * row['b']:.2f}% "
+                     f"| {100 * (row['b'] - row['a']):+.2f} pp | {row['only_a']} | "
+                     f"{row['only_b']} | {row['p']:.2g} | {w['writers']} | "
+                     f"{100 * w['low']:+.2f} to {100 * w['high']:+.2f} pp | {w['p']:.2g} | "
+                     f"{100 * row['case_folded'][0]:.2f}% / {100 * row['case_folded'][1]:.2f}% |")
+        L += [""]
     L += ["Fitted log likelihood ratio of upper case, a + b ln(height / reference), k = all: "
           + ", ".join(f"{ch} {a:+.2f} {b:+.2f}" for ch, (a, b)
                       in r["rows"][-1]["coefs"].items()) + ".", "",

@@ -55,3 +55,19 @@ def test_fit_and_apply_move_a_case_pair_by_relative_size_only():
     np.testing.assert_allclose(out[:, 2] + out[:, 4], p[:, 2] + p[:, 4])  # the pair keeps its total
     np.testing.assert_allclose(out[:, [0, 1, 3]], p[:, [0, 1, 3]])  # o/O has no fitted ratio
     np.testing.assert_allclose(out.sum(1), 1.0)
+
+
+def test_line_reference_is_the_previous_characters_of_the_line():
+    refs = Z.line_references([[10.0, 20.0, 30.0, 40.0, 50.0], [7.0, 7.0]], k=2, least=2)
+    np.testing.assert_array_equal(refs[0][:2], [np.nan, np.nan])  # too few before them
+    assert list(refs[0][2:]) == [15.0, 25.0, 35.0]  # the 2 before, never itself or later ones
+    assert np.isnan(refs[1]).all()
+
+
+def test_borrowed_characters_are_rescaled_to_the_lines_writer():
+    strokes = lambda h: [[[0, 0], [0, h]]]  # noqa: E731
+    by_id = {1: {"writer": "a", "strokes": strokes(10)}, 2: {"writer": "a", "strokes": strokes(30)},
+             3: {"writer": "b", "strokes": strokes(100)}, 4: {"writer": "b", "strokes": strokes(300)}}
+    # a's usual height is 20, b's 200: b's 100 is, in a's hand, 10
+    sizes = Z.line_sizes([[[1, 3]], [[4, 2]]], ["a", "b"], by_id)
+    assert sizes == [[10.0, 10.0], [300.0, 300.0]]
