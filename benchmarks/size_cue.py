@@ -16,6 +16,10 @@ each such pair keeps its total probability, and its odds are multiplied by the s
 ratio (the models see only size-free inputs, so the two are treated as independent evidence).
 Paired against the uncorrected page output, characters and writers as the units (``paired.py``).
 
+Then the same inside the line benchmark's text (``unipen_lines.py``), where the page could take
+the reference from the line's previous characters: with those coefficients, and with ones fitted
+on training writers' lines, before and after the page's word decoder.
+
     python benchmarks/size_cue.py
 
 Writes benchmarks/results/size_cue.json and size_cue.md.
@@ -263,11 +267,11 @@ def measure(unipen: Path) -> dict:
         who["case letters, exact"] = pen["writer"][on_pairs]
         who["case-folded"] = pen["writer"]
         if k == LINE_K:
-            line_coefs = coefs
+            random_coefs = coefs
         rows.append({"k": k, "coefs": coefs,
                      "no_reference": int((~np.isfinite(r)).sum()),
                      "measures": paired_measures(before, after, who)})
-    lines = measure_lines(unipen, line_coefs, pairs, LINE_K)
+    lines = measure_lines(unipen, random_coefs, pairs, LINE_K)
     return {"n": int(len(pen["y"])), "case_letters": "".join(pairs), "lines": lines,
             "case_letter_samples": int(on_pairs.sum()),
             "train_characters": len(train), "train_writers": len(set(train_w)),
