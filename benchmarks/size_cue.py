@@ -79,10 +79,12 @@ def reference_heights(height: np.ndarray, writer: np.ndarray, k: int | None,
 
 
 def case_pairs(classes: list[str], letters: str) -> dict[str, tuple[int, int]]:
-    """letter -> (lower-case class, upper-case class), for ``letters`` with both cases."""
-    index = {c: i for i, c in enumerate(classes)}
-    return {ch: (index[ch], index[ch.upper()]) for ch in letters
-            if ch in index and ch.upper() in index}
+    """letter -> (lower-case class, upper-case class), for ``letters`` with both cases (the
+    pairs ``reporting.case_fold_map`` merges)."""
+    from handwriting.pipelines.reporting.nodes import case_fold_map
+
+    fold = case_fold_map(classes, letters)
+    return {classes[lo]: (lo, int(up)) for lo, up in enumerate(fold) if up != lo}
 
 
 def fit(y: np.ndarray, r: np.ndarray, pairs: dict[str, tuple[int, int]]) -> dict:
@@ -176,14 +178,16 @@ def measure_lines(unipen: Path, random_coefs: dict, pairs: dict, k: int, least: 
     words = L.corpus_words()
     index = {c: i for i, c in enumerate(classes)}
 
+    rows = U.load_unipen(unipen)
     # coefficients from the training writers' lines
     fit_lines = L.sample_lines(words, 800, 6, SEED + 7)
-    ink, who, _, _, by_id = L.line_ink(fit_lines, unipen, spec, SEED + 7, heldout=False)
+    ink, who, _, _, by_id = L.line_ink(fit_lines, rows, spec, SEED + 7, heldout=False)
     fit_y = np.array([index[c] for line in fit_lines for w in line for c in w])
     line_coefs = fit(fit_y, line_ratios(line_sizes(ink, who, by_id), k, least), pairs)
 
     lines = L.sample_lines(words, 400, 6, U.DEFAULT_SEED)
-    ink, who, own, other, by_id = L.line_ink(lines, unipen, spec, U.DEFAULT_SEED)
+    ink, who, own, other, by_id = L.line_ink(lines, rows, spec, U.DEFAULT_SEED)
+    del rows
     ids = [i for line in ink for word in line for i in word]
     strokes = [U.normalise_to_box(by_id[i]["strokes"]) for i in ids]
     probs = U.python_predictions(U.load_model(model_dir), strokes, spec, classes,
@@ -200,8 +204,10 @@ def measure_lines(unipen: Path, random_coefs: dict, pairs: dict, k: int, least: 
 
     def read(p, pen):
         decoded = L.decode_lines(lines, per_line(p), classes, pen)
-        return np.array([c for line in decoded for c in line if c != " "])
+        chars = np.array([c for line in decoded for c in line if c != " "])
+        return chars, L.char_accuracy(truth, decoded)["overall"]["case_folded"]
 
+    truth = ["".join(w + " " for w in line) for line in lines]
     true_chars = np.array([c for line in lines for w in line for c in w])
     writer = np.array([w for w, line in zip(who, lines) for word in line for _ in word])
     rows = []
@@ -210,13 +216,11 @@ def measure_lines(unipen: Path, random_coefs: dict, pairs: dict, k: int, least: 
         corrected = apply(probs, r, coefs, pairs)
         for name, pen in (("each character its own top guess", 0.0),
                           ("the page (word decoder)", penalty)):
-            page, sized = read(probs, pen), read(corrected, pen)
+            (page, page_cf), (sized, sized_cf) = read(probs, pen), read(corrected, pen)
             a, b = page == true_chars, sized == true_chars
             rows.append({"coefficients": coef_name, "reading": name, **compare(a, b),
                          "by_writer": by_writer(a, b, writer),
-                         "case_folded": [float(np.mean([U.fold(x) == U.fold(t)
-                                                        for x, t in zip(t_, true_chars)]))
-                                         for t_ in (page, sized)]})
+                         "case_folded": [page_cf, sized_cf]})
     return {"lines": len(lines), "characters": int(len(true_chars)), "writers": len(set(who)),
             "chars_own_writer": own, "chars_other_writer": other, "k": k, "least": least,
             "fit_lines": len(fit_lines), "fit_characters": int(len(fit_y)),

@@ -187,12 +187,12 @@ def decode_lines(lines: list[list[str]], probs: list[list[np.ndarray]], labels: 
     return out
 
 
-def line_ink(lines: list[list[str]], unipen: Path, spec: dict, seed: int, heldout: bool = True):
+def line_ink(lines: list[list[str]], rows: list[dict], spec: dict, seed: int,
+             heldout: bool = True):
     """``assign_ink`` over the clean held-out writers' samples (``heldout=False``: the training
-    writers') that the page can recognise (not a single dot); also returns the samples by id."""
-    rows = U.load_unipen(unipen)
+    writers') of ``rows`` (``unipen.load_unipen``) that the page can recognise (not a single
+    dot); also returns the samples by id."""
     keep = [r for r, h in zip(rows, U.heldout(rows)) if h == heldout and U.is_clean(r["contrib"])]
-    del rows
     _, valid = U.render([U.normalise_to_box(r["strokes"]) for r in keep], spec)
     pool: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     by_id = {}
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = sample_lines(words, args.lines, args.words, args.seed)
     truth = ["".join(w + " " for w in line) for line in lines]
 
-    ink, who, own, other, by_id = line_ink(lines, args.unipen, spec, args.seed)
+    ink, who, own, other, by_id = line_ink(lines, U.load_unipen(args.unipen), spec, args.seed)
     strokes = [[[U.normalise_to_box(by_id[i]["strokes"]) for i in word] for word in line]
                for line in ink]
     n_chars = sum(len(w) for line in lines for w in line)
@@ -269,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                  "pattern_share": {k: pattern_share[k] / len(words) for k in (*PATTERNS, "free")},
                  "lines": len(lines), "words_per_line": args.words, "characters": n_chars,
                  "seed": args.seed, "example_lines": truth[:5]},
-        "ink": {"writers": len(set(who)), "writers_available": len({r["writer"] for r in by_id.values()}),
+        "ink": {"writers": len(set(who)),
+                "writers_available": len({r["writer"] for r in by_id.values()}),
                 "chars_own_writer": own, "chars_other_writer": other,
                 "subset": "held-out writers, clean contributors"},
         "page": {"decoded": char_accuracy(truth, page_text),
