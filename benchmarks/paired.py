@@ -117,20 +117,26 @@ def paired_measures(right_a: dict, right_b: dict, who: dict) -> list[dict]:
             for m in right_a]
 
 
+def cells(r: dict) -> str:
+    """The markdown cells of one ``compare`` row (with ``by_writer`` where it has one): samples,
+    A, B, B - A, only A, only B, p, writers, B - A's interval over writers, p over writers."""
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    w = r.get("by_writer")
+    tail = (f"{w['writers']} | {100 * w['low']:+.2f} to {100 * w['high']:+.2f} pp | {w['p']:.2g}"
+            if w else "– | – | –")
+    return (f"{r['n']:,} | {pct(r['a'])} | {pct(r['b'])} | {100 * (r['b'] - r['a']):+.2f} pp | "
+            f"{r['only_a']:,} | {r['only_b']:,} | {r['p']:.2g} | " + tail)
+
+
+CELLS_HEAD = ("samples | {a} | {b} | B - A | only A | only B | p | writers | "
+              "B - A, 95% interval over writers | p over writers")
+CELLS_RULE = "---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+
+
 def table(measures: list[dict], a: str = "A", b: str = "B") -> list[str]:
     """Markdown table of ``paired_measures`` rows; ``a``, ``b`` head the accuracy columns."""
-    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
-    L = [f"| measure | samples | {a} | {b} | B - A | only A | only B | p | writers | "
-         "B - A, 95% interval over writers | p over writers |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in measures:
-        w = r.get("by_writer")
-        tail = (f"{w['writers']} | {100 * w['low']:+.2f} to {100 * w['high']:+.2f} pp | "
-                f"{w['p']:.2g} |" if w else "– | – | – |")
-        L.append(f"| {r['measure']} | {r['n']:,} | {pct(r['a'])} | {pct(r['b'])} | "
-                 f"{100 * (r['b'] - r['a']):+.2f} pp | {r['only_a']:,} | {r['only_b']:,} | "
-                 f"{r['p']:.2g} | " + tail)
-    return L
+    L = [f"| measure | {CELLS_HEAD.format(a=a, b=b)} |", f"|---|{CELLS_RULE}|"]
+    return L + [f"| {r['measure']} | {cells(r)} |" for r in measures]
 
 
 def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:

@@ -16,7 +16,9 @@ Chromium, and what the page recognised is read back:
 
 Each sample is normalised on its own first: its bounding box is fitted, aspect ratio kept, into
 the square on the page where a user would draw (``_browser.DRAW_BOX``, 300 CSS px), so the page
-gets page-like coordinates.
+gets page-like coordinates; the page is cleared before each, so each is read as a first
+character, by its shape alone (``unipen_sequence.py`` writes the same samples writer by writer,
+at their relative sizes, which the page's size cue reads).
 
     .venv/bin/python benchmarks/unipen.py                      # browser + python check
     .venv/bin/python benchmarks/unipen.py --python             # python only (fast, no browser)
@@ -362,13 +364,14 @@ async (batch) => {
 """ + B64_JS + """  const out = [];
   for (const strokes of batch) {
     const r = await h.replay(strokes, 'mouse');
-    h.app.space();  // each sample a one-character word: the text gets its top guess
+    // each sample alone, as a first character: no earlier ones in the text line, so no size
+    // cue (unipen_sequence.py writes each writer's characters in a row and measures it)
+    h.app.clearAll();
     out.push(r === null ? null : {
       top: r.top.map((g) => g.label), p: r.top.map((g) => g.p), ms: r.ms,
       input: b64(r.input), probs: b64(r.probs),
     });
   }
-  h.app.clearAll();  // keep the text line short
   return out;
 }
 """
@@ -450,8 +453,8 @@ async def _pointer_async(url: str, strokes: Sequence, idle_ms: int | None, log, 
             await mouse.draw(s)
             await B.wait_async(page, "pointer_done", timeout_ms, arg=sum(1 for st in s if st))
             out.append(await page.evaluate(TAKE_JS))
+            await page.evaluate("window.handwriting.app.clearAll()")  # alone, as in REPLAY_JS
             if n % 50 == 0 or n == len(strokes):
-                await page.evaluate("window.handwriting.app.clearAll()")
                 log(f"  pointer {n}/{len(strokes)}  {time.perf_counter() - t0:.0f} s")
         errors = await page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
     return out, idle, errors
@@ -899,7 +902,9 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
           f"{s['n_clean']} in the clean subset (excluding {', '.join(s['noisy_contributors'])}). "
           f"Each sample's bounding box is fitted, aspect kept, into a {s['draw_box_css_px'][2]:.0f} CSS px "
           "square on the page, then replayed through `window.handwriting.replay` (the code path "
-          "pointer input takes after pen-up).", ""]
+          "pointer input takes after pen-up), the page cleared before each: every sample is "
+          "read as a first character, by its shape alone (the size cue needs characters before "
+          "it; [unipen_sequence.md](unipen_sequence.md) writes the same samples in sequence).", ""]
     L += ["## Accuracy (replay path)", ""] + accuracy_table(r["accuracy"]) + [""]
     L += [f"Case-folded: {s['case_fold_letters']} count as one letter in either case (EMNIST "
           "bymerge); a sample the page does not recognise (a single dot) counts as wrong.", ""]

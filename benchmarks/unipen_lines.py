@@ -12,12 +12,17 @@ it (each character its own top guess, which is what the isolated benchmark measu
   only; each character is one of that writer's own samples of it (a different one each time
   where the writer has several), or, where the writer has none, a sample of another held-out
   writer (counted in the report). Samples the page cannot recognise at all (a single dot) are
-  never drawn. Each sample is fitted into the page's drawing square, as in unipen.py.
+  never drawn. Each sample keeps its size relative to its writer's other characters (scaled so
+  that its writer's median character height is ``--median-px``, centred in the page's drawing
+  square, as in unipen_sequence.py), so that the page's size cue sees what the writer drew.
 - Page: per line, Clear all, then every character through ``window.handwriting.replay`` (the
   pointer path after pen-up) and the Space button's action after every word; the text line is
   read back and compared with the truth, character by character.
 - Python: the page's own probabilities decoded by ``handwriting.line_decoder`` must give the
-  page's text exactly; the same probabilities decoded with other ``free_penalty`` values give the
+  page's text exactly; the page's probabilities before its size cue (``shapeProbs``), moved by
+  ``handwriting.size_cue`` against the text so far, must give the page's probabilities; the
+  text without the size cue (the same replays' shape probabilities, decoded) is paired with the
+  page's; the same probabilities decoded with other ``free_penalty`` values give the
   sweep table (no browser needed for that).
 
     .venv/bin/python benchmarks/unipen_lines.py                  # 400 lines of 6 words
@@ -55,17 +60,19 @@ async (lines) => {
 """ + U.B64_JS + """  const out = [];
   for (const words of lines) {
     h.app.clearAll();
-    const probs = [];
+    const probs = [], shape = [], heights = [];
     let missing = 0;
     for (const word of words) {
       for (const strokes of word) {
         const r = await h.replay(strokes, 'mouse');
         if (r === null) { missing++; continue; }
         probs.push(b64(r.probs));
+        shape.push(b64(r.shapeProbs));
+        heights.push(r.height);
       }
       h.app.space();
     }
-    out.push({ text: h.text, probs, missing });
+    out.push({ text: h.text, probs, shape, heights, missing });
   }
   h.app.clearAll();
   return out;
@@ -187,6 +194,56 @@ def decode_lines(lines: list[list[str]], probs: list[list[np.ndarray]], labels: 
     return out
 
 
+def natural_strokes(ink: list, by_id: dict, median_px: float) -> tuple[list, int]:
+    """Each line's strokes on the page: every sample scaled by ``median_px`` / its writer's median
+    character height (a borrowed character thus drawn as large, relative to the line, as its own
+    writer drew it against theirs), centred in the drawing square (``unipen_sequence.place``).
+    Returns (strokes per line, per word), and how many were shrunk to the square."""
+    from unipen_sequence import place
+
+    from handwriting.size_cue import ink_height
+
+    heights: dict[str, list[float]] = defaultdict(list)
+    for r in by_id.values():
+        heights[r["writer"]].append(ink_height(r["strokes"]))
+    usual = {w: float(np.median([x for x in h if x > 0] or [1.0])) for w, h in heights.items()}
+    shrunk = 0
+    out = []
+    for line in ink:
+        words = []
+        for word in line:
+            placed = [place(by_id[i]["strokes"], median_px / usual[by_id[i]["writer"]])
+                      for i in word]
+            shrunk += sum(small for _, small in placed)
+            words.append([st for st, _ in placed])
+        out.append(words)
+    return out, shrunk
+
+
+def size_cue_twin(lines: list[list[str]], shape: list[list[np.ndarray]],
+                  heights: list[list[float]], cue, labels: list[str], penalty: float
+                  ) -> list[list[np.ndarray]]:
+    """The page's probabilities after its size cue, replayed in Python: each character's shape
+    probabilities moved against the text so far as the page showed it then (earlier words as
+    decoded; the current word re-decoded with each new character)."""
+    out = []
+    for line, sh, hs in zip(lines, shape, heights):
+        done: list[tuple[float, str]] = []
+        probs, k = [], 0
+        for word in line:
+            word_probs: list[np.ndarray] = []
+            for _ in word:
+                current = decode_word(word_probs, labels, free_penalty=penalty)[0] if word_probs else []
+                previous = done + list(zip(hs[k - len(word_probs):k], current))
+                word_probs.append(cue.apply(sh[k], cue.ratio(hs[k], previous)))
+                k += 1
+            done += list(zip(hs[k - len(word):k],
+                             decode_word(word_probs, labels, free_penalty=penalty)[0]))
+            probs += word_probs
+        out.append(probs)
+    return out
+
+
 def line_ink(lines: list[list[str]], rows: list[dict], spec: dict, seed: int,
              heldout: bool = True):
     """``assign_ink`` over the clean held-out writers' samples (``heldout=False``: the training
@@ -213,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", type=int, default=6, help="words per line")
     ap.add_argument("--seed", type=int, default=U.DEFAULT_SEED)
     ap.add_argument("--batch", type=int, default=20, help="lines per page.evaluate call")
+    ap.add_argument("--median-px", type=float, default=120.0,
+                    help="a writer's median character height on the page, CSS px")
     ap.add_argument("--web-dir", type=Path, default=B.WEB)
     ap.add_argument("--model-dir", type=Path, default=None)
     ap.add_argument("--unipen", type=Path, default=U.UNIPEN)
@@ -230,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = ["".join(w + " " for w in line) for line in lines]
 
     ink, who, own, other, by_id = line_ink(lines, U.load_unipen(args.unipen), spec, args.seed)
-    strokes = [[[U.normalise_to_box(by_id[i]["strokes"]) for i in word] for word in line]
-               for line in ink]
+    strokes, shrunk = natural_strokes(ink, by_id, args.median_px)
     n_chars = sum(len(w) for line in lines for w in line)
     print(f"{len(lines)} lines, {n_chars} characters, {len(set(who))} writers "
           f"({own} characters from the line's own writer, {other} from another)")
@@ -254,10 +312,29 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{missing} characters were not recognised at all (dots were filtered out)")
     page_text = [r["text"] for r in res]
     probs = [[U._decode(p) for p in r["probs"]] for r in res]
+    shape = [[U._decode(p) for p in r["shape"]] for r in res]
 
     # python: the page's text is the spec applied to the page's probabilities
     twin = decode_lines(lines, probs, labels, penalty)
     agree = sum(a == b for a, b in zip(twin, page_text))
+    size = None
+    if meta.get("size_cue"):
+        from paired import by_writer, compare
+
+        from handwriting.size_cue import SizeCue
+
+        cue = SizeCue(meta["size_cue"], labels)
+        twin_probs = size_cue_twin(lines, shape, [r["heights"] for r in res], cue, labels, penalty)
+        diff = max(float(np.abs(a - b).max()) for pl, tl in zip(probs, twin_probs)
+                   for a, b in zip(pl, tl))
+        true_chars = np.array([c for line in lines for w in line for c in w])
+        writer = np.array([w for w, line in zip(who, lines) for word in line for _ in word])
+        size = {"probs_max_abs_diff_twin": diff, "rows": []}
+        for name, pen in (("the page (word decoder)", penalty), ("each character its own top guess", 0.0)):
+            a, b = (np.array([c for line in decode_lines(lines, p, labels, pen) for c in line
+                              if c != " "]) == true_chars for p in (shape, probs))
+            size["rows"].append({"reading": name, **compare(a, b),
+                                 "by_writer": by_writer(a, b, writer)})
     sweep = {str(p): char_accuracy(truth, decode_lines(lines, probs, labels, p)) for p in SWEEP}
     result = {
         "benchmark": "unipen_lines",
@@ -269,13 +346,14 @@ def main(argv: list[str] | None = None) -> int:
                  "pattern_share": {k: pattern_share[k] / len(words) for k in (*PATTERNS, "free")},
                  "lines": len(lines), "words_per_line": args.words, "characters": n_chars,
                  "seed": args.seed, "example_lines": truth[:5]},
-        "ink": {"writers": len(set(who)),
+        "ink": {"writers": len(set(who)), "median_px": args.median_px, "shrunk_to_box": shrunk,
                 "writers_available": len({r["writer"] for r in by_id.values()}),
                 "chars_own_writer": own, "chars_other_writer": other,
                 "subset": "held-out writers, clean contributors"},
         "page": {"decoded": char_accuracy(truth, page_text),
                  "top_guess": sweep["0.0"]},
         "python_twin_lines_equal": agree,
+        "size_cue": size,
         "sweep": sweep,
         "examples": [{"truth": a, "top_guess": b, "page": c} for a, b, c in
                      zip(truth[:12], decode_lines(lines[:12], probs[:12], labels, 0.0), page_text[:12])],
@@ -287,7 +365,26 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "unipen_lines.json").write_text(json.dumps(result, indent=2))
     (args.out / "unipen_lines.md").write_text(_markdown(result) + "\n")
     print(_markdown(result))
-    return 0 if agree == len(lines) and not errors else 1
+    twin_ok = size is None or size["probs_max_abs_diff_twin"] < 1e-5
+    return 0 if agree == len(lines) and twin_ok and not errors else 1
+
+
+def _size_rows(size: dict | None) -> list[str]:
+    """The size cue's section: the page against its own shape probabilities, paired."""
+    from paired import CELLS_HEAD, CELLS_RULE, cells
+
+    if not size:
+        return []
+    L = ["## The size cue in the line", "",
+         "The page moves c i j k l m o p s u v w x y z towards the case their height suggests "
+         "against the line's earlier characters (`web/js/sizecue.js`). A = the same replays' "
+         "probabilities before the size cue (`shapeProbs`), read the same way; B = the page. "
+         "Writers: each line's writer as one unit (`paired.py`). The Python twin "
+         "(`handwriting.size_cue` against the text as the page showed it) reproduces the page's "
+         f"probabilities to {size['probs_max_abs_diff_twin']:.1e}.", "",
+         f"| reading | {CELLS_HEAD.format(a='without size cue', b='page')} |",
+         f"|---|{CELLS_RULE}|"]
+    return L + [f"| {row['reading']} | {cells(row)} |" for row in size["rows"]] + [""]
 
 
 def _markdown(r: dict) -> str:
@@ -305,7 +402,11 @@ def _markdown(r: dict) -> str:
          f"Ink: real pen trajectories of {ink['writers']} UNIPEN writers ({ink['subset']}, never trained "
          f"on), one writer a line; {ink['chars_own_writer']} characters are the line's writer's own "
          f"samples, {ink['chars_other_writer']} (a character that writer never wrote) another held-out "
-         "writer's. Each replayed through the page's pointer path (`window.handwriting.replay`), the "
+         "writer's. Each keeps its size relative to its writer's other characters (the writer's "
+         f"median character height drawn at {ink.get('median_px', 120):.0f} CSS px, centred in the "
+         f"drawing square; {ink.get('shrunk_to_box', 0)} larger than the square were fitted to it), "
+         "so the page's size cue sees what the writer drew. Each replayed through the page's "
+         "pointer path (`window.handwriting.replay`), the "
          "Space button's action after every word; the text line read back.", "",
          "## Characters in the text line", "",
          "| | n | top guess, exact | top guess, case-folded | **page (word decoder), exact** | page, case-folded |",
@@ -321,6 +422,7 @@ def _markdown(r: dict) -> str:
           "measures; the page with `?decoder=off`). Case-folded as in unipen.md.", "",
           f"Python twin: `handwriting.line_decoder` applied to the page's own probabilities gives "
           f"the page's text on **{r['python_twin_lines_equal']}/{tx['lines']}** lines.", "",
+          ] + _size_rows(r.get("size_cue")) + [
           "## free_penalty sweep (Python, the page's probabilities)", "",
           "| free_penalty | exact | case-folded | digits | uppercase | lowercase | whole words |",
           "|---|---|---|---|---|---|---|"]

@@ -14,7 +14,8 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
    - ``predict_strokes`` / ``predict_strokes_sync``: the stroke model on one pen path (the
      page's ``Recognizer.predictStrokes``, and tidy + ``dataSync()``), when the page has one;
    - ``recognize``: ``Recognizer.recognize(strokes)``, what every character costs: preprocess.js,
-     the image model, trajectory.js + the stroke model (if any), fusion, top-3.
+     the image model, trajectory.js + the stroke model (if any), fusion, the size cue (5
+     characters before it), top-3.
    All backends are measured in one page load: after the page has loaded (by default it takes
    the first backend that starts, in the order wasm, webgl, cpu; ``?backend=`` picks one) this
    calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
@@ -106,11 +107,22 @@ async ([inputs, strokes, warmup, runs]) => {
     for (let i = 0; i < runs; i++) { const t0 = now(); syncS(); t.push(now() - t0); }
     out.predict_strokes_sync = stats(t);
   }
-  // preprocess + both models + fusion + top-3, as for every character
-  for (let i = 0; i < Math.min(warmup, 10); i++) await r.recognize(strokes[i % strokes.length]);
+  // preprocess + both models + fusion + size cue + top-3, as for every character after the
+  // first few of a line (5 characters before it, so the size cue has its reference)
+  const before = ['a', 'b', 'c', 'd', 'e'].map((label, k) => ({ height: 80 + 10 * k, label }));
+  for (let i = 0; i < Math.min(warmup, 10); i++) await r.recognize(strokes[i % strokes.length], 3, before);
   t = [];
-  for (let i = 0; i < runs; i++) { const t0 = now(); await r.recognize(strokes[i % strokes.length]); t.push(now() - t0); }
+  for (let i = 0; i < runs; i++) { const t0 = now(); await r.recognize(strokes[i % strokes.length], 3, before); t.push(now() - t0); }
   out.recognize = stats(t);
+  // the size cue's own arithmetic (reference, bin, 62 log-likelihoods, renormalise), timed as a
+  // block: one call is far below the page's 0.1 ms timer resolution
+  if (r.sizeCue) {
+    const probs = new Float32Array(r.labels.length).fill(1 / r.labels.length);
+    const reps = 20 * runs;
+    const block = now();
+    for (let i = 0; i < reps; i++) r.sizeCue.apply(probs, r.sizeCue.ratio(90 + (i % 7), before));
+    out.size_cue_block_mean = (now() - block) / reps;
+  }
   out.tensors = tf.memory().numTensors;
   out.probs = [];
   for (const x of xs) out.probs.push(Array.from(await r.predict(x)));
@@ -279,7 +291,7 @@ def markdown(r: dict) -> str:
          "## Warm prediction, one 28x28 input", "",
          f"{r['settings']['runs']} runs after {r['settings']['warmup']} warm-up, cycling over "
          f"{r['settings']['inputs']} real UNIPEN renderings. Milliseconds, median / p95.", "",
-         "| backend | `Recognizer.predict` (tidy + await data()) | tidy + dataSync() | tidy + dataSync(), mean of a timed block | stroke model: `predictStrokes` / tidy + dataSync() | `recognize(strokes)` (preprocess + both models + fusion + top-3) | live tensors after |",
+         "| backend | `Recognizer.predict` (tidy + await data()) | tidy + dataSync() | tidy + dataSync(), mean of a timed block | stroke model: `predictStrokes` / tidy + dataSync() | `recognize(strokes)` (preprocess + both models + fusion + size cue + top-3) | live tensors after |",
          "|---|---|---|---|---|---|---|"]
     for name, b in r["backends"].items():
         if not b.get("available"):
@@ -291,6 +303,12 @@ def markdown(r: dict) -> str:
                  + (f"{f(b['predict_strokes'])} / {f(b['predict_strokes_sync'])} | "
                     if b.get("predict_strokes") else "no stroke model | ")
                  + f"{f(b['recognize'])} | {b['tensors']} |")
+    cue = [f"{n} {b['size_cue_block_mean'] * 1000:.1f} µs" for n, b in r["backends"].items()
+           if b.get("size_cue_block_mean") is not None]
+    if cue:
+        L += ["", "The size cue's own arithmetic in `recognize` (reference of 5 earlier characters, "
+              "bin, every class's log-likelihood, renormalising; mean of a timed block of calls): "
+              + ", ".join(cue) + "."]
     agree = [f"{n}: top-1 agreement {b['vs_first_backend']['top1_agreement']:.0%}, max |dp| "
              f"{b['vs_first_backend']['probs_max_abs_diff']:.1e}" for n, b in r["backends"].items()
              if b.get("available") and n != b["vs_first_backend"]["backend"]]

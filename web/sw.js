@@ -27,6 +27,7 @@ const SHELL = [
   'js/decoder.js',
   'js/drawing.js',
   'js/fusion.js',
+  'js/sizecue.js',
   'js/preprocess.js',
   'js/recognizer.js',
   'js/trajectory.js',

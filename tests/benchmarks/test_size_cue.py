@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import size_cue as Z  # noqa: E402
 
+from handwriting.size_cue import CLIP  # noqa: E402
+
 CLASSES = ["0", "O", "S", "o", "s"]
 
 
@@ -30,7 +32,7 @@ def test_log_ratio_is_clipped_and_nan_without_reference():
     r = Z.log_ratio(np.array([10.0, 10.0, 1000.0, 10.0, 0.0]),
                     np.array([10.0, 20.0, 10.0, np.nan, 10.0]))
     assert r[0] == 0.0 and r[1] == pytest.approx(np.log(0.5))
-    assert r[2] == Z.CLIP  # 100 times the writer's usual size: clipped
+    assert r[2] == CLIP  # 100 times the writer's usual size: clipped
     assert np.isnan(r[3]) and np.isnan(r[4])
 
 
@@ -71,3 +73,18 @@ def test_borrowed_characters_are_rescaled_to_the_lines_writer():
     # a's usual height is 20, b's 200: b's 100 is, in a's hand, 10
     sizes = Z.line_sizes([[[1, 3]], [[4, 2]]], ["a", "b"], by_id)
     assert sizes == [[10.0, 10.0], [300.0, 300.0]]
+
+
+def test_normalised_references_divide_by_the_class_typical_height():
+    typical = np.array([1.0, 0.5])
+    norm = Z.normalised([[10.0, 5.0], [8.0]], [[0, 1], [1]], typical)
+    assert norm == [[10.0, 10.0], [16.0]]
+    # a line of lowercase letters (typical 0.5) no longer looks small against itself
+    sizes = [[5.0, 5.0, 5.0, 10.0]]
+    raw = Z.line_ratios(sizes, k=3, least=3)
+    normed = Z.line_ratios(sizes, k=3, least=3, norm=Z.normalised(sizes, [[1, 1, 1, 0]], typical))
+    assert raw[3] == pytest.approx(np.log(2)) and normed[3] == pytest.approx(0.0)
+
+
+def test_split_lines_cuts_a_flat_sequence_back_into_lines():
+    assert Z.split_lines(list(range(7)), [["ab", "c"], ["dddd"]]) == [[0, 1, 2], [3, 4, 5, 6]]

@@ -116,6 +116,14 @@ def test_pen_targets_read_the_page_benchmark_and_place_the_target_in_its_interva
                                         "digits, Auto mode >= 97%", "digits, 123 mode >= 97%"]
     assert [x["met"] for x in t] == [False, True, False, True]
     assert [x["interval"] for x in t] == ["inside", "below", "above", "below"]
+    assert {x["reading"] for x in t} == {"each alone"}  # no sequence run yet
     md = S.markdown(s)
-    assert "| exact, Auto mode >= 80% | 79.5% | 77.0% – 82.0% | 63 | **no** | inside it |" in md
+    assert ("| exact, Auto mode >= 80% | each alone | 79.5% | 77.0% – 82.0% | 63 | **no** | "
+            "inside it |") in md
+    # the same characters in sequence (size cue): their rows follow, from their own files
+    iv["clean/overall/exact"] = {"estimate": 0.805, "low": 0.778, "high": 0.83, "writers": 63}
+    (results / "unipen_sequence.json").write_text(json.dumps({"intervals": iv}))
+    t = S.collate(results, reports)["pen_targets"]
+    assert [x["reading"] for x in t[4:]] == ["in sequence (size cue)"] * 3  # no 123 sequence file
+    assert t[4]["file"] == "unipen_sequence.json" and t[4]["met"] and t[4]["interval"] == "inside"
     assert "EMNIST test figure" not in md  # no class-mix block in this unipen.json

@@ -11,6 +11,7 @@ from web_support import attach_error_log, open_app
 
 from handwriting.fusion import fuse
 from handwriting.line_decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict
+from handwriting.size_cue import SizeCue
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 
@@ -146,10 +147,12 @@ def test_an_unknown_query_mode_is_auto(context, site):
 
 
 @pytest.mark.parametrize("mode", ["digits", "lower", "upper"])
-def test_guesses_and_probabilities_stay_in_the_group(app_page, mode):
+def test_guesses_and_probabilities_stay_in_the_group(app_page, metadata, mode):
     """Whatever the model: the top-3 shown, the text and the probabilities are the fused
-    probabilities restricted to the mode (checked against the Python spec)."""
+    probabilities, moved by the size cue once there are characters before (the fourth here),
+    restricted to the mode (checked against the Python spec)."""
     page = app_page
+    cue = SizeCue(metadata["size_cue"], metadata["labels"]) if metadata.get("size_cue") else None
     labels = page.evaluate("handwriting.labels")
     mask = groups(labels)[mode]
     page.evaluate("(m) => handwriting.setMode(m)", mode)
@@ -166,6 +169,10 @@ def test_guesses_and_probabilities_stay_in_the_group(app_page, mode):
             assert probs.tolist() == restrict(raw, labels, mode).tolist()
         else:
             fused = fuse(raw, np.asarray(r["strokeProbs"], np.float32), weight)
+            np.testing.assert_allclose(r["shapeProbs"], fused, rtol=1e-5, atol=1e-7)
+            if r["sizeRatio"] is not None:
+                assert n > 3 and cue is not None  # a reference from the line's 4th character on
+                fused = cue.apply(np.asarray(r["shapeProbs"], np.float32), r["sizeRatio"])
             np.testing.assert_allclose(probs, restrict(fused, labels, mode), rtol=1e-5, atol=1e-7)
         assert r["top"][0]["label"] == labels[int(np.argmax(probs))]
         assert mask[labels.index(text(page)[-1])]

@@ -164,14 +164,16 @@ def keras_stroke_model(model_dir, metadata):
 def test_page_predictions_equal_keras(context, site, metadata, keras_model, keras_stroke_model):
     """Same strokes: the page's input equals the Python rendering (spec from metadata.json), its
     image probabilities equal tf_keras' prediction of the model loaded back from model.json, and
-    (with a stroke model) its probabilities equal the Python fusion of both models."""
+    (with a stroke model) its probabilities equal the Python fusion of both models. The size cue
+    is off (``?size=off``): it moves the probabilities from the fourth character of a line on,
+    and test_size_cue_page checks it."""
     from handwriting.fusion import fuse
     from handwriting.pipelines.deployment.nodes import as_model_input
     from handwriting.trajectory_spec import trajectory_features
 
     page = context.new_page()
     page.errors = attach_error_log(page)
-    open_app(page, site.url + "?nosw")
+    open_app(page, site.url + "?nosw&size=off")
     spec = CanvasSpec.from_dict(metadata.get("canvas_spec"))
     labels = metadata["labels"]
     samples = [glyph(k) for k in GLYPHS] + [[[[0, 0], [40, 90], [80, 0]]], [[[10, 10], [90, 10]], [[50, 10], [50, 95]], [[20, 95], [80, 95]]]]

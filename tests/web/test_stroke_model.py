@@ -105,11 +105,12 @@ def test_page_probs_are_the_python_fusion_of_its_two_models(context, stroke_site
     """imageProbs = the image model on the rendered ink, strokeProbs = the stroke model on
     handwriting.trajectory_spec's features (both against tf_keras on the same export), probs =
     handwriting.fusion.fuse of the two with metadata's weight; the guesses, the text line and the
-    word decoder's evidence come from the fused probabilities."""
+    word decoder's evidence come from the fused probabilities. The size cue is off (``size=off``:
+    from a line's fourth character on it moves the probabilities; test_size_cue_page checks it)."""
     image_model, stroke_model = keras_models
     page = context.new_page()
     page.errors = attach_error_log(page)
-    open_app(page, stroke_site.url, "nosw&decoder=off")
+    open_app(page, stroke_site.url, "nosw&decoder=off&size=off")
     hw = page.evaluate("({on: handwriting.strokeModel, w: handwriting.strokeWeight, n: handwriting.strokePoints,"
                        " labels: handwriting.labels, spec: handwriting.spec})")
     assert hw["on"] is True and hw["w"] == pytest.approx(WEIGHT) and hw["n"] == 64

@@ -42,7 +42,7 @@ export class App {
   constructor(root = document) {
     this.root = root;
     this.chars = [];           // the text line, one entry per character
-    this.evidence = [];        // per character: {probs, fixed, mode} from recognition, null for a space
+    this.evidence = [];        // per character: {probs, fixed, mode, height} from recognition, null for a space
     this.reread = new Set();   // positions the word decoder just changed (flashed once)
     this.lastResult = null;    // {input, probs, imageProbs, strokeProbs, top, ms, mode} of the last character
     this.canPick = false;      // the last character came from recognition and can be swapped
@@ -87,6 +87,8 @@ export class App {
       backends: params.get('backend') ? params.get('backend').split(',') : undefined,
       // ?strokes=off: the image model alone, even when metadata.json lists a stroke model
       strokes: params.get('strokes') !== 'off',
+      // ?size=off: no size cue (each drawing read by its shape alone)
+      sizeCue: params.get('size') !== 'off',
     });
     // ?decoder=off: every character is its own top guess (no word-level decoding)
     this.decoderOn = params.get('decoder') !== 'off';
@@ -161,6 +163,7 @@ export class App {
     set('info-backend', r.backend || '–');
     set('info-time', r.warmMs != null ? `${r.warmMs.toFixed(1)} ms` : '–');
     set('info-strokes', this._describeStrokeModel());
+    set('info-sizecue', this._describeSizeCue());
   }
 
   _describeStrokeModel() {
@@ -172,6 +175,13 @@ export class App {
     }
     if (cfg && !r.strokesEnabled) return 'off (?strokes=off): image model only';
     return 'none: image model only';
+  }
+
+  _describeSizeCue() {
+    const r = this.recognizer;
+    if (r.sizeCue) return `on: each character's height against up to ${r.sizeCue.k} before it in the line (after ${r.sizeCue.least})`;
+    if (r.metadata && r.metadata.size_cue && !r.sizeCueEnabled) return 'off (?size=off)';
+    return 'none';
   }
 
   _registerServiceWorker() {
@@ -246,7 +256,7 @@ export class App {
     const state = await this.ready;
     if (state !== 'ready') return null;
     const mode = this.mode; // the mode when the character was finished
-    const result = this._restrict(await this.recognizer.recognize(strokes), mode);
+    const result = this._restrict(await this.recognizer.recognize(strokes, 3, this._previous()), mode);
     if (result === null) {
       // an empty surface or a single dot: nothing to recognise, no character
       window.dispatchEvent(new CustomEvent('handwriting:result', { detail: null }));
@@ -255,7 +265,7 @@ export class App {
     this.lastResult = result;
     this.canPick = true;
     this.chars.push(result.top[0].label);
-    this.evidence.push({ probs: result.probs, fixed: null, mode: result.mode });
+    this.evidence.push({ probs: result.probs, fixed: null, mode: result.mode, height: result.height });
     const reread = this._decodeWord();
     this._render();
     this._drawPreview(result.input);
@@ -267,6 +277,19 @@ export class App {
       + (reread ? ` The word now reads ${reread}.` : ''));
     window.dispatchEvent(new CustomEvent('handwriting:result', { detail: result }));
     return result;
+  }
+
+  /**
+   * The text line's characters so far, oldest first, as the size cue reads them: each one's ink
+   * height and the label the text now shows (after the word decoder and any pick); spaces and
+   * characters without a height are left out.
+   */
+  _previous() {
+    const out = [];
+    this.evidence.forEach((e, i) => {
+      if (e !== null && e.height > 0) out.push({ height: e.height, label: this.chars[i] });
+    });
+    return out;
   }
 
   /**
@@ -536,6 +559,9 @@ function exposeHook(app) {
     probs: Array.from(r.probs), // fused (equal to imageProbs without a stroke model)
     imageProbs: Array.from(r.imageProbs),
     strokeProbs: r.strokeProbs ? Array.from(r.strokeProbs) : null,
+    shapeProbs: Array.from(r.shapeProbs), // fused, before the size cue
+    height: r.height,
+    sizeRatio: Number.isFinite(r.sizeRatio) ? r.sizeRatio : null, // null: no size cue applied
     ms: r.ms,
     mode: r.mode, // the input mode it was recognised in; probs and top are restricted to it
   };
@@ -556,6 +582,8 @@ function exposeHook(app) {
     /** Its fusion exponent (0 when not active) and samples per drawing (null when not active). */
     get strokeWeight() { return app.recognizer.strokeWeight; },
     get strokePoints() { return app.recognizer.strokePoints; },
+    /** Whether the size cue (sizecue.js) is loaded. */
+    get sizeCue() { return app.recognizer.sizeCue !== null; },
     /** The input mode ('auto', 'digits', 'lower', 'upper'): get, set, or setMode(m). */
     modes: MODES.slice(),
     get mode() { return app.mode; },

@@ -30,17 +30,26 @@ export function fuse(pImage, pStroke, weight = DEFAULT_WEIGHT) {
   const n = pImage.length;
   if (pStroke.length !== n) throw new RangeError(`probability lengths differ: ${n} vs ${pStroke.length}`);
   const s = new Float64Array(n);
-  let max = -Infinity;
   for (let i = 0; i < n; i++) {
     s[i] = Math.log(Math.max(pImage[i], FLOOR)) + weight * Math.log(Math.max(pStroke[i], FLOOR));
-    if (s[i] > max) max = s[i];
   }
+  return normalizeLog(s);
+}
+
+/**
+ * Probabilities from log scores: exp(s_i - max(s)) / sum_j exp(s_j - max(s)), computed in float64
+ * (`s` is overwritten), returned as a new Float32Array. Shared with sizecue.js.
+ * @param {Float64Array} s
+ */
+export function normalizeLog(s) {
+  let max = -Infinity;
+  for (let i = 0; i < s.length; i++) if (s[i] > max) max = s[i];
   let sum = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < s.length; i++) {
     s[i] = Math.exp(s[i] - max);
     sum += s[i];
   }
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = s[i] / sum;
+  const out = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s[i] / sum;
   return out;
 }

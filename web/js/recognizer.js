@@ -5,10 +5,15 @@
 // (model/<path>, a 1-D CNN) reads the pen path itself (trajectory.js) and its probabilities are
 // multiplied with the image model's (fusion.js). The option `strokes: false` (the page's
 // ?strokes=off) leaves it unloaded: the image model alone.
+//
+// When metadata.json has a `size_cue`, the fused probabilities are then moved by how tall the
+// drawing is against the text line's earlier characters (sizecue.js); `sizeCue: false` (the
+// page's ?size=off) ignores it.
 
 import { normalizeSpec, preprocess } from './preprocess.js';
 import { DEFAULT_POINTS, FEATURES, trajectoryFeatures } from './trajectory.js';
 import { DEFAULT_WEIGHT, fuse } from './fusion.js';
+import { SizeCue, inkHeight } from './sizecue.js';
 
 export class LoadError extends Error {
   constructor(message, cause) {
@@ -83,6 +88,7 @@ export class Recognizer {
    * @param {string} [o.vendorUrl]    folder with tf.min.js, tf-backend-wasm.min.js, *.wasm
    * @param {string[]} [o.backends]   preference order
    * @param {boolean} [o.strokes]     false: never load the stroke model (image model only)
+   * @param {boolean} [o.sizeCue]     false: ignore metadata.json's size_cue (sizecue.js)
    */
   constructor(o = {}) {
     this.modelUrl = o.modelUrl || 'model/model.json';
@@ -106,6 +112,8 @@ export class Recognizer {
     this.strokePoints = null;
     this.strokeModelBytes = null;
     this._strokeWeight = DEFAULT_WEIGHT;
+    this.sizeCueEnabled = o.sizeCue !== false;
+    this.sizeCue = null;       // a SizeCue when metadata.json has one and it is enabled
   }
 
   /** Whether recognition reads the pen path too (a stroke model is loaded and enabled). */
@@ -143,6 +151,13 @@ export class Recognizer {
     this.labels = meta.labels.map(String);
     this.spec = normalizeSpec(meta.canvas_spec || {});
     const strokeCfg = this.strokesEnabled ? strokeConfig(meta, this.metadataUrl) : null;
+    if (this.sizeCueEnabled && meta.size_cue) {
+      try {
+        this.sizeCue = new SizeCue(meta.size_cue, this.labels);
+      } catch (err) {
+        throw new LoadError(`${this.metadataUrl}: ${err.message}`);
+      }
+    }
 
     onStatus('Starting the compute backend…');
     for (const name of this.backends) {
@@ -265,12 +280,19 @@ export class Recognizer {
 
   /**
    * Recognise strokes.
-   * @returns {Promise<null|{input: Float32Array, probs: Float32Array, imageProbs: Float32Array,
-   *   strokeProbs: Float32Array|null, top: Array<{label: string, index: number, p: number}>, ms: number}>}
-   *   null when there is nothing to recognise (empty, or a single dot). `probs` are the fused
-   *   probabilities (fusion.js), equal to `imageProbs` when `strokeProbs` is null (no stroke model).
+   * @param {Array} strokes  the drawing
+   * @param {number} [k]     how many top guesses
+   * @param {Array<{height: number, label: string}>} [previous]  the text line's earlier
+   *   characters (oldest first), for the size cue
+   * @returns {Promise<null|{input: Float32Array, probs: Float32Array, shapeProbs: Float32Array,
+   *   imageProbs: Float32Array, strokeProbs: Float32Array|null, height: number, sizeRatio: number,
+   *   top: Array<{label: string, index: number, p: number}>, ms: number}>}
+   *   null when there is nothing to recognise (empty, or a single dot). `shapeProbs` are the fused
+   *   probabilities (fusion.js), equal to `imageProbs` when `strokeProbs` is null (no stroke
+   *   model); `probs` are those after the size cue (sizecue.js; equal to `shapeProbs` without a
+   *   size cue or a reference: `sizeRatio` NaN).
    */
-  async recognize(strokes, k = 3) {
+  async recognize(strokes, k = 3, previous = []) {
     if (!this.model) throw new Error('Recognizer.load() has not finished');
     const input = preprocess(strokes, this.spec);
     if (input === null) return null;
@@ -281,9 +303,12 @@ export class Recognizer {
       const features = trajectoryFeatures(strokes, this.strokePoints);
       if (features !== null) strokeProbs = await this.predictStrokes(features);
     }
-    const probs = fuse(imageProbs, strokeProbs, this.strokeWeight);
+    const shapeProbs = fuse(imageProbs, strokeProbs, this.strokeWeight);
+    const height = inkHeight(strokes);
+    const sizeRatio = this.sizeCue ? this.sizeCue.ratio(height, previous) : NaN;
+    const probs = this.sizeCue ? this.sizeCue.apply(shapeProbs, sizeRatio) : shapeProbs;
     const ms = now() - t0;
     const top = topGuesses(probs, this.labels, k);
-    return { input, probs, imageProbs, strokeProbs, top, ms };
+    return { input, probs, shapeProbs, imageProbs, strokeProbs, height, sizeRatio, top, ms };
   }
 }

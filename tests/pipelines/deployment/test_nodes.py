@@ -142,6 +142,20 @@ def test_package_adds_metadata(trained, tmp_path):
     assert json.loads(tuned["metadata.json"])["line_decoder"] == {"free_penalty": 2.5}
     with pytest.raises(ValueError, match="free_penalty"):
         package_web_model(files, LABELS, metrics, pen, report, {}, {"free_penalty": -1})
+    # the size cue travels too when it was fitted; a malformed one fails the run
+    assert "size_cue" not in meta
+    cue = {"fitted": True, "k": 5, "least": 3, "clip": 1.0, "bins": 2, "alpha": 1.0, "weight": 1.0,
+           "typical": {c: 1.0 for c in LABELS}, "loglik": {c: [-0.5, -1.0] for c in LABELS},
+           "characters": 10, "writers": 2}
+    sized = json.loads(package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None,
+                                         None, cue)["metadata.json"])
+    assert sized["size_cue"] == {k: v for k, v in cue.items() if k != "fitted"}
+    unfitted = package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None, None,
+                                 {"fitted": False})
+    assert "size_cue" not in json.loads(unfitted["metadata.json"])
+    with pytest.raises(ValueError, match="size_cue is malformed"):
+        package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None, None,
+                          {"fitted": True, "k": 5})
     # written through the dataset, it loads back in tf_keras
     ds = StaticModelDirectory(str(tmp_path / "model"))
     ds.save(out)

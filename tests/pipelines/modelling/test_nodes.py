@@ -180,3 +180,41 @@ def test_path_augmentation_keeps_the_spec_invariants():
     np.testing.assert_allclose((xy.max(1) + xy.min(1)) / 2, 0, atol=1e-5)  # centred
     np.testing.assert_allclose(out[:, :-1, 2:4], np.diff(xy, axis=1), atol=1e-5)
     np.testing.assert_array_equal(out[:, :, 4], x[:, :, 4])              # pen state untouched
+
+
+def _size_records(n_writers=60, seed=0):
+    """Synthetic UNIPEN-like records: writers of many scales drawing o (0.6 of their O) and O."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for w in range(n_writers):
+        scale = 10 ** rng.uniform(0, 2)
+        for i in range(20):
+            label = "o" if i % 2 else "O"
+            h = scale * (0.6 if label == "o" else 1.0) * rng.lognormal(0, 0.05)
+            out.append({"label": label, "writer": f"abc/{w}", "contrib": "abc",
+                        "strokes": [[[0, 0], [h / 2, h]]]})
+    return out
+
+
+SIZE_PARAMS = {"enabled": True, "k": 5, "least": 3, "clip": 1.0, "bins": 10, "alpha": 1.0,
+               "weight": 1.0, "seed": 1}
+PRE = {"unipen": {"heldout_fraction": 0.25}}
+
+
+def test_fit_size_cue_uses_training_writers_only_and_learns_the_size():
+    from handwriting.pipelines.modelling.nodes import fit_size_cue
+    from handwriting.unipen import is_heldout_writer
+
+    records = _size_records()
+    labels = ["O", "o"]
+    cue = fit_size_cue(records, labels, PRE, SIZE_PARAMS)
+    assert cue["fitted"] and cue["k"] == 5 and cue["least"] == 3
+    training = {r["writer"] for r in records if not is_heldout_writer(r["writer"], 0.25)}
+    assert 0 < cue["writers"] == len(training) < 60, "held-out writers never enter the fit"
+    assert cue["typical"]["o"] / cue["typical"]["O"] == pytest.approx(0.6, rel=0.15)
+    lo, up = np.array(cue["loglik"]["o"]), np.array(cue["loglik"]["O"])
+    assert lo.argmax() < up.argmax(), "o is drawn lower than O against the same reference"
+    assert np.exp(lo).sum() == pytest.approx(1.0, abs=1e-3) and len(lo) == 10  # 4 decimals
+    # without data, or switched off, the page does without
+    assert fit_size_cue([], labels, PRE, SIZE_PARAMS) == {"fitted": False}
+    assert fit_size_cue(records, labels, PRE, {**SIZE_PARAMS, "enabled": False}) == {"fitted": False}

@@ -253,9 +253,10 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
                       line_decoder: dict | None = None,
                       stroke_tfjs_export: dict[str, bytes] | None = None,
                       stroke_report: dict | None = None,
-                      stroke_params: dict | None = None) -> dict[str, bytes]:
-    """Add metadata.json (labels, metrics, canvas spec, word decoder, stroke model, version)
-    beside the export(s)."""
+                      stroke_params: dict | None = None,
+                      size_cue: dict | None = None) -> dict[str, bytes]:
+    """Add metadata.json (labels, metrics, canvas spec, word decoder, stroke model, size cue,
+    version) beside the export(s)."""
     stroke_tfjs_export = stroke_tfjs_export or {}
     everything = {**tfjs_export, **stroke_tfjs_export}
     version = hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
@@ -298,6 +299,15 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "weights_bytes": stroke_report["weights_bytes"],
             "quantization": stroke_report["quantization"],
         }
+    if (size_cue or {}).get("fitted"):
+        from handwriting.size_cue import SizeCue
+
+        cue = {k: v for k, v in size_cue.items() if k != "fitted"}
+        try:  # a malformed one fails the run, not the page
+            SizeCue(cue, labels)
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"size_cue is malformed: {err!r}") from err
+        metadata["size_cue"] = cue
     files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files

@@ -160,3 +160,28 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
                 history["epochs_run"], history["train_seconds"], history["best_epoch"],
                 hist.get("val_accuracy", [float("nan")])[history["best_epoch"] - 1])
     return model, history
+
+
+def fit_size_cue(unipen_strokes: list[dict], labels: list[str], preprocessing_params: dict,
+                 params: dict) -> dict:
+    """The page's size cue (handwriting.size_cue), fitted on the training writers' clean UNIPEN
+    characters (labels and ink heights only; held-out writers never enter). Without UNIPEN data,
+    or with ``enabled: false``, ``{"fitted": False}`` and the page does without."""
+    from handwriting.size_cue import fit_size_cue as fit, ink_height
+    from handwriting.unipen import select
+
+    if not params.get("enabled", True) or not unipen_strokes:
+        return {"fitted": False}
+    records = [r for r in select(unipen_strokes, heldout=False,
+                                 fraction=preprocessing_params["unipen"]["heldout_fraction"],
+                                 clean_only=True) if r["label"] in labels]
+    index = {c: i for i, c in enumerate(labels)}
+    cue = fit(np.array([index[r["label"]] for r in records]),
+              np.array([ink_height(r["strokes"]) for r in records]),
+              np.array([r["writer"] for r in records]), list(labels),
+              k=int(params["k"]), least=int(params["least"]), clip=float(params["clip"]),
+              bins=int(params["bins"]), alpha=float(params["alpha"]),
+              weight=float(params["weight"]), seed=int(params["seed"]))
+    logger.info("size cue: fitted on %d characters of %d training writers", cue["characters"],
+                cue["writers"])
+    return {"fitted": True, **cue}

@@ -1,9 +1,9 @@
 """modelling: train/validation sets + class weights -> trained Keras model + history; pen paths
--> the stroke model + history."""
+-> the stroke model + history; training writers' ink heights -> the page's size cue."""
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import train_model, train_stroke_model
+from .nodes import fit_size_cue, train_model, train_stroke_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -16,5 +16,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                  ["stroke_train_set", "stroke_validation_set", "labels",
                   "params:stroke_modelling"],
                  ["stroke_model", "stroke_training_history"], name="train_stroke_model"),
+            node(fit_size_cue,
+                 ["unipen_strokes", "labels", "params:preprocessing", "params:size_cue"],
+                 "size_cue", name="fit_size_cue"),
         ]
     )
