@@ -376,8 +376,9 @@ def _size_rows(size: dict | None) -> list[str]:
     if not size:
         return []
     L = ["## The size cue in the line", "",
-         "The page moves c i j k l m o p s u v w x y z towards the case their height suggests "
-         "against the line's earlier characters (`web/js/sizecue.js`). A = the same replays' "
+         "The page multiplies every class's probability by how likely each character's height, "
+         "against the line's earlier characters, is for it (`web/js/sizecue.js`). A = the same "
+         "replays' "
          "probabilities before the size cue (`shapeProbs`), read the same way; B = the page. "
          "Writers: each line's writer as one unit (`paired.py`). The Python twin "
          "(`handwriting.size_cue` against the text as the page showed it) reproduces the page's "

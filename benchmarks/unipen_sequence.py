@@ -296,11 +296,11 @@ def markdown(r: dict) -> str:
          "each followed by a space; each writer's characters keep their relative sizes (the "
          f"writer's median character height drawn at {s['median_px']:.0f} CSS px, centred in the "
          f"{s['draw_box_css_px'][2]:.0f} px drawing square; {s['shrunk_to_box']} characters larger "
-         "than the square after that were fitted to it). The page compares each letter's height "
-         f"with up to {r['size_cue']['k']} characters before it (from the "
+         "than the square after that were fitted to it). The page compares each character's "
+         f"height with up to {r['size_cue']['k']} characters before it (from the "
          f"{r['size_cue']['least'] + 1}th of a writer on: {s['with_reference']:,} characters had a "
-         "reference) and moves c i j k l m o p s u v w x y z towards the case that size suggests "
-         "(`web/js/sizecue.js`). *Shape alone* is the same replays' fused probabilities before "
+         "reference) and multiplies every class's probability by how likely that relative height "
+         "is for it (`web/js/sizecue.js`). *Shape alone* is the same replays' fused probabilities before "
          "the size cue: what the page answers for a first character, and what `unipen"
          f"{'' if mode == 'auto' else '_' + mode}.md` measures.", "",
          "## Accuracy with the size cue (replay path)", ""]

@@ -184,3 +184,17 @@ class SizeCue:
 
     def apply(self, probs: np.ndarray, r: float) -> np.ndarray:
         return apply(probs, r, self.loglik, self.clip, self.weight)
+
+    def in_sequence(self, probs: np.ndarray, heights: np.ndarray,
+                    order: Sequence[Sequence[int]]) -> np.ndarray:
+        """Rows of ``probs`` as the page would give them with the characters written in
+        ``order`` (lists of row indices, one list per text line), each moved against the ones
+        before it in its line, whose labels are their top guesses after the cue (what one-character
+        words show in Auto mode)."""
+        out = np.array(probs, dtype=np.float64, copy=True)
+        for idx in order:
+            previous: list[tuple[float, str]] = []
+            for i in idx:
+                out[i] = self.apply(out[i], self.ratio(float(heights[i]), previous))
+                previous.append((float(heights[i]), self.labels[int(np.argmax(out[i]))]))
+        return out

@@ -79,6 +79,9 @@ def test_page_loads_with_a_backend_and_the_info_panel(app_page, metadata):
     assert page.text_content("#info-casefold") == f"{100 * m['case_folded_accuracy']:.1f}%"
     if "pen" in m:
         assert page.text_content("#info-pen").startswith(f"{100 * m['pen']['accuracy']:.1f}%")
+        if m["pen"].get("in_sequence") and metadata.get("size_cue"):
+            assert (f"with the size cue, {100 * m['pen']['in_sequence']['accuracy']:.1f}%"
+                    in page.text_content("#info-pen"))
     assert page.text_content("#info-backend") == "wasm"
     assert page.text_content("#info-time").endswith(" ms")
     assert str(metadata["model_version"])[:12] in page.text_content("#info-version")

@@ -44,7 +44,7 @@ export class App {
     this.chars = [];           // the text line, one entry per character
     this.evidence = [];        // per character: {probs, fixed, mode, height} from recognition, null for a space
     this.reread = new Set();   // positions the word decoder just changed (flashed once)
-    this.lastResult = null;    // {input, probs, imageProbs, strokeProbs, top, ms, mode} of the last character
+    this.lastResult = null;    // {input, probs, shapeProbs, imageProbs, strokeProbs, height, sizeRatio, top, ms, mode} of the last character
     this.canPick = false;      // the last character came from recognition and can be swapped
     this.errors = [];
     this.queue = Promise.resolve();
@@ -155,7 +155,9 @@ export class App {
     set('info-data', [metrics.data, metrics.n_test ? `n = ${metrics.n_test}` : null].filter(Boolean).join(', ') || '–');
     // accuracy on UNIPEN pen trajectories of writers never trained on: closest to what a user feels
     const pen = metrics.pen;
-    set('info-pen', pen ? `${pct(pen.accuracy)} (case-folded ${pct(pen.case_folded_accuracy)}, n = ${pen.n})` : '–');
+    const seq = pen && pen.in_sequence && this.recognizer.sizeCue
+      ? `; written in a row, with the size cue, ${pct(pen.in_sequence.accuracy)}` : '';
+    set('info-pen', pen ? `${pct(pen.accuracy)} (case-folded ${pct(pen.case_folded_accuracy)}, n = ${pen.n})${seq}` : '–');
     const size = typeof m.weights_bytes === 'number' ? m.weights_bytes : r.modelBytes;
     set('info-size', `${bytes(size)}${m.quantization ? ` (${m.quantization})` : ' (float32)'}`);
     set('info-version', m.model_version ? String(m.model_version).slice(0, 12) : '–');
@@ -556,7 +558,7 @@ function exposeHook(app) {
   const toPlain = (r) => r && {
     top: r.top.map((g) => ({ label: g.label, index: g.index, p: g.p })),
     input: Array.from(r.input),
-    probs: Array.from(r.probs), // fused (equal to imageProbs without a stroke model)
+    probs: Array.from(r.probs), // fused, moved by the size cue (if any), restricted to the mode
     imageProbs: Array.from(r.imageProbs),
     strokeProbs: r.strokeProbs ? Array.from(r.strokeProbs) : null,
     shapeProbs: Array.from(r.shapeProbs), // fused, before the size cue

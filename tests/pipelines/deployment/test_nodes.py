@@ -150,6 +150,13 @@ def test_package_adds_metadata(trained, tmp_path):
     sized = json.loads(package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None,
                                          None, cue)["metadata.json"])
     assert sized["size_cue"] == {k: v for k, v in cue.items() if k != "fitted"}
+    assert "in_sequence" not in sized["metrics"]["pen"]  # no such figure in these pen metrics
+    seq = {**pen, "in_sequence": {"clean": {"accuracy": 0.8, "case_folded_accuracy": 0.9}}}
+    both = json.loads(package_web_model(files, LABELS, metrics, seq, report, {}, None, None, None,
+                                        None, cue)["metadata.json"])
+    assert both["metrics"]["pen"]["in_sequence"] == {"accuracy": 0.8, "case_folded_accuracy": 0.9}
+    no_cue = json.loads(package_web_model(files, LABELS, metrics, seq, report, {})["metadata.json"])
+    assert "in_sequence" not in no_cue["metrics"]["pen"]  # the page has no cue to do it with
     unfitted = package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None, None,
                                  {"fitted": False})
     assert "size_cue" not in json.loads(unfitted["metadata.json"])

@@ -204,3 +204,33 @@ def test_stroke_training_curves_or_a_note_that_there_is_no_stroke_model():
     note = plot_stroke_training_curves({"trained": False, "parameters": 10})
     assert "not trained" in note.axes[0].texts[0].get_text() and not note.axes[0].get_lines()
     plt.close(note)
+
+
+def test_evaluate_pen_strokes_reports_the_size_cue_in_sequence():
+    """With a fitted size cue, ``in_sequence`` is the page reading each held-out writer's
+    characters in a row: here the image model cannot tell s from S, and only their height
+    against the writer's earlier characters can."""
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+
+    class Unsure:
+        def predict(self, x, batch_size=None, verbose=0):
+            return np.tile([0.5, 0.5], (len(x), 1))
+
+    records = []
+    for w in range(60):  # every writer draws s half as tall as S
+        for k in range(12):
+            label = "S" if k % 2 else "s"
+            h = 20.0 if label == "S" else 10.0
+            records.append({"label": label, "writer": f"abc/{w}", "contrib": "abc",
+                            "strokes": [[[0, 0], [h / 2, h]]]})
+    cue = {"fitted": True, "k": 5, "least": 3, "clip": 1.0, "bins": 2, "alpha": 1.0,
+           "weight": 1.0, "typical": {"S": 1.0, "s": 0.5},
+           "loglik": {"S": np.log([0.1, 0.9]).tolist(), "s": np.log([0.9, 0.1]).tolist()}}
+    args = (records, ["S", "s"], {}, PEN_PARAMS, {"fusion_weight": 1.0}, REPORT_PARAMS)
+    report = evaluate_pen_strokes(Unsure(), None, {"trained": False}, *args, cue)
+    assert report["all"]["accuracy"] == 0.5  # shape alone: a coin toss (ties go to "S")
+    seq = report["in_sequence"]["all"]
+    assert seq["n_test"] == report["all"]["n_test"]
+    assert seq["accuracy"] > 0.8, seq  # only a writer's first characters are left to chance
+    assert "in_sequence" not in evaluate_pen_strokes(Unsure(), None, {"trained": False}, *args,
+                                                     {"fitted": False})

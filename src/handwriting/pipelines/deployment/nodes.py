@@ -289,6 +289,11 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "data": "UNIPEN pen trajectories of held-out writers, clean contributors",
             "models": "image and stroke model, fused" if stroke_tfjs_export else "image model",
         }
+        seq = pen_metrics.get("in_sequence")
+        if seq and (size_cue or {}).get("fitted"):  # the page with its size cue, in a row
+            metadata["metrics"]["pen"]["in_sequence"] = {
+                "accuracy": seq["clean"]["accuracy"],
+                "case_folded_accuracy": seq["clean"]["case_folded_accuracy"]}
     if stroke_tfjs_export:
         if not (stroke_report or {}).get("shipped"):
             raise ValueError("the stroke model's export was not verified")

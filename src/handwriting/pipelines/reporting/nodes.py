@@ -215,15 +215,19 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
 
 def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
                          labels: list[str], canvas_spec: dict, preprocessing_params: dict,
-                         stroke_params: dict, params: dict) -> dict:
+                         stroke_params: dict, params: dict, size_cue: dict | None = None) -> dict:
     """Accuracy on real pen trajectories of held-out writers, recognised as the page does it.
 
     Each drawing is rendered through the canvas spec for the image model and resampled through
     the trajectory spec for the stroke model, and the two are fused (handwriting.fusion) with
     the shipped weight. This is the Python twin of benchmarks/unipen.py (which replays the same
     strokes through the page in Chromium); they agree because each spec is one specification,
-    tested across Python and JavaScript. ``all`` and ``clean`` are what the page recognises;
-    ``image_model`` and ``stroke_model`` are each model alone.
+    tested across Python and JavaScript. ``all`` and ``clean`` are what the page recognises
+    from a drawing's shape (a line's first characters, or each one alone); ``image_model`` and
+    ``stroke_model`` are each model alone; ``in_sequence`` (with a fitted ``size_cue``) is the
+    page with its size cue, each writer's characters written one after another in a random
+    order (``preprocessing.seed``) at their own relative sizes (benchmarks/unipen_sequence.py
+    replays that through the page).
     """
     from handwriting.fusion import fuse, uses_stroke_model
 
@@ -249,6 +253,12 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
         report["fusion_weight"] = float(stroke_params["fusion_weight"])
         probs = fuse(image_probs, stroke_probs, report["fusion_weight"])
     report.update(summary(probs))
+    if (size_cue or {}).get("fitted"):
+        from handwriting.size_cue import SizeCue, writer_sequences
+
+        order = writer_sequences(pen["writer"], np.random.default_rng(preprocessing_params["seed"]))
+        cue = SizeCue(size_cue, labels)
+        report["in_sequence"] = summary(cue.in_sequence(probs, pen["height"], order))
     matrix = confusion_matrix(y, probs.argmax(1), labels=np.arange(len(labels)))
     report["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
     return report
