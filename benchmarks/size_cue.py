@@ -59,6 +59,7 @@ from handwriting.size_cue import (  # noqa: E402
     fit_likelihood,
     log_ratio,
     typical_heights,
+    writer_sequences,
 )
 from handwriting.size_cue import apply as apply_likelihood  # noqa: E402
 
@@ -281,11 +282,9 @@ def measure_lines(unipen: Path, iso_coefs: dict, pairs: dict, typical: np.ndarra
 def measure(unipen: Path) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
-    import unipen_sequence as S
 
     from handwriting.datasets import StrokesDataset
     from handwriting.fusion import fuse
-    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
     from handwriting.pipelines.reporting.nodes import predict
     from handwriting.unipen import drawing_height, select
 
@@ -370,10 +369,8 @@ def measure(unipen: Path) -> dict:
     shipped = None
     if meta.get("size_cue"):
         cue = SizeCue(meta["size_cue"], classes)
-        order = S.writer_order(list(pen["writer"]), SEED)
-        penalty = float((meta.get("line_decoder") or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
-        _, corrected = S.python_sequence(fused, np.ones(len(fused), bool), pen["height"], order,
-                                         cue, classes, "auto", penalty)
+        order = writer_sequences(pen["writer"], np.random.default_rng(SEED))
+        corrected = cue.in_sequence(fused, pen["height"], order)
         shipped = {"k": cue.k, "least": cue.least, "measures": measures(corrected),
                    "with_reference": int(sum(max(0, len(o) - cue.least) for o in order))}
     lines = measure_lines(unipen, iso_coefs, pairs, typical, LINE_K)

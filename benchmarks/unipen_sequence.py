@@ -35,7 +35,6 @@ import json
 import shlex
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,7 +46,7 @@ import unipen as U  # noqa: E402
 from paired import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare  # noqa: E402
 
 from handwriting.line_decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict  # noqa: E402
-from handwriting.size_cue import SizeCue, ink_height  # noqa: E402
+from handwriting.size_cue import SizeCue, ink_height, writer_sequences  # noqa: E402
 
 MEDIAN_PX = 120.0
 
@@ -76,12 +75,9 @@ async (writers) => {
 
 def writer_order(writers: Sequence[str], seed: int) -> list[list[int]]:
     """Sample indices grouped by writer (writers sorted), each writer's in a seeded random order:
-    the order the page receives them."""
-    by: dict[str, list[int]] = defaultdict(list)
-    for i, w in enumerate(writers):
-        by[w].append(i)
+    the order the page receives them (``handwriting.size_cue.writer_sequences``)."""
     rng = np.random.default_rng(seed)
-    return [[by[w][j] for j in rng.permutation(len(by[w]))] for w in sorted(by)]
+    return [[int(i) for i in idx] for idx in writer_sequences(np.asarray(writers), rng)]
 
 
 def place(strokes: Sequence, k: float, box: tuple[float, float, float] = B.DRAW_BOX
