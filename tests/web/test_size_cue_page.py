@@ -95,4 +95,4 @@ def test_clear_all_forgets_the_heights_and_size_off_switches_it_off(context, sit
     assert r["sizeRatio"] is None
     np.testing.assert_array_equal(r["probs"], r["shapeProbs"])
     assert off.evaluate("document.getElementById('info-sizecue').textContent").startswith("off")
-    assert page.evaluate("document.getElementById('info-sizecue').textContent").startswith("on:")
+    assert page.evaluate("document.getElementById('info-sizecue').textContent").startswith("on,")

@@ -156,7 +156,7 @@ export class App {
     // accuracy on UNIPEN pen trajectories of writers never trained on: closest to what a user feels
     const pen = metrics.pen;
     const seq = pen && pen.in_sequence && this.recognizer.sizeCue
-      ? `; written in a row, with the size cue, ${pct(pen.in_sequence.accuracy)}` : '';
+      ? `; in a row, with the size cue, ${pct(pen.in_sequence.accuracy)}` : '';
     set('info-pen', pen ? `${pct(pen.accuracy)} (case-folded ${pct(pen.case_folded_accuracy)}, n = ${pen.n})${seq}` : '–');
     const size = typeof m.weights_bytes === 'number' ? m.weights_bytes : r.modelBytes;
     set('info-size', `${bytes(size)}${m.quantization ? ` (${m.quantization})` : ' (float32)'}`);
@@ -181,7 +181,7 @@ export class App {
 
   _describeSizeCue() {
     const r = this.recognizer;
-    if (r.sizeCue) return `on: each character's height against up to ${r.sizeCue.k} before it in the line (after ${r.sizeCue.least})`;
+    if (r.sizeCue) return `on, after ${r.sizeCue.least} characters in a line`;
     if (r.metadata && r.metadata.size_cue && !r.sizeCueEnabled) return 'off (?size=off)';
     return 'none';
   }
