@@ -162,12 +162,14 @@ def line_sizes(ink: list, who: list[str], by_id: dict) -> list[list[float]]:
     """Each line's characters' ink heights, in its writer's scale: a character borrowed from
     another writer (the line's writer never wrote it) is rescaled by the ratio of the two
     writers' median heights, as if the line's writer had drawn it."""
+    from unipen_sequence import usual_height
+
     from handwriting.unipen import drawing_height
 
     by_writer: dict[str, list[float]] = defaultdict(list)
     for r in by_id.values():
         by_writer[r["writer"]].append(drawing_height(r))
-    usual = {w: float(np.median(h)) for w, h in by_writer.items()}
+    usual = {w: usual_height(h) for w, h in by_writer.items()}
     out = []
     for line, w in zip(ink, who):
         out.append([drawing_height(by_id[i]) * usual[w] / max(usual[by_id[i]["writer"]], 1e-9)

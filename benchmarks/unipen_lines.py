@@ -199,14 +199,14 @@ def natural_strokes(ink: list, by_id: dict, median_px: float) -> tuple[list, int
     character height (a borrowed character thus drawn as large, relative to the line, as its own
     writer drew it against theirs), centred in the drawing square (``unipen_sequence.place``).
     Returns (strokes per line, per word), and how many were shrunk to the square."""
-    from unipen_sequence import place
+    from unipen_sequence import place, usual_height
 
     from handwriting.size_cue import ink_height
 
     heights: dict[str, list[float]] = defaultdict(list)
     for r in by_id.values():
         heights[r["writer"]].append(ink_height(r["strokes"]))
-    usual = {w: float(np.median([x for x in h if x > 0] or [1.0])) for w, h in heights.items()}
+    usual = {w: usual_height(h) for w, h in heights.items()}
     shrunk = 0
     out = []
     for line in ink:

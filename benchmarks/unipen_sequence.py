@@ -98,6 +98,12 @@ def place(strokes: Sequence, k: float, box: tuple[float, float, float] = B.DRAW_
             for s in strokes if len(s)], False
 
 
+def usual_height(heights: Sequence[float]) -> float:
+    """A writer's usual character height: the median of their positive ink heights (1.0 when
+    there is none), the one number each writer's characters are scaled by."""
+    return float(np.median([h for h in heights if h > 0] or [1.0]))
+
+
 def natural_size(samples: Sequence[Sequence], order: list[list[int]], median_px: float = MEDIAN_PX,
                  box: tuple[float, float, float] = B.DRAW_BOX) -> tuple[list, int]:
     """Each sample's strokes on the page at its writer's own relative size: one scale per writer
@@ -106,8 +112,7 @@ def natural_size(samples: Sequence[Sequence], order: list[list[int]], median_px:
     out: list = [None] * len(samples)
     shrunk = 0
     for idx in order:
-        heights = [ink_height(samples[i]) for i in idx]
-        usual = float(np.median([h for h in heights if h > 0] or [1.0]))
+        usual = usual_height([ink_height(samples[i]) for i in idx])
         for i in idx:
             out[i], small = place(samples[i], median_px / usual, box)
             shrunk += small

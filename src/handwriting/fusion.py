@@ -40,6 +40,12 @@ def fuse(p_image: np.ndarray, p_stroke: np.ndarray | None, weight: float = DEFAU
     p_stroke = np.asarray(p_stroke, dtype=np.float64)
     if p_stroke.shape != p_image.shape:
         raise ValueError(f"probability shapes differ: {p_image.shape} vs {p_stroke.shape}")
-    s = np.log(np.maximum(p_image, FLOOR)) + weight * np.log(np.maximum(p_stroke, FLOOR))
+    return normalise_log(np.log(np.maximum(p_image, FLOOR))
+                         + weight * np.log(np.maximum(p_stroke, FLOOR)))
+
+
+def normalise_log(s: np.ndarray) -> np.ndarray:
+    """Probabilities from log scores along the last axis: exp(s - max s), summing to 1 (float64).
+    Shared with handwriting.size_cue, as web/js/fusion.js's normalizeLog is with sizecue.js."""
     e = np.exp(s - s.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)

@@ -33,6 +33,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from handwriting.fusion import normalise_log
+
 CLIP = 1.0
 K = 5
 LEAST = 3
@@ -130,10 +132,8 @@ def apply(probs: np.ndarray, r, loglik: np.ndarray, clip: float = CLIP, weight: 
     r = np.broadcast_to(np.atleast_1d(np.asarray(r, np.float64)), (len(p),))
     ok = np.isfinite(r)
     if ok.any():
-        s = np.log(np.maximum(p[ok], 1e-30)) + weight * loglik[:, bin_of(r[ok], loglik.shape[1],
-                                                                            clip)].T
-        e = np.exp(s - s.max(axis=1, keepdims=True))
-        p[ok] = e / e.sum(axis=1, keepdims=True)
+        b = bin_of(r[ok], loglik.shape[1], clip)
+        p[ok] = normalise_log(np.log(np.maximum(p[ok], 1e-30)) + weight * loglik[:, b].T)
     return p[0] if one else p
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-import numpy as np
+from handwriting.size_cue import ink_height
 
 # Contributors the UNIPEN README flags as noisy: screen-pixel staircase strokes (apa, app) or
 # characters cut out of cursive writing (kai, cea, ceb, mot, sie, lav).
@@ -41,6 +41,5 @@ def drawing_height(record: dict) -> float:
     The page fits every drawing to its box, so this is what it throws away: a lowercase s is
     drawn smaller than an S by the same hand (benchmarks/size_cue.py measures how much that says).
     """
-    ys = [p[1] for stroke in record["strokes"] for p in stroke]
-    return float(np.ptp(ys)) if ys else 0.0
+    return ink_height(record["strokes"])
 
