@@ -3,8 +3,10 @@ where the UNIPEN strokes are (the browser benchmarks' equivalents are in _browse
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +45,16 @@ def write_results(stem: str, result: dict, markdown) -> str:
     (RESULTS / f"{stem}.md").write_text(text)
     return text
 
+
+
+def unipen_main(stem: str, doc: str, measure, markdown, argv: list[str] | None = None) -> int:
+    """The command line of a Python benchmark over the UNIPEN file: ``--unipen``, then
+    ``measure(path)`` timed (``wall_seconds``) and written by ``write_results``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--unipen", type=Path, default=UNIPEN)
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+    result = measure(args.unipen)
+    result["wall_seconds"] = time.perf_counter() - started
+    print(write_results(stem, result, markdown))
+    return 0

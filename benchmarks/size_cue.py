@@ -31,18 +31,16 @@ Writes benchmarks/results/size_cue.json and size_cue.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, UNIPEN, labels, params, write_results  # noqa: E402
+from _project import REPO, labels, params, unipen_main  # noqa: E402
 from paired import (  # noqa: E402
     CELLS_HEAD,
     CELLS_RULE,
@@ -482,14 +480,7 @@ def markdown(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--unipen", type=Path, default=UNIPEN)
-    args = ap.parse_args(argv)
-    started = time.perf_counter()
-    result = measure(args.unipen)
-    result["wall_seconds"] = time.perf_counter() - started
-    print(write_results("size_cue", result, markdown))
-    return 0
+    return unipen_main("size_cue", __doc__, measure, markdown, argv)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ Writes benchmarks/results/stroke_complement.json and .md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, UNIPEN, labels, params, write_results  # noqa: E402
+from _project import REPO, labels, params, unipen_main  # noqa: E402
 from paired import (  # noqa: E402
     clean_heldout,
     fused_right,
@@ -182,12 +181,7 @@ def markdown(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--unipen", type=Path, default=UNIPEN)
-    args = ap.parse_args(argv)
-    result = measure(args.unipen)
-    print(write_results("stroke_complement", result, markdown))
-    return 0
+    return unipen_main("stroke_complement", __doc__, measure, markdown, argv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
      page's ``Recognizer.predictStrokes``, and tidy + ``dataSync()``), when the page has one;
    - ``recognize``: ``Recognizer.recognize(strokes)``, what every character costs: preprocess.js,
      the image model, trajectory.js + the stroke model (if any), fusion, the size cue (5
-     characters before it), top-3.
+     characters before it), top-3; and, as block means, the size cue's own arithmetic and the
+     learning from picks (adapt.js) with its memory full.
    All backends are measured in one page load: after the page has loaded (by default it takes
    the first backend that starts, in the order wasm, webgl, cpu; ``?backend=`` picks one) this
    calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
@@ -122,6 +123,23 @@ async ([inputs, strokes, warmup, runs]) => {
     const block = now();
     for (let i = 0; i < reps; i++) r.sizeCue.apply(probs, r.sizeCue.ratio(90 + (i % 7), before));
     out.size_cue_block_mean = (now() - block) / reps;
+  }
+  // learning from picks with its memory full (capacity corrections of seeded random shapes):
+  // the most a character's reading can cost it, also timed as a block
+  if (r.adaptation) {
+    const n = r.labels.length;
+    const full = new r.adaptation.constructor(
+      { tau: r.adaptation.tau, beta: r.adaptation.beta, capacity: r.adaptation.capacity }, n);
+    let seed = 12345;
+    const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const shape = () => { const p = Float32Array.from({ length: n }, () => rand() ** 4); const z = p.reduce((a, b) => a + b); return p.map((v) => v / z); };
+    for (let k = 0; k < full.capacity; k++) full.remember(k, shape(), k % n);
+    const probs = shape();
+    const reps = 2 * runs;
+    const block = now();
+    for (let i = 0; i < reps; i++) full.apply(probs, probs);
+    out.adaptation_block_mean = (now() - block) / reps;
+    out.adaptation_entries = full.size;
   }
   out.tensors = tf.memory().numTensors;
   out.probs = [];
@@ -309,6 +327,13 @@ def markdown(r: dict) -> str:
         L += ["", "The size cue's own arithmetic in `recognize` (reference of 5 earlier characters, "
               "bin, every class's log-likelihood, renormalising; mean of a timed block of calls): "
               + ", ".join(cue) + "."]
+    learn = [f"{n} {b['adaptation_block_mean'] * 1000:.0f} µs" for n, b in r["backends"].items()
+             if b.get("adaptation_block_mean") is not None]
+    if learn:
+        entries = next(b["adaptation_entries"] for b in r["backends"].values()
+                       if b.get("adaptation_block_mean") is not None)
+        L += ["", f"Learning from picks with its memory full ({entries} corrections remembered; "
+              "an empty memory costs a copy): " + ", ".join(learn) + " per character."]
     agree = [f"{n}: top-1 agreement {b['vs_first_backend']['top1_agreement']:.0%}, max |dp| "
              f"{b['vs_first_backend']['probs_max_abs_diff']:.1e}" for n, b in r["backends"].items()
              if b.get("available") and n != b["vs_first_backend"]["backend"]]

@@ -28,6 +28,7 @@ const SHELL = [
   'js/drawing.js',
   'js/fusion.js',
   'js/sizecue.js',
+  'js/adapt.js',
   'js/preprocess.js',
   'js/recognizer.js',
   'js/trajectory.js',

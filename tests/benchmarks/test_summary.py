@@ -88,8 +88,15 @@ def test_a_shipped_stroke_model_counts_in_size_and_time(tmp_path):
     assert [t["met"] for t in s["targets"]] == [True, True, True, True]
     assert s["targets"][1]["value"].startswith("143.0 KB") and "uint8" in s["targets"][1]["value"]
     assert s["targets"][3]["value"].startswith("0.90 ms")
+    # the page's timer values are float32 multiples of 0.1 ms, as web_latency.json records them
+    latency["backends"]["wasm"]["predict_sync"]["median"] = 0.6000000089406967
+    latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.4000000059604645, "p95": 0.5}
+    (results / "web_latency.json").write_text(json.dumps(latency))
+    s = S.collate(results, reports)  # 1.0000000149 ms in floats: 1.00 ms, the target
+    assert s["targets"][3]["met"] and s["targets"][3]["value"].startswith("1.00 ms")
     stroke["weights_bytes"] = 40_000  # 158 KB in all: over the budget
     (reports / "stroke_deployment.json").write_text(json.dumps(stroke))
+    latency["backends"]["wasm"]["predict_sync"]["median"] = 0.6
     latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.5, "p95": 0.7}  # 1.1 ms
     (results / "web_latency.json").write_text(json.dumps(latency))
     assert [t["met"] for t in S.collate(results, reports)["targets"]] == [True, False, True, False]
@@ -126,4 +133,12 @@ def test_pen_targets_read_the_page_benchmark_and_place_the_target_in_its_interva
     t = S.collate(results, reports)["pen_targets"]
     assert [x["reading"] for x in t[4:]] == ["in sequence (size cue)"] * 3  # no 123 sequence file
     assert t[4]["file"] == "unipen_sequence.json" and t[4]["met"] and t[4]["interval"] == "inside"
+    # and written by a user who picks the right guess (the page learning): rows of their own
+    iv["clean/overall/case_folded"] = {"estimate": 0.901, "low": 0.879, "high": 0.921,
+                                       "writers": 63}
+    (results / "unipen_picks.json").write_text(json.dumps({"intervals": iv}))
+    t = S.collate(results, reports)["pen_targets"]
+    assert [x["file"] for x in t[7:]] == ["unipen_picks.json"] * 3
+    assert t[8]["target"] == "case-folded, Auto mode >= 90%" and t[8]["met"]
+    assert t[8]["interval"] == "inside" and "picking the right guess" in t[8]["reading"]
     assert "EMNIST test figure" not in md  # no class-mix block in this unipen.json

@@ -89,6 +89,8 @@ export class App {
       strokes: params.get('strokes') !== 'off',
       // ?size=off: no size cue (each drawing read by its shape alone)
       sizeCue: params.get('size') !== 'off',
+      // ?adapt=off: picks correct the text but teach the page nothing (adapt.js)
+      adaptation: params.get('adapt') !== 'off',
     });
     // ?decoder=off: every character is its own top guess (no word-level decoding)
     this.decoderOn = params.get('decoder') !== 'off';
@@ -161,11 +163,14 @@ export class App {
     const size = typeof m.weights_bytes === 'number' ? m.weights_bytes : r.modelBytes;
     set('info-size', `${bytes(size)}${m.quantization ? ` (${m.quantization})` : ' (float32)'}`);
     set('info-version', m.model_version ? String(m.model_version).slice(0, 12) : '–');
-    set('info-created', m.created ? String(m.created).replace('T', ' ').replace(/\.\d+/, '') : '–');
+    // the day (UTC) in the panel, the whole timestamp on hover
+    set('info-created', m.created ? String(m.created).slice(0, 10) : '–');
+    $('info-created').title = m.created ? String(m.created) : '';
     set('info-backend', r.backend || '–');
     set('info-time', r.warmMs != null ? `${r.warmMs.toFixed(1)} ms` : '–');
     set('info-strokes', this._describeStrokeModel());
     set('info-sizecue', this._describeSizeCue());
+    set('info-adapt', this._describeAdaptation());
   }
 
   _describeStrokeModel() {
@@ -183,6 +188,15 @@ export class App {
     const r = this.recognizer;
     if (r.sizeCue) return `on, after ${r.sizeCue.least} characters in a line`;
     if (r.metadata && r.metadata.size_cue && !r.sizeCueEnabled) return 'off (?size=off)';
+    return 'none';
+  }
+
+  _describeAdaptation() {
+    const r = this.recognizer;
+    if (r.adaptation) {
+      return `on, ${r.adaptation.size} remembered`;
+    }
+    if (r.metadata && r.metadata.adaptation && !r.adaptationEnabled) return 'off (?adapt=off)';
     return 'none';
   }
 
@@ -267,7 +281,8 @@ export class App {
     this.lastResult = result;
     this.canPick = true;
     this.chars.push(result.top[0].label);
-    this.evidence.push({ probs: result.probs, fixed: null, mode: result.mode, height: result.height });
+    this.evidence.push({ probs: result.probs, fixed: null, mode: result.mode, height: result.height,
+      shapeProbs: result.shapeProbs, top: result.top[0].label });
     const reread = this._decodeWord();
     this._render();
     this._drawPreview(result.input);
@@ -390,11 +405,31 @@ export class App {
     if (!this.canPick || !this.lastResult || i < 0 || i >= this.lastResult.top.length) return false;
     const label = this.lastResult.top[i].label;
     this.chars[this.chars.length - 1] = label;
-    this.evidence[this.evidence.length - 1].fixed = label;
+    const ev = this.evidence[this.evidence.length - 1];
+    ev.fixed = label;
+    this._learn(ev, label);
     this._decodeWord();
     this._render();
     this._announce(`Replaced with ${describe(label)}.`);
     return true;
+  }
+
+  /**
+   * Tell the recognizer's adaptation (adapt.js) what the user picked for a character: another
+   * label than the models' top guess is a correction to remember; picking the top guess back
+   * withdraws it.
+   */
+  _learn(ev, label) {
+    const memory = this.recognizer.adaptation;
+    if (!memory) return;
+    if (label === ev.top) memory.forget(ev);
+    else memory.remember(ev, ev.shapeProbs, this.recognizer.labels.indexOf(label));
+    this._showAdaptation();
+  }
+
+  _showAdaptation() {
+    const el = $('info-adapt');
+    if (el) el.textContent = this._describeAdaptation();
   }
 
   _endPick() {
@@ -586,6 +621,10 @@ function exposeHook(app) {
     get strokePoints() { return app.recognizer.strokePoints; },
     /** Whether the size cue (sizecue.js) is loaded. */
     get sizeCue() { return app.recognizer.sizeCue !== null; },
+    /** How many corrections the page remembers (adapt.js); null when it does not learn. */
+    get corrections() { return app.recognizer.adaptation ? app.recognizer.adaptation.size : null; },
+    /** Pick guess i (0-based) of the last character, as a click or the keys 1-3 do. */
+    pick(i) { return app.pick(i); },
     /** The input mode ('auto', 'digits', 'lower', 'upper'): get, set, or setMode(m). */
     modes: MODES.slice(),
     get mode() { return app.mode; },

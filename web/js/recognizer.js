@@ -9,11 +9,16 @@
 // When metadata.json has a `size_cue`, the fused probabilities are then moved by how tall the
 // drawing is against the text line's earlier characters (sizecue.js); `sizeCue: false` (the
 // page's ?size=off) ignores it.
+//
+// When metadata.json has an `adaptation`, they are last moved by what the user's own corrections
+// say about drawings of this shape (adapt.js; the app tells `adaptation` each pick);
+// `adaptation: false` (the page's ?adapt=off) ignores it.
 
 import { normalizeSpec, preprocess } from './preprocess.js';
 import { DEFAULT_POINTS, FEATURES, trajectoryFeatures } from './trajectory.js';
 import { DEFAULT_WEIGHT, fuse } from './fusion.js';
 import { SizeCue, inkHeight } from './sizecue.js';
+import { Adaptation } from './adapt.js';
 
 export class LoadError extends Error {
   constructor(message, cause) {
@@ -89,6 +94,7 @@ export class Recognizer {
    * @param {string[]} [o.backends]   preference order
    * @param {boolean} [o.strokes]     false: never load the stroke model (image model only)
    * @param {boolean} [o.sizeCue]     false: ignore metadata.json's size_cue (sizecue.js)
+   * @param {boolean} [o.adaptation]  false: ignore metadata.json's adaptation (adapt.js)
    */
   constructor(o = {}) {
     this.modelUrl = o.modelUrl || 'model/model.json';
@@ -114,6 +120,8 @@ export class Recognizer {
     this._strokeWeight = DEFAULT_WEIGHT;
     this.sizeCueEnabled = o.sizeCue !== false;
     this.sizeCue = null;       // a SizeCue when metadata.json has one and it is enabled
+    this.adaptationEnabled = o.adaptation !== false;
+    this.adaptation = null;    // an Adaptation (the user's corrections) when metadata.json has one
   }
 
   /** Whether recognition reads the pen path too (a stroke model is loaded and enabled). */
@@ -154,6 +162,13 @@ export class Recognizer {
     if (this.sizeCueEnabled && meta.size_cue) {
       try {
         this.sizeCue = new SizeCue(meta.size_cue, this.labels);
+      } catch (err) {
+        throw new LoadError(`${this.metadataUrl}: ${err.message}`);
+      }
+    }
+    if (this.adaptationEnabled && meta.adaptation && meta.adaptation.enabled !== false) {
+      try {
+        this.adaptation = new Adaptation(meta.adaptation, this.labels.length);
       } catch (err) {
         throw new LoadError(`${this.metadataUrl}: ${err.message}`);
       }
@@ -290,7 +305,8 @@ export class Recognizer {
    *   null when there is nothing to recognise (empty, or a single dot). `shapeProbs` are the fused
    *   probabilities (fusion.js), equal to `imageProbs` when `strokeProbs` is null (no stroke
    *   model); `probs` are those after the size cue (sizecue.js; equal to `shapeProbs` without a
-   *   size cue or a reference: `sizeRatio` NaN).
+   *   size cue or a reference: `sizeRatio` NaN) and the user's corrections (adapt.js; no change
+   *   while none is remembered).
    */
   async recognize(strokes, k = 3, previous = []) {
     if (!this.model) throw new Error('Recognizer.load() has not finished');
@@ -306,7 +322,8 @@ export class Recognizer {
     const shapeProbs = fuse(imageProbs, strokeProbs, this.strokeWeight);
     const height = inkHeight(strokes);
     const sizeRatio = this.sizeCue ? this.sizeCue.ratio(height, previous) : NaN;
-    const probs = this.sizeCue ? this.sizeCue.apply(shapeProbs, sizeRatio) : shapeProbs;
+    const sized = this.sizeCue ? this.sizeCue.apply(shapeProbs, sizeRatio) : shapeProbs;
+    const probs = this.adaptation ? this.adaptation.apply(sized, shapeProbs) : sized;
     const ms = now() - t0;
     const top = topGuesses(probs, this.labels, k);
     return { input, probs, shapeProbs, imageProbs, strokeProbs, height, sizeRatio, top, ms };

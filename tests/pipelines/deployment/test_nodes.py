@@ -163,6 +163,23 @@ def test_package_adds_metadata(trained, tmp_path):
     with pytest.raises(ValueError, match="size_cue is malformed"):
         package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None, None,
                           {"fitted": True, "k": 5})
+    # learning from picks: its settings ship when enabled, with the pipeline's figure for it
+    assert "adaptation" not in meta
+    fixes = {**pen, "with_corrections": {"clean": {"accuracy": 0.85, "case_folded_accuracy": 0.91}}}
+    learnt = json.loads(package_web_model(files, LABELS, metrics, fixes, report, {}, None, None,
+                                          None, None, None,
+                                          {"enabled": True, "tau": 0.4, "beta": 1.0})["metadata.json"])
+    assert learnt["adaptation"] == {"tau": 0.4, "beta": 1.0, "capacity": 500}
+    assert learnt["metrics"]["pen"]["with_corrections"] == {"accuracy": 0.85,
+                                                            "case_folded_accuracy": 0.91}
+    off = json.loads(package_web_model(files, LABELS, metrics, fixes, report, {}, None, None, None,
+                                       None, None, {"enabled": False, "tau": 0.4})["metadata.json"])
+    assert "adaptation" not in off and "with_corrections" not in off["metrics"]["pen"]
+    for bad in ({"enabled": True, "tau": 0}, {"enabled": True, "beta": -1},
+                {"enabled": True, "capacity": 0}, {"enabled": True, "taus": 1}):
+        with pytest.raises(ValueError, match="adaptation is malformed"):
+            package_web_model(files, LABELS, metrics, pen, report, {}, None, None, None, None,
+                              None, bad)
     # written through the dataset, it loads back in tf_keras
     ds = StaticModelDirectory(str(tmp_path / "model"))
     ds.save(out)

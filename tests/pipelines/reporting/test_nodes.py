@@ -234,3 +234,31 @@ def test_evaluate_pen_strokes_reports_the_size_cue_in_sequence():
     assert seq["accuracy"] > 0.8, seq  # only a writer's first characters are left to chance
     assert "in_sequence" not in evaluate_pen_strokes(Unsure(), None, {"trained": False}, *args,
                                                      {"fitted": False})
+
+
+def test_evaluate_pen_strokes_reports_the_page_learning_from_picks():
+    """``with_corrections``: every writer's bar is an l that the models read as 1 (l second);
+    the user picks l for the first one, and a page that learns reads the rest as l; one that
+    does not needs a pick for every bar."""
+    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
+
+    labels = ["1", "l", "x"]
+
+    class BarIsOne:
+        def predict(self, x, batch_size=None, verbose=0):
+            return np.tile([0.55, 0.43, 0.02], (len(x), 1))
+
+    records = [{"label": "l", "writer": f"abc/{w}", "contrib": "abc",
+                "strokes": [[[0, 0], [1, 10 + k]]]} for w in range(40) for k in range(6)]
+    args = (records, labels, {}, PEN_PARAMS, {"fusion_weight": 1.0}, REPORT_PARAMS)
+    learn = {"enabled": True, "tau": 0.5, "beta": 2.0, "capacity": 500}
+    report = evaluate_pen_strokes(BarIsOne(), None, {"trained": False}, *args, None, learn)
+    assert report["all"]["accuracy"] == 0.0  # by shape, every bar is a 1
+    fixes = report["with_corrections"]
+    assert fixes["all"]["accuracy"] == pytest.approx(5 / 6)  # all but each writer's first
+    assert fixes["corrected_share"] == pytest.approx(1 / 6)
+    still = evaluate_pen_strokes(BarIsOne(), None, {"trained": False}, *args, None,
+                                 {**learn, "beta": 0.0})["with_corrections"]
+    assert still["all"]["accuracy"] == 0.0 and still["corrected_share"] == 1.0
+    assert "with_corrections" not in evaluate_pen_strokes(
+        BarIsOne(), None, {"trained": False}, *args, None, {**learn, "enabled": False})

@@ -254,9 +254,11 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
                       stroke_tfjs_export: dict[str, bytes] | None = None,
                       stroke_report: dict | None = None,
                       stroke_params: dict | None = None,
-                      size_cue: dict | None = None) -> dict[str, bytes]:
+                      size_cue: dict | None = None,
+                      adaptation: dict | None = None) -> dict[str, bytes]:
     """Add metadata.json (labels, metrics, canvas spec, word decoder, stroke model, size cue,
-    version) beside the export(s)."""
+    learning from picks, version) beside the export(s)."""
+    from handwriting.adaptation import checked
     stroke_tfjs_export = stroke_tfjs_export or {}
     everything = {**tfjs_export, **stroke_tfjs_export}
     version = hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
@@ -294,6 +296,11 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             metadata["metrics"]["pen"]["in_sequence"] = {
                 "accuracy": seq["clean"]["accuracy"],
                 "case_folded_accuracy": seq["clean"]["case_folded_accuracy"]}
+        fixes = pen_metrics.get("with_corrections")
+        if fixes and (adaptation or {}).get("enabled"):  # ... and learning from the user's picks
+            metadata["metrics"]["pen"]["with_corrections"] = {
+                "accuracy": fixes["clean"]["accuracy"],
+                "case_folded_accuracy": fixes["clean"]["case_folded_accuracy"]}
     if stroke_tfjs_export:
         if not (stroke_report or {}).get("shipped"):
             raise ValueError("the stroke model's export was not verified")
@@ -313,6 +320,11 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"size_cue is malformed: {err!r}") from err
         metadata["size_cue"] = cue
+    if (adaptation or {}).get("enabled"):
+        try:  # a bad setting fails the run, not the page
+            metadata["adaptation"] = checked(adaptation)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"adaptation is malformed: {err}") from err
     files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files

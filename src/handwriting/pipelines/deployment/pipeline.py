@@ -32,7 +32,8 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(package_web_model,
                  ["tfjs_export", "labels", "test_metrics", "pen_metrics", "deployment_report",
                   "params:canvas_spec", "params:line_decoder", "stroke_tfjs_export",
-                  "stroke_deployment_report", "params:stroke_modelling", "size_cue"],
+                  "stroke_deployment_report", "params:stroke_modelling", "size_cue",
+                  "params:adaptation"],
                  "tfjs_model", name="package_web_model"),
         ]
     )

@@ -215,7 +215,8 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
 
 def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strokes: list[dict],
                          labels: list[str], canvas_spec: dict, preprocessing_params: dict,
-                         stroke_params: dict, params: dict, size_cue: dict | None = None) -> dict:
+                         stroke_params: dict, params: dict, size_cue: dict | None = None,
+                         adaptation: dict | None = None) -> dict:
     """Accuracy on real pen trajectories of held-out writers, recognised as the page does it.
 
     Each drawing is rendered through the canvas spec for the image model and resampled through
@@ -227,7 +228,10 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     ``stroke_model`` are each model alone; ``in_sequence`` (with a fitted ``size_cue``) is the
     page with its size cue, each writer's characters written one after another in a random
     order (``preprocessing.seed``) at their own relative sizes (benchmarks/unipen_sequence.py
-    replays that through the page).
+    replays that through the page); ``with_corrections`` (with ``adaptation`` enabled) is that
+    same sequence written by a user who picks the right guess whenever it is among the three
+    shown, and a page that learns from those picks (handwriting.adaptation), each character
+    counted as first read.
     """
     from handwriting.fusion import fuse, uses_stroke_model
 
@@ -253,12 +257,19 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
         report["fusion_weight"] = float(stroke_params["fusion_weight"])
         probs = fuse(image_probs, stroke_probs, report["fusion_weight"])
     report.update(summary(probs))
-    if (size_cue or {}).get("fitted"):
-        from handwriting.size_cue import SizeCue, writer_sequences
+    from handwriting.size_cue import SizeCue, writer_sequences
 
-        order = writer_sequences(pen["writer"], np.random.default_rng(preprocessing_params["seed"]))
-        cue = SizeCue(size_cue, labels)
+    order = writer_sequences(pen["writer"], np.random.default_rng(preprocessing_params["seed"]))
+    cue = SizeCue(size_cue, labels) if (size_cue or {}).get("fitted") else None
+    if cue is not None:
         report["in_sequence"] = summary(cue.in_sequence(probs, pen["height"], order))
+    if (adaptation or {}).get("enabled"):
+        from handwriting.adaptation import with_corrections
+
+        first, corrected = with_corrections(probs, order, adaptation, y, labels, cue,
+                                            pen["height"])
+        report["with_corrections"] = {**summary(first),
+                                      "corrected_share": float(corrected[clean].mean())}
     matrix = confusion_matrix(y, probs.argmax(1), labels=np.arange(len(labels)))
     report["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
     return report

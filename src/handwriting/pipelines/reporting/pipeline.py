@@ -27,7 +27,8 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(evaluate_pen_strokes,
                  ["model", "stroke_model", "stroke_training_history", "unipen_strokes",
                   "labels", "params:canvas_spec", "params:preprocessing",
-                  "params:stroke_modelling", "params:reporting", "size_cue"],
+                  "params:stroke_modelling", "params:reporting", "size_cue",
+                  "params:adaptation"],
                  "pen_metrics", name="evaluate_pen_strokes"),
         ]
     )
