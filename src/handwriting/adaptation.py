@@ -11,8 +11,10 @@ specification of how the page uses that; ``web/js/adapt.js`` is its copy,
    distance times sqrt 2, between 0 (the same opinion) and sqrt 2 (no class in common).
 2. When the user picks another guess for a character, the page remembers (shape, label); picking
    again for the same character replaces its entry, and picking the models' own top guess back
-   withdraws it. At most ``capacity`` entries are kept (the
-   oldest goes first). Clear all keeps them: they describe the hand, not the text.
+   withdraws it. At most ``capacity`` entries are kept (the oldest goes first). Clear all keeps
+   them: they describe the hand, not the text. The page also keeps them in the browser's
+   localStorage for the same model version (shapes rounded to 6 decimals), so a reload does not
+   forget them; the info panel's Forget button does.
 3. A new character with shape s gets, for every class c,
    ``boost[c] = sum over remembered (s_j, c) of exp(-(|s - s_j| / tau)^2)``, and its
    probabilities (after the size cue) become ``p_c * exp(beta * boost[c])``, renormalised in log

@@ -29,19 +29,19 @@ def replay(page, strokes):
 
 
 def info(page) -> str:
-    return page.evaluate("document.getElementById('info-adapt').textContent")
+    return page.evaluate("document.getElementById('info-adapt-text').textContent")
 
 
 def test_a_pick_teaches_the_page_as_the_python_specification_says(app_page, adaptation):
     page = app_page
     labels = page.evaluate("handwriting.labels")
-    assert page.evaluate("handwriting.corrections") == 0 and info(page) == "on, 0 remembered"
+    assert page.evaluate("handwriting.corrections") == 0 and info(page) == "on, 0 picks"
     first = replay(page, RING)
     np.testing.assert_array_equal(first["probs"], first["shapeProbs"])  # nothing remembered
     picked = first["top"][1]["label"]
     assert page.evaluate("handwriting.pick(1)") is True
     assert text(page) == picked and page.evaluate("handwriting.corrections") == 1
-    assert info(page) == "on, 1 remembered"
+    assert info(page) == "on, 1 pick"
 
     page.click("#btn-backspace")  # an empty line again: no size cue, only what was learnt
     again = replay(page, RING)
@@ -77,4 +77,39 @@ def test_adapt_off_corrects_the_text_and_learns_nothing(context, site, adaptatio
     page.click("#btn-backspace")
     again = replay(page, RING)
     np.testing.assert_array_equal(again["probs"], again["shapeProbs"])
+    assert page.evaluate("handwriting.errors") == []
+
+
+def test_picks_survive_a_reload_for_the_same_model_and_forget_clears_them(context, site,
+                                                                          adaptation):
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    open_app(page, site.url)
+    first = replay(page, RING)
+    page.evaluate("handwriting.pick(1)")
+    picked = first["top"][1]["label"]
+    assert page.evaluate("handwriting.corrections") == 1
+    assert page.evaluate("document.getElementById('btn-forget-picks').hidden") is False
+
+    open_app(page, site.url)  # a reload: the same browser, the same model
+    assert page.evaluate("handwriting.corrections") == 1
+    again = replay(page, RING)
+    labels = page.evaluate("handwriting.labels")
+    memory = Adaptation(adaptation, len(labels))
+    memory.remember("ring", np.array(first["shapeProbs"]), labels.index(picked))
+    shape = np.array(again["shapeProbs"])
+    np.testing.assert_allclose(again["probs"], memory.apply(shape, shape), atol=1e-5)
+
+    page.click("#btn-info")
+    page.click("#btn-forget-picks")
+    assert page.evaluate("handwriting.corrections") == 0 and info(page) == "on, 0 picks"
+    assert page.evaluate("document.getElementById('btn-forget-picks').hidden") is True
+    assert page.evaluate("localStorage.getItem('hw.picks')") is None
+
+    # picks stored for another model are dropped: that model saw drawings differently
+    page.evaluate("""() => localStorage.setItem('hw.picks', JSON.stringify({model: 'another',
+        picks: [{shape: Array(handwriting.labels.length).fill(0.1), label: 3}]}))""")
+    open_app(page, site.url)
+    assert page.evaluate("handwriting.corrections") == 0
+    assert page.evaluate("localStorage.getItem('hw.picks')") is None
     assert page.evaluate("handwriting.errors") == []

@@ -31,7 +31,13 @@ for (const s of steps) {
   }
 }
 const errors = bad.map((c) => { try { new Adaptation(c, 62); return null; } catch (e) { return e.name; } });
-process.stdout.write(JSON.stringify({ out, errors }));
+// what the page stores and restores after a reload, with entries of another model mixed in
+const copy = new Adaptation(cfg, 62);
+const restored = copy.restore([...memory.dump(), { shape: [1], label: 0 },
+  { shape: Array(62).fill(0.1), label: 62 }, null, { shape: Array(62).fill(NaN), label: 1 }]);
+const last = steps.filter((s) => s.op === 'read').pop().shape;
+process.stdout.write(JSON.stringify({ out, errors, restored, copyBoost: Array.from(copy.boost(last)),
+                                      dumped: JSON.stringify(memory.dump()).length }));
 """
 
 
@@ -81,6 +87,10 @@ def test_node_adaptation_matches_python():
     assert reads > 200 and max(o["size"] for o in got["out"]) == 25  # the capacity was reached
     assert any(max(o["boost"]) > 0.5 for o in got["out"])  # and corrections did pull
     assert got["errors"] == ["RangeError"] * len(bad)
+    last = [st for st in s if st["op"] == "read"][-1]["shape"]
+    assert got["restored"] == len(py)  # the four foreign entries skipped
+    np.testing.assert_allclose(got["copyBoost"], py.boost(last), atol=1e-5)
+    assert got["dumped"] < 25 * 62 * 10  # rounded: about 9 characters a number
     for c in bad[1:]:
         with pytest.raises(ValueError):
             checked(c)

@@ -63,6 +63,30 @@ export class Adaptation {
     this.entries.delete(key);
   }
 
+  /** The remembered picks, oldest first, as plain data for storage: `[{shape, label}]`, each
+   *  shape the embedding rounded to 6 decimals. */
+  dump() {
+    return [...this.entries.values()].map(({ shape, label }) => ({
+      shape: Array.from(shape, (v) => Math.round(v * 1e6) / 1e6), label,
+    }));
+  }
+
+  /** Add `dump()`'s entries (after a reload) under keys of their own; entries of another model
+   *  (a wrong length, a label out of range, a non-finite value) are skipped. Returns how many
+   *  were restored. */
+  restore(items) {
+    let n = 0;
+    for (const item of Array.isArray(items) ? items : []) {
+      const { shape, label } = item || {};
+      if (!Array.isArray(shape) || shape.length !== this.nClasses || !shape.every(Number.isFinite)) continue;
+      if (!Number.isInteger(label) || label < 0 || label >= this.nClasses) continue;
+      this.entries.set(Symbol('restored pick'), { shape: Float64Array.from(shape), label });
+      n += 1;
+    }
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value);
+    return n;
+  }
+
   /** Forget every correction. */
   clear() {
     this.entries.clear();

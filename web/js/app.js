@@ -5,6 +5,7 @@ import { Recognizer, topGuesses } from './recognizer.js';
 import { decodeWord, restrict, DEFAULT_FREE_PENALTY, MODES } from './decoder.js';
 
 const $ = (id) => document.getElementById(id);
+const PICKS_KEY = 'hw.picks'; // localStorage: {model, picks} (adapt.js dump)
 
 function pct(x, digits = 1) {
   return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–';
@@ -113,6 +114,7 @@ export class App {
   async _load() {
     try {
       await this.recognizer.load((msg) => { this.el.status.textContent = msg; });
+      this._restorePicks();
       this._fillInfo();
       this._setState('ready');
     } catch (err) {
@@ -170,7 +172,7 @@ export class App {
     set('info-time', r.warmMs != null ? `${r.warmMs.toFixed(1)} ms` : '–');
     set('info-strokes', this._describeStrokeModel());
     set('info-sizecue', this._describeSizeCue());
-    set('info-adapt', this._describeAdaptation());
+    this._showAdaptation();
   }
 
   _describeStrokeModel() {
@@ -194,7 +196,8 @@ export class App {
   _describeAdaptation() {
     const r = this.recognizer;
     if (r.adaptation) {
-      return `on, ${r.adaptation.size} remembered`;
+      const n = r.adaptation.size;
+      return `on, ${n} pick${n === 1 ? '' : 's'}`;
     }
     if (r.metadata && r.metadata.adaptation && !r.adaptationEnabled) return 'off (?adapt=off)';
     return 'none';
@@ -230,6 +233,7 @@ export class App {
     e.copy.addEventListener('click', () => this.copy());
     e.clear.addEventListener('click', () => this.clearAll());
     e.infoBtn.addEventListener('click', () => this.toggleInfo());
+    $('btn-forget-picks').addEventListener('click', () => this.forgetPicks());
     e.width.addEventListener('input', () => this.setStrokeWidth(e.width.value));
     for (const input of e.modes) input.addEventListener('change', () => { if (input.checked) this.setMode(input.value); });
 
@@ -424,12 +428,53 @@ export class App {
     if (!memory) return;
     if (label === ev.top) memory.forget(ev);
     else memory.remember(ev, ev.shapeProbs, this.recognizer.labels.indexOf(label));
+    this._savePicks();
     this._showAdaptation();
   }
 
+  /**
+   * The picks learnt in earlier visits (localStorage, this browser only), for the same model:
+   * another model sees drawings differently, so its picks are dropped.
+   */
+  _restorePicks() {
+    const memory = this.recognizer.adaptation;
+    if (!memory) return;
+    try {
+      const saved = JSON.parse(localStorage.getItem(PICKS_KEY) || 'null');
+      if (saved && saved.model === this.recognizer.metadata.model_version) memory.restore(saved.picks);
+      else if (saved) localStorage.removeItem(PICKS_KEY);
+    } catch (err) {
+      console.warn('stored picks not read:', err);
+    }
+  }
+
+  _savePicks() {
+    const memory = this.recognizer.adaptation;
+    if (!memory) return;
+    try {
+      if (memory.size === 0) localStorage.removeItem(PICKS_KEY);
+      else {
+        localStorage.setItem(PICKS_KEY, JSON.stringify({
+          model: this.recognizer.metadata.model_version, picks: memory.dump() }));
+      }
+    } catch (err) {
+      console.warn('picks not stored:', err); // private mode, or storage full
+    }
+  }
+
+  /** Forget what the page learnt from the user's picks (here and in storage). */
+  forgetPicks() {
+    const memory = this.recognizer.adaptation;
+    if (!memory) return;
+    memory.clear();
+    this._savePicks();
+    this._showAdaptation();
+    this._announce('Forgot what the page learnt from your picks.');
+  }
+
   _showAdaptation() {
-    const el = $('info-adapt');
-    if (el) el.textContent = this._describeAdaptation();
+    $('info-adapt-text').textContent = this._describeAdaptation();
+    $('btn-forget-picks').hidden = !(this.recognizer.adaptation && this.recognizer.adaptation.size);
   }
 
   _endPick() {
@@ -625,6 +670,8 @@ function exposeHook(app) {
     get corrections() { return app.recognizer.adaptation ? app.recognizer.adaptation.size : null; },
     /** Pick guess i (0-based) of the last character, as a click or the keys 1-3 do. */
     pick(i) { return app.pick(i); },
+    /** Forget the picks learnt (as the info panel's Forget button). */
+    forgetPicks() { app.forgetPicks(); },
     /** The input mode ('auto', 'digits', 'lower', 'upper'): get, set, or setMode(m). */
     modes: MODES.slice(),
     get mode() { return app.mode; },
