@@ -72,8 +72,8 @@ def training_writers(strokes: list[dict], conf: dict, classes: list[str]) -> dic
     from handwriting.pipelines.preprocessing.nodes import render_strokes, trajectory_set
     from handwriting.unipen import select
 
-    records = select(strokes, heldout=False, fraction=conf["preprocessing"]["unipen"]["heldout_fraction"],
-                     clean_only=True)
+    split = conf["preprocessing"]["unipen"]
+    records = select(strokes, heldout=False, fraction=split["heldout_fraction"], clean_only=True)
     rendered = render_strokes(records, classes, conf["canvas_spec"])
     records = [records[i] for i in rendered["index"]]
     paths = trajectory_set(records, classes, conf["stroke_modelling"]["points"])["x"]

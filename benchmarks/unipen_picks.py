@@ -173,22 +173,23 @@ def main(argv: list[str] | None = None) -> int:
         curve[name] = [float(right[m].mean()) if m.any() else None for m in parts]
     right_a = np.array([p == q for p, q in zip(a["pred"], true)])
     right_b = np.array([p == q for p, q in zip(b["pred"], true)])
+    sizes = [len(i) for i in order]
     result = {
         "benchmark": "unipen_picks", "model": info, "browser": env,
         "adaptation": meta["adaptation"],
         "sample": {"n": len(samples), "per_class": args.per_class, "seed": args.seed,
                    "n_clean": int(clean.sum()), "writers": len(order),
                    "median_px": args.median_px, "shrunk_to_box": shrunk,
-                   "per_writer": [min(len(i) for i in order), int(np.median([len(i) for i in order])),
-                                  max(len(i) for i in order)]},
+                   "per_writer": [min(sizes), int(np.median(sizes)), max(sizes)]},
         **{k: v for k, v in b.items() if k != "pred"},  # the page: accuracy, intervals, picks
         "adapt_off": {k: v for k, v in a.items() if k != "pred"},
         "paired": S.paired_rows(samples, right_a, right_b),
         "by_position": {"parts": [list(p) for p in PARTS], **curve},
         "python_twin": {"top1_agreement": agree,
-                        "disagreements": [{"id": samples[i]["id"], "true": true[i],
-                                           "page": b["pred"][i], "python": py_pred[i]}
-                                          for i in range(len(y)) if py_pred[i] != b["pred"][i]][:50]},
+                        "disagreements": [
+                            {"id": samples[i]["id"], "true": true[i], "page": b["pred"][i],
+                             "python": py_pred[i]}
+                            for i in range(len(y)) if py_pred[i] != b["pred"][i]][:50]},
         "page_errors": errors + errors_off,
         "timing_s": {"page": t_page, "python": t_py, "total": time.perf_counter() - t_start},
         "command": ".venv/bin/python benchmarks/unipen_picks.py"
@@ -197,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                     "adapt_off": a["pred"]},
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "unipen_picks.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    text = json.dumps(result, indent=1, ensure_ascii=False)
+    (args.out / "unipen_picks.json").write_text(text + "\n")
     (args.out / "unipen_picks.md").write_text(markdown(result) + "\n")
     print(markdown(result))
     return 0

@@ -10,8 +10,8 @@ specification of how the page uses that; ``web/js/adapt.js`` is its copy,
    page), embedded as their square roots: the distance between two shapes is then the Hellinger
    distance times sqrt 2, between 0 (the same opinion) and sqrt 2 (no class in common).
 2. When the user picks another guess for a character, the page remembers (shape, label); picking
-   again for the same character replaces its entry, and picking the models' own top guess back
-   withdraws it. At most ``capacity`` entries are kept (the oldest goes first). Clear all keeps
+   again for the same character replaces its entry, and picking the page's first reading of it
+   back withdraws it. At most ``capacity`` entries are kept (the oldest goes first). Clear all keeps
    them: they describe the hand, not the text. The page also keeps them in the browser's
    localStorage for the same model version (shapes rounded to 6 decimals), so a reload does not
    forget them; the info panel's Forget button does.
@@ -97,7 +97,7 @@ class Adaptation:
             del self._entries[next(iter(self._entries))]
 
     def forget(self, key: Hashable) -> None:
-        """The user picked the models' own top guess back for ``key``: no correction."""
+        """The user picked the page's first reading of ``key`` back: no correction."""
         self._entries.pop(key, None)
 
     def boost(self, shape_probs) -> np.ndarray:

@@ -58,7 +58,7 @@ export class Adaptation {
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value);
   }
 
-  /** Forget the correction of the character `key` (its top guess was picked back). */
+  /** Forget the correction of the character `key` (its first reading was picked back). */
   forget(key) {
     this.entries.delete(key);
   }

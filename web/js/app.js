@@ -420,8 +420,8 @@ export class App {
 
   /**
    * Tell the recognizer's adaptation (adapt.js) what the user picked for a character: another
-   * label than the models' top guess is a correction to remember; picking the top guess back
-   * withdraws it.
+   * label than the page's first reading of it is a correction to remember; picking that reading
+   * back withdraws it.
    */
   _learn(ev, label) {
     const memory = this.recognizer.adaptation;

@@ -166,9 +166,9 @@ def test_package_adds_metadata(trained, tmp_path):
     # learning from picks: its settings ship when enabled, with the pipeline's figure for it
     assert "adaptation" not in meta
     fixes = {**pen, "with_corrections": {"clean": {"accuracy": 0.85, "case_folded_accuracy": 0.91}}}
+    on = {"enabled": True, "tau": 0.4, "beta": 1.0}
     learnt = json.loads(package_web_model(files, LABELS, metrics, fixes, report, {}, None, None,
-                                          None, None, None,
-                                          {"enabled": True, "tau": 0.4, "beta": 1.0})["metadata.json"])
+                                          None, None, None, on)["metadata.json"])
     assert learnt["adaptation"] == {"tau": 0.4, "beta": 1.0, "capacity": 500}
     assert learnt["metrics"]["pen"]["with_corrections"] == {"accuracy": 0.85,
                                                             "case_folded_accuracy": 0.91}

@@ -256,9 +256,9 @@ def test_evaluate_pen_strokes_reports_the_page_learning_from_picks():
     assert report["all"]["accuracy"] == 0.0  # by shape, every bar is a 1
     fixes = report["with_corrections"]
     assert fixes["all"]["accuracy"] == pytest.approx(5 / 6)  # all but each writer's first
-    assert fixes["corrected_share"] == pytest.approx(1 / 6)
+    assert fixes["picks"] == {"all": pytest.approx(1 / 6), "clean": pytest.approx(1 / 6)}
     still = evaluate_pen_strokes(BarIsOne(), None, {"trained": False}, *args, None,
                                  {**learn, "beta": 0.0})["with_corrections"]
-    assert still["all"]["accuracy"] == 0.0 and still["corrected_share"] == 1.0
+    assert still["all"]["accuracy"] == 0.0 and still["picks"]["all"] == 1.0
     assert "with_corrections" not in evaluate_pen_strokes(
         BarIsOne(), None, {"trained": False}, *args, None, {**learn, "enabled": False})

@@ -234,6 +234,7 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     counted as first read.
     """
     from handwriting.fusion import fuse, uses_stroke_model
+    from handwriting.size_cue import SizeCue, writer_sequences
 
     if not unipen_strokes:
         return {"available": False}
@@ -257,8 +258,6 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
         report["fusion_weight"] = float(stroke_params["fusion_weight"])
         probs = fuse(image_probs, stroke_probs, report["fusion_weight"])
     report.update(summary(probs))
-    from handwriting.size_cue import SizeCue, writer_sequences
-
     order = writer_sequences(pen["writer"], np.random.default_rng(preprocessing_params["seed"]))
     cue = SizeCue(size_cue, labels) if (size_cue or {}).get("fitted") else None
     if cue is not None:
@@ -268,8 +267,9 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
 
         first, corrected = with_corrections(probs, order, adaptation, y, labels, cue,
                                             pen["height"])
-        report["with_corrections"] = {**summary(first),
-                                      "corrected_share": float(corrected[clean].mean())}
+        report["with_corrections"] = {**summary(first),  # picks: per character written
+                                      "picks": {"all": float(corrected.mean()),
+                                                "clean": float(corrected[clean].mean())}}
     matrix = confusion_matrix(y, probs.argmax(1), labels=np.arange(len(labels)))
     report["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
     return report
