@@ -38,6 +38,19 @@ def writer_resamples(writers: int, reps: int, rng: np.random.Generator) -> np.nd
                      for _ in range(reps)])
 
 
+def by_position(right: np.ndarray, order, parts, mask: np.ndarray | None = None) -> list:
+    """Accuracy of ``right`` (per sample) by how many characters the writer had written before
+    (each writer's samples in ``order``): one figure per (start, end) of ``parts`` (end None: to
+    the last), over ``mask`` only if given; None where no sample falls."""
+    position = np.empty(len(right), dtype=int)
+    for idx in order:
+        position[np.asarray(idx, dtype=int)] = np.arange(len(idx))
+    keep = np.ones(len(right), bool) if mask is None else np.asarray(mask, bool)
+    spans = [keep & (position >= a) & (position < (b if b is not None else len(right)))
+             for a, b in parts]
+    return [float(np.asarray(right)[m].mean()) if m.any() else None for m in spans]
+
+
 def write_results(stem: str, result: dict, markdown) -> str:
     """Write RESULTS/<stem>.json and <stem>.md (``markdown(result)``); return the markdown."""
     text = markdown(result)

@@ -24,7 +24,6 @@ Writes benchmarks/results/adaptation.json and adaptation.md.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, labels, params, unipen_main  # noqa: E402
+from _project import REPO, by_position, labels, params, unipen_main  # noqa: E402
 from paired import (  # noqa: E402
     CELLS_HEAD,
     CELLS_RULE,
@@ -40,6 +39,8 @@ from paired import (  # noqa: E402
     clean_heldout,
     fused_right,
     paired_measures,
+    pipeline_models,
+    shape_probs,
     writers_of,
 )
 
@@ -52,33 +53,6 @@ PARTS = ((0, 25), (25, 50), (50, 100), (100, 200), (200, None))
 def shipped() -> dict:
     conf = yaml.safe_load((REPO / "conf" / "base" / "parameters_deployment.yml").read_text())
     return conf["adaptation"]
-
-
-def shape_probs(x: np.ndarray, paths: np.ndarray, weight: float) -> np.ndarray:
-    """The page's fused probabilities before the size cue, from the pipeline's Keras models."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    from handwriting.fusion import fuse
-    from handwriting.pipelines.reporting.nodes import predict
-
-    models = REPO / "data" / "06_models"
-    return fuse(predict(keras.models.load_model(models / "model.keras"), x),
-                predict(keras.models.load_model(models / "stroke_model.keras"), paths), weight)
-
-
-def training_writers(strokes: list[dict], conf: dict, classes: list[str]) -> dict:
-    """The training writers' clean characters (what the grid runs on)."""
-    from handwriting.pipelines.preprocessing.nodes import render_strokes, trajectory_set
-    from handwriting.unipen import select
-
-    split = conf["preprocessing"]["unipen"]
-    records = select(strokes, heldout=False, fraction=split["heldout_fraction"], clean_only=True)
-    rendered = render_strokes(records, classes, conf["canvas_spec"])
-    records = [records[i] for i in rendered["index"]]
-    paths = trajectory_set(records, classes, conf["stroke_modelling"]["points"])["x"]
-    return {"x": rendered["x"], "paths": paths, "y": rendered["y"],
-            "writer": np.array([r["writer"] for r in records])}
 
 
 def grid(p: np.ndarray, y: np.ndarray, writers: np.ndarray, fold: np.ndarray,
@@ -109,17 +83,18 @@ def measure(unipen: Path) -> dict:
     cfg = shipped()
     strokes = StrokesDataset(filepath=str(unipen)).load()
 
-    train = training_writers(strokes, conf, classes)
+    train = clean_heldout(strokes, conf, classes, heldout=False)  # the training writers'
     pen = clean_heldout(strokes, conf, classes)
     fold = pen["fold"]
-    p_train = shape_probs(train["x"], train["paths"], weight)
+    models = pipeline_models()
+    p_train = shape_probs(models, train["x"], train["paths"], weight)
     base_train = p_train.argmax(1)
     tuning = {"characters": int(len(train["y"])), "writers": int(len(np.unique(train["writer"]))),
               "without": {"exact": float((base_train == train["y"]).mean()),
                           "case-folded": float((fold[base_train] == fold[train["y"]]).mean())},
               "grid": grid(p_train, train["y"], train["writer"], fold, classes, cfg["capacity"])}
 
-    p = shape_probs(pen["x"], pen["paths"], weight)
+    p = shape_probs(models, pen["x"], pen["paths"], weight)
     y = pen["y"]
     cue = SizeCue(json.loads((REPO / "data" / "06_models" / "size_cue.json").read_text()), classes)
     order = writer_sequences(pen["writer"], np.random.default_rng(SEED))
@@ -129,10 +104,6 @@ def measure(unipen: Path) -> dict:
                                                  cue, pen["height"])
     rows["picks, learnt (page)"] = with_corrections(p, order, cfg, y, classes, cue,
                                                     pen["height"])
-    position = np.empty(len(y), dtype=int)
-    for idx in order:
-        position[idx] = np.arange(len(idx))
-
     def summary(probs, fixed):
         top = probs.argmax(1)
         right = fused_right(top, pen)
@@ -145,8 +116,7 @@ def measure(unipen: Path) -> dict:
         if fixed is not None:
             out["picks"] = float(fixed.mean())
             out["not correctable"] = float(((top != y) & ~fixed).mean())
-        parts = [(position >= a) & (position < (b or 10**9)) for a, b in PARTS]
-        out["by position"] = [float((top == y)[m].mean()) if m.any() else None for m in parts]
+        out["by position"] = by_position(top == y, order, PARTS)
         return out
 
     who = writers_of(["exact", "case-folded", "digits"], pen)

@@ -81,19 +81,40 @@ def by_writer(right_a: np.ndarray, right_b: np.ndarray, writers: np.ndarray, rep
             "reps": reps, "level": level}
 
 
-def clean_heldout(strokes: list[dict], conf: dict, classes: list[str]) -> dict:
+def clean_heldout(strokes: list[dict], conf: dict, classes: list[str], heldout: bool = True
+                  ) -> dict:
     """The held-out writers' clean characters as both models see them (reporting's
-    ``heldout_pen_set``), with what the paired measures need: ``x`` images, ``paths``, ``y``,
-    ``writer``, ``height``, ``digits`` (a mask) and ``fold`` (class -> case-folded class)."""
+    ``heldout_pen_set``; ``heldout=False``: the training writers'), with what the paired
+    measures need: ``x`` images, ``paths``, ``y``, ``writer``, ``height``, ``digits`` (a mask)
+    and ``fold`` (class -> case-folded class)."""
     from handwriting.pipelines.reporting.nodes import case_fold_map, heldout_pen_set
 
     pen = heldout_pen_set(strokes, classes, conf["canvas_spec"], conf["preprocessing"],
-                          conf["reporting"], conf["stroke_modelling"]["points"])
+                          conf["reporting"], conf["stroke_modelling"]["points"], heldout)
     clean = pen["clean"]
     out = {k: pen[k][clean] for k in ("x", "paths", "y", "writer", "height")}
     out["digits"] = np.array([classes[c].isdigit() for c in out["y"]])
     out["fold"] = case_fold_map(classes, conf["reporting"]["case_fold_letters"])
     return out
+
+
+def pipeline_models():
+    """The pipeline's Keras image and stroke models (``data/06_models``), loaded once."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    models = REPO / "data" / "06_models"
+    return (keras.models.load_model(models / "model.keras"),
+            keras.models.load_model(models / "stroke_model.keras"))
+
+
+def shape_probs(models, x: np.ndarray, paths: np.ndarray, weight: float) -> np.ndarray:
+    """The page's fused probabilities before its size cue: ``models`` (``pipeline_models``) on
+    images ``x`` and pen ``paths``, fused with the stroke model's ``weight``."""
+    from handwriting.fusion import fuse
+    from handwriting.pipelines.reporting.nodes import predict
+
+    return fuse(predict(models[0], x), predict(models[1], paths), weight)
 
 
 def fused_right(fused: np.ndarray, pen: dict) -> dict[str, np.ndarray]:

@@ -48,6 +48,8 @@ from paired import (  # noqa: E402
     clean_heldout,
     fused_right,
     paired_measures,
+    pipeline_models,
+    shape_probs,
     table,
     writers_of,
 )
@@ -280,12 +282,7 @@ def measure_lines(unipen: Path, iso_coefs: dict, pairs: dict, typical: np.ndarra
 
 
 def measure(unipen: Path) -> dict:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
     from handwriting.datasets import StrokesDataset
-    from handwriting.fusion import fuse
-    from handwriting.pipelines.reporting.nodes import predict
     from handwriting.unipen import drawing_height, select
 
     conf, classes = params(), labels()
@@ -301,10 +298,8 @@ def measure(unipen: Path) -> dict:
     typical = typical_heights(train_y, train_h, train_w, len(classes))
 
     pen = clean_heldout(strokes, conf, classes)
-    models = REPO / "data" / "06_models"
-    image = predict(keras.models.load_model(models / "model.keras"), pen["x"])
-    stroke = predict(keras.models.load_model(models / "stroke_model.keras"), pen["paths"])
-    fused = fuse(image, stroke, float(conf["stroke_modelling"]["fusion_weight"]))
+    fused = shape_probs(pipeline_models(), pen["x"], pen["paths"],
+                        float(conf["stroke_modelling"]["fusion_weight"]))
     page_labels = fused.argmax(1)
     base = fused_right(page_labels, pen)
     on_pairs = np.isin(pen["y"], [c for pair in pairs.values() for c in pair])

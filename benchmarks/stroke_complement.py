@@ -24,7 +24,6 @@ Writes benchmarks/results/stroke_complement.json and .md.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,11 +31,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, labels, params, unipen_main  # noqa: E402
+from _project import labels, params, unipen_main  # noqa: E402
 from paired import (  # noqa: E402
     clean_heldout,
     fused_right,
     paired_measures,
+    pipeline_models,
     table,
     writers_of,
 )
@@ -131,17 +131,12 @@ def train(sets: dict, conf: dict, num_classes: int):
 
 
 def measure(unipen: Path) -> dict:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
     from handwriting.datasets import StrokesDataset
     from handwriting.fusion import fuse
     from handwriting.pipelines.reporting.nodes import predict
 
     conf, classes = params(), labels()
-    models = REPO / "data" / "06_models"
-    image_model = keras.models.load_model(models / "model.keras")
-    shipped = keras.models.load_model(models / "stroke_model.keras")
+    image_model, shipped = pipeline_models()
     strokes = StrokesDataset(filepath=str(unipen)).load()
     sets = _training_sets(strokes, classes, conf, image_model)
     complement, history = train(sets, conf, len(classes))

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 import unipen_sequence as S  # noqa: E402
+from _project import by_position  # noqa: E402
 from paired import CELLS_HEAD, CELLS_RULE, cells  # noqa: E402
 
 from handwriting.adaptation import with_corrections  # noqa: E402
@@ -71,22 +72,14 @@ async ([writers, truths]) => {
 """
 
 
-def run_page(url_query: str, order, strokes, true, per_call: int) -> tuple[list, dict, list]:
-    t = time.perf_counter()
-    with B.site(B.WEB, None) as (url, _), B.chromium() as browser:
-        page = B.open_app(browser, url, url_query)
-        env = {"backend": page.evaluate("window.handwriting.backend"),
-               "chromium": B.browser_version(browser),
-               "learns": page.evaluate("window.handwriting.corrections") is not None}
-        got: list = []
-        for s in range(0, len(order), per_call):
-            batch = order[s:s + per_call]
-            got.extend(page.evaluate(PICKS_JS, [[[strokes[i] for i in idx] for idx in batch],
-                                                [[true[i] for i in idx] for idx in batch]]))
-        print(f"  ?{url_query}: {sum(len(g) for g in got)} characters, "
-              f"{time.perf_counter() - t:.0f} s")
-        errors = page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
-        page.context.close()
+def run_page(url_query: str, order, strokes, true, per_call: int,
+             require: tuple[str, str] | None = None) -> tuple[list, dict, list]:
+    """One pass of the user (``PICKS_JS``) through the page opened with ``?url_query``; each
+    sample's result (shape probabilities decoded), the environment and the page's errors."""
+    batches = [[[[strokes[i] for i in idx] for idx in order[s:s + per_call]],
+                [[true[i] for i in idx] for idx in order[s:s + per_call]]]
+               for s in range(0, len(order), per_call)]
+    got, env, errors = S.replay_writers(url_query, PICKS_JS, batches, require)
     rep: list = [None] * len(strokes)
     for idx, res in zip(order, got):
         for i, r in zip(idx, res):
@@ -138,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(samples)} samples of {len(order)} writers")
 
     t = time.perf_counter()
-    learnt, env, errors = run_page("nosw", order, strokes, true, args.writers_per_call)
-    if not env["learns"]:
-        raise RuntimeError("the page did not load its adaptation")
+    learnt, env, errors = run_page("nosw", order, strokes, true, args.writers_per_call,
+                                   ("window.handwriting.corrections !== null",
+                                    "the page did not load its adaptation"))
     plain, env_off, errors_off = run_page("nosw&adapt=off", order, strokes, true,
                                           args.writers_per_call)
     t_page = time.perf_counter() - t
@@ -162,17 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     t_py = time.perf_counter() - t
     print(f"python twin: first-reading agreement {agree:.5f}")
 
-    position = np.empty(len(y), dtype=int)
-    for idx in order:
-        position[idx] = np.arange(len(idx))
     clean = np.array([U.is_clean(s["contrib"]) for s in samples])
-    curve = {}
-    for name, s in (("adapt=off", a), ("page", b)):
-        right = np.array([p == q for p, q in zip(s["pred"], true)])
-        parts = [clean & (position >= lo) & (position < (hi or 10**9)) for lo, hi in PARTS]
-        curve[name] = [float(right[m].mean()) if m.any() else None for m in parts]
     right_a = np.array([p == q for p, q in zip(a["pred"], true)])
     right_b = np.array([p == q for p, q in zip(b["pred"], true)])
+    curve = {"adapt=off": by_position(right_a, order, PARTS, clean),
+             "page": by_position(right_b, order, PARTS, clean)}
     sizes = [len(i) for i in order]
     result = {
         "benchmark": "unipen_picks", "model": info, "browser": env,

@@ -142,6 +142,30 @@ def python_sequence(shape: np.ndarray, valid: np.ndarray, heights: Sequence[floa
     return pred, probs
 
 
+def replay_writers(query: str, js: str, batches, require: tuple[str, str] | None = None
+                   ) -> tuple[list, dict, list]:
+    """The page (``web/`` opened with ``?query``) in headless Chromium, ``js`` evaluated on each
+    of ``batches`` (its argument: a few writers' characters each, and whatever else ``js``
+    takes). Returns the results per writer in order, the environment (backend, Chromium) and the
+    page's errors. ``require``: (a JS expression that must hold before replaying, the error
+    otherwise)."""
+    t = time.perf_counter()
+    with B.site(B.WEB, None) as (url, _), B.chromium() as browser:
+        page = B.open_app(browser, url, query)
+        if require and not page.evaluate(require[0]):
+            raise RuntimeError(require[1])
+        env = {"backend": page.evaluate("window.handwriting.backend"),
+               "chromium": B.browser_version(browser)}
+        got: list = []
+        for batch in batches:
+            got.extend(page.evaluate(js, batch))
+            print(f"  ?{query}: {sum(len(g) for g in got)} characters, "
+                  f"{time.perf_counter() - t:.0f} s")
+        errors = page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
+        page.context.close()
+    return got, env, errors
+
+
 def paired_rows(samples: list[dict], right_a: np.ndarray, right_b: np.ndarray) -> list[dict]:
     """Shape alone (A) against the size cue (B): exact, overall and per group, all and clean."""
     writers = np.array([s["writer"] for s in samples])
@@ -196,21 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     # ---- the page
     query = "nosw" + (f"&mode={args.mode}" if args.mode != "auto" else "")
     t = time.perf_counter()
-    with B.site(B.WEB, None) as (url, _), B.chromium() as browser:
-        page = B.open_app(browser, url, query)
-        if not page.evaluate("window.handwriting.sizeCue"):
-            raise RuntimeError("the page did not load its size cue")
-        env = {"backend": page.evaluate("window.handwriting.backend"),
-               "chromium": B.browser_version(browser)}
-        got: list = []
-        for s in range(0, len(order), args.writers_per_call):
-            batch = order[s:s + args.writers_per_call]
-            res = page.evaluate(SEQUENCE_JS, [[strokes[i] for i in idx] for idx in batch])
-            got.extend(res)
-            done = sum(len(g) for g in got)
-            print(f"  {done}/{len(samples)} characters, {time.perf_counter() - t:.0f} s")
-        errors = page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
-        page.context.close()
+    per = args.writers_per_call
+    got, env, errors = replay_writers(
+        query, SEQUENCE_JS,
+        [[[strokes[i] for i in idx] for idx in order[s:s + per]] for s in range(0, len(order), per)],
+        ("window.handwriting.sizeCue", "the page did not load its size cue"))
     t_page = time.perf_counter() - t
     rep: list = [None] * len(samples)
     for idx, res in zip(order, got):

@@ -33,6 +33,17 @@ def test_grid_learns_a_habit_and_beta_zero_does_not():
         assert r["exact"] == pytest.approx(0.8) and r["picks"] == pytest.approx(0.2)
 
 
+def test_by_position_reads_each_writers_line_in_order():
+    from _project import by_position
+
+    right = np.array([1, 0, 1, 1, 0, 1], bool)
+    order = [[2, 0, 4], [5, 1, 3]]  # writer a: 2, 0, 4; writer b: 5, 1, 3
+    assert by_position(right, order, ((0, 1), (1, None))) == [1.0, 0.5]
+    assert by_position(right, order, ((0, 2), (2, None), (9, None))) == [0.75, 0.5, None]
+    mask = np.array([1, 1, 1, 0, 0, 0], bool)  # writer a's samples only
+    assert by_position(right, order, ((0, 1), (1, None)), mask) == [1.0, 0.5]
+
+
 def test_picks_summary_counts_first_readings_picks_and_stuck_characters():
     samples = [{"label": c, "cat": "1c", "contrib": "abc", "writer": "abc/1", "id": i}
                for i, c in enumerate("llx")]

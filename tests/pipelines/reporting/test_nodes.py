@@ -161,6 +161,10 @@ def test_heldout_pen_set_gives_each_drawing_its_writer_and_ink_height():
     pen = heldout_pen_set(records, ["1", "7"], {}, PEN_PARAMS, REPORT_PARAMS, None)
     assert pen["paths"] is None and len(pen["height"]) == len(pen["y"]) == len(pen["writer"])
     assert set(pen["height"]) <= {10.0, 43.0}
+    # heldout=False: the other writers (what benchmarks tune on), never a held-out one
+    train = heldout_pen_set(records, ["1", "7"], {}, PEN_PARAMS, REPORT_PARAMS, None, False)
+    assert len(train["y"]) + len(pen["y"]) == len(records)
+    assert not set(train["writer"]) & set(pen["writer"])
 
 
 def test_evaluate_pen_strokes_fuses_the_stroke_model_as_the_page_does():

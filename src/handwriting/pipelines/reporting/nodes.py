@@ -176,8 +176,10 @@ def plot_stroke_training_curves(stroke_history: dict) -> plt.Figure:
 
 
 def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
-                    preprocessing_params: dict, params: dict, points: int | None) -> dict:
-    """The held-out writers' characters as the page's two models see them.
+                    preprocessing_params: dict, params: dict, points: int | None,
+                    heldout: bool = True) -> dict:
+    """The held-out writers' characters as the page's two models see them (``heldout=False``:
+    the training writers', which benchmarks tune their settings on).
 
     ``x``: rendered through the canvas spec (image model); ``paths``: resampled to ``points``
     through the trajectory spec (stroke model; None when ``points`` is None); ``y`` the classes;
@@ -194,7 +196,7 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
     from handwriting.unipen import drawing_height, is_clean, select
 
     split = preprocessing_params["unipen"]
-    records = select(unipen_strokes, heldout=True, fraction=split["heldout_fraction"],
+    records = select(unipen_strokes, heldout=heldout, fraction=split["heldout_fraction"],
                      clean_only=False)
     keep = stratified_indices(np.array([r["label"] for r in records]),
                               params.get("pen_eval_subset"), preprocessing_params["seed"])
