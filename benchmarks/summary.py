@@ -144,7 +144,31 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
             "shipped_quantization": shipped_q, "latency": latency, "ingestion": ingestion,
             "targets": targets, "pen_targets": pen_targets(results),
             "class_mix": _optional("unipen.json", results).get("class_mix"),
+            "digit_prior": _optional("digit_prior.json", results) or None,
             "model_version": latency["model"].get("model_version")}
+
+
+def digit_prior_lines(dp: dict | None, model_version: str | None) -> list[str]:
+    """The summary's paragraph on digit_prior.json: what meeting the digits target in Auto mode
+    by favouring digits would cost the letters (nothing when that table is missing)."""
+    if not dp:
+        return []
+    if dp["model"].get("model_version") != model_version:
+        return ["", f"[digit_prior.md](digit_prior.md) was measured on model "
+                f"`{dp['model'].get('model_version')}`, not this one: re-run "
+                "`benchmarks/digit_prior.py`."]
+    base, reach = dp["sweep"][0], dp.get("first_reaching_digits_target")
+    one = lambda v: f"{100 * v:.1f}%"  # noqa: E731
+    if reach is None:
+        return ["", "Favouring digits in Auto mode does not reach the digits target at any weight "
+                "tried ([digit_prior.md](digit_prior.md))."]
+    return ["", "Digits against letters ([digit_prior.md](digit_prior.md)): most digits the page "
+            "misses in Auto mode are read as a letter of the same shape (0 as o or O, 1 as l or "
+            "I). Multiplying every digit's probability by a weight brings the digits (each alone) "
+            f"to the target only at weight {reach['k']:g}: digits {one(base['digits'])} → "
+            f"{one(reach['digits'])}, but exact {one(base['exact'])} → {one(reach['exact'])} and "
+            f"case-folded {one(base['case_folded'])} → {one(reach['case_folded'])}. The 123 mode "
+            f"reads the same digits at {one(dp['mode_123_digits'])} without touching the letters."]
 
 
 def markdown(s: dict) -> str:
@@ -188,6 +212,7 @@ def markdown(s: dict) -> str:
                   f"{one(a['exact'])} exact, {one(a['case_folded'])} case-folded, against "
                   f"{one(f['exact'])} and {one(f['case_folded'])} for the test file "
                   "([unipen.md](unipen.md#against-the-emnist-test-figure-at-the-same-class-mix))."]
+        L += digit_prior_lines(s.get("digit_prior"), s.get("model_version"))
     L += ["", "## Accuracy on the test file, size ([ablation](ablation.md), [exports](exports.md))", "",
           "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|",
           f"| seed recipe | {seed['quantization'] or 'float32'} | {seed['shipped_weights_bytes'] / 1000:.1f} KB | "
