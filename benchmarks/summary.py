@@ -145,7 +145,14 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
             "targets": targets, "pen_targets": pen_targets(results),
             "class_mix": _optional("unipen.json", results).get("class_mix"),
             "digit_prior": _optional("digit_prior.json", results) or None,
+            "numbers": _optional("unipen_numbers.json", results) or None,
             "model_version": latency["model"].get("model_version")}
+
+
+def _stale(result: dict, stem: str, command: str) -> list[str]:
+    """The line that replaces a table's paragraph when it was measured on another model."""
+    return ["", f"[{stem}.md]({stem}.md) was measured on model "
+            f"`{result['model'].get('model_version')}`, not this one: re-run `{command}`."]
 
 
 def digit_prior_lines(dp: dict | None, model_version: str | None) -> list[str]:
@@ -154,9 +161,7 @@ def digit_prior_lines(dp: dict | None, model_version: str | None) -> list[str]:
     if not dp:
         return []
     if dp["model"].get("model_version") != model_version:
-        return ["", f"[digit_prior.md](digit_prior.md) was measured on model "
-                f"`{dp['model'].get('model_version')}`, not this one: re-run "
-                "`benchmarks/digit_prior.py`."]
+        return _stale(dp, "digit_prior", "benchmarks/digit_prior.py")
     base, reach = dp["sweep"][0], dp.get("first_reaching_digits_target")
     one = lambda v: f"{100 * v:.1f}%"  # noqa: E731
     if reach is None:
@@ -169,6 +174,22 @@ def digit_prior_lines(dp: dict | None, model_version: str | None) -> list[str]:
             f"{one(reach['digits'])}, but exact {one(base['exact'])} → {one(reach['exact'])} and "
             f"case-folded {one(base['case_folded'])} → {one(reach['case_folded'])}. The 123 mode "
             f"reads the same digits at {one(dp['mode_123_digits'])} without touching the letters."]
+
+
+def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
+    """The summary's sentence on unipen_numbers.json: digits written as numbers in Auto mode."""
+    if not nums:
+        return []
+    if nums["model"].get("model_version") != model_version:
+        return _stale(nums, "unipen_numbers", "benchmarks/unipen_lines.py --numbers")
+    one = lambda v: f"{100 * v:.1f}%"  # noqa: E731
+    by = {tuple(r["lengths"]): r["exact"] for r in nums["page"]["by_length"]["decoded"]}
+    spans = ", ".join(f"{lo}–{hi} digits {one(v)}" if lo != hi else f"{lo} digit {one(v)}"
+                      for (lo, hi), v in sorted(by.items(), reverse=True) if v is not None)
+    return ["", "Digits written as numbers, in Auto mode, with the word decoder "
+            f"([unipen_numbers.md](unipen_numbers.md); the same writers, 1 to 6 random digits a "
+            f"number): {one(nums['page']['decoded']['overall']['exact'])} of the digits read right "
+            f"({spans}: a lone digit is a one-character word, read as its top guess)."]
 
 
 def markdown(s: dict) -> str:
@@ -213,6 +234,7 @@ def markdown(s: dict) -> str:
                   f"{one(f['exact'])} and {one(f['case_folded'])} for the test file "
                   "([unipen.md](unipen.md#against-the-emnist-test-figure-at-the-same-class-mix))."]
         L += digit_prior_lines(s.get("digit_prior"), s.get("model_version"))
+        L += numbers_lines(s.get("numbers"), s.get("model_version"))
     L += ["", "## Accuracy on the test file, size ([ablation](ablation.md), [exports](exports.md))", "",
           "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|",
           f"| seed recipe | {seed['quantization'] or 'float32'} | {seed['shipped_weights_bytes'] / 1000:.1f} KB | "

@@ -27,6 +27,13 @@ it (each character its own top guess, which is what the isolated benchmark measu
 
     .venv/bin/python benchmarks/unipen_lines.py                  # 400 lines of 6 words
     .venv/bin/python benchmarks/unipen_lines.py --lines 50       # quicker
+    .venv/bin/python benchmarks/unipen_lines.py --numbers        # numbers instead of prose
+
+``--numbers`` writes lines of numbers instead (``number_lines``: 1 to 6 digits each, every
+digit uniform at random, fixed seed), what a user enters as a phone number, a date or an
+amount in the page's Auto mode: the word decoder's ``digits`` pattern is what can tell a 0 from
+an o there. Its tables go to unipen_numbers.json and .md, with the digits read right by the
+length of their number.
 
 Writes benchmarks/results/unipen_lines.json and unipen_lines.md.
 """
@@ -49,9 +56,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 
-from handwriting.line_decoder import DEFAULT_FREE_PENALTY, PATTERNS, decode_word  # noqa: E402
+from handwriting.line_decoder import (  # noqa: E402
+    DEFAULT_FREE_PENALTY,
+    FLOOR,
+    PATTERNS,
+    _allowed,
+    decode_word,
+    groups,
+)
 
-SWEEP = [0.0, 1.0, 2.0, 3.0, DEFAULT_FREE_PENALTY, 4.0, 6.0, 8.0, float("inf")]
+SWEEP = [0.0, 1.0, 2.0, 3.0, 3.4, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, float("inf")]
+# free_penalty values a cross-fit may choose: finite (a mixed word must stay possible) and below
+# the 24.4 nats that keep input modes working inside a word (handwriting.line_decoder)
+CHOOSABLE = [p for p in SWEEP if 0 < p <= 12.0]
+LEGACY = [3.4, 8.0, 12.0]  # the word-penalty decoder's shipped value (3.4), and two larger
 GROUP_OF = {"digit": str.isdigit, "uppercase": str.isupper, "lowercase": str.islower}
 
 LINES_JS = """
@@ -119,6 +137,63 @@ def sample_lines(words: list[str], n_lines: int, words_per_line: int, seed: int)
     return [words[s:s + words_per_line] for s in starts]
 
 
+def number_lines(n_lines: int, per_line: int, seed: int, longest: int = 6) -> list[list[str]]:
+    """``n_lines`` lines of ``per_line`` numbers, each 1 to ``longest`` digits long (uniform),
+    every digit uniform at random (leading zeros too: codes, dates, phone numbers)."""
+    rng = np.random.default_rng(seed)
+    return [["".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, longest + 1))))
+             for _ in range(per_line)] for _ in range(n_lines)]
+
+
+def line_hits(truth: list[str], text: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: characters read right (exact) and characters, spaces excluded."""
+    ok = np.array([sum(a == b for a, b in zip(t, p) if a != " ") for t, p in zip(truth, text)])
+    return ok, np.array([sum(c != " " for c in t) for t in truth])
+
+
+def crossfit_penalty(truth: list[str], texts: dict[float, list[str]], who: list[str],
+                     folds: int = 5, seed: int = 0) -> dict:
+    """How well free_penalty can be chosen from other writers' lines. The writers are dealt into
+    ``folds`` groups (seeded); for each group, the value of ``texts`` (penalty -> the page's text
+    decoded with it) with the best exact accuracy on the other groups' lines is chosen (ties: the
+    smaller) and scored on this group's. Returns the choices, the pooled cross-fitted accuracy,
+    and the value the same rule chooses on every writer."""
+    writers = sorted(set(who))
+    perm = np.random.default_rng(seed).permutation(len(writers))
+    fold_of = {writers[j]: k % folds for k, j in enumerate(perm)}
+    group = np.array([fold_of[w] for w in who])
+    hits = {p: line_hits(truth, t) for p, t in texts.items()}
+    values = sorted(texts)
+
+    def best(mask):
+        return max(values, key=lambda p: (hits[p][0][mask].sum() / hits[p][1][mask].sum(), -p))
+
+    choices, ok, n = [], 0, 0
+    for f in range(folds):
+        test = group == f
+        p = best(~test)
+        choices.append(p)
+        ok += int(hits[p][0][test].sum())
+        n += int(hits[p][1][test].sum())
+    return {"folds": folds, "seed": seed, "choices": choices, "exact": ok / n,
+            "chosen_on_all": best(np.ones(len(truth), bool))}
+
+
+def by_word_length(truth: list[str], text: list[str], spans=((1, 1), (2, 3), (4, 6))) -> list[dict]:
+    """Characters read right, exact, grouped by the length of the word they belong to (lines as
+    in ``char_accuracy``): one row per (shortest, longest) of ``spans``."""
+    rows = []
+    for lo, hi in spans:
+        n = ok = 0
+        for t_line, p_line in zip(truth, text):
+            for tw, pw in zip(t_line.split(), p_line.split()):
+                if lo <= len(tw) <= hi:
+                    n += len(tw)
+                    ok += sum(a == b for a, b in zip(tw, pw))
+        rows.append({"lengths": [lo, hi], "n": n, "exact": ok / n if n else None})
+    return rows
+
+
 def assign_ink(lines: list[list[str]], pool: dict[str, dict[str, list[int]]], seed: int
                ) -> tuple[list[list[list[int]]], list[str], int, int]:
     """Pick a writer per line and a sample per character.
@@ -161,12 +236,16 @@ def char_accuracy(truth: list[str], text: list[str]) -> dict:
     word accuracy, of page lines against the true lines (both ``"w1 w2 ... "``, equal lengths)."""
     true_chars, pred_chars = [], []
     words_ok = words_n = 0
+    mixed_ok = mixed_n = 0
     for t_line, p_line in zip(truth, text):
         if len(t_line) != len(p_line):
             raise ValueError(f"line lengths differ: {t_line!r} vs {p_line!r}")
         for tw, pw in zip(t_line.split(), p_line.split()):
             words_n += 1
             words_ok += tw == pw
+            if word_pattern(tw) == "free":
+                mixed_n += 1
+                mixed_ok += tw == pw
         for t, p in zip(t_line, p_line):
             if t != " ":
                 true_chars.append(t)
@@ -177,21 +256,56 @@ def char_accuracy(truth: list[str], text: list[str]) -> dict:
         if ii:
             out[group] = U.accuracy([true_chars[i] for i in ii], [pred_chars[i] for i in ii])
     out["words"] = {"n": words_n, "exact": words_ok / words_n if words_n else None}
+    # the words that fit no pattern (x86, iPhone): what a larger free_penalty can cost
+    out["mixed_words"] = {"n": mixed_n, "exact": mixed_ok / mixed_n if mixed_n else None}
     return out
 
 
 def decode_lines(lines: list[list[str]], probs: list[list[np.ndarray]], labels: list[str],
-                 penalty: float) -> list[str]:
-    """The text the page would show with ``free_penalty`` = ``penalty`` (inf: patterns only)."""
+                 penalty: float, decode=decode_word) -> list[str]:
+    """The text the page would show with ``free_penalty`` = ``penalty`` (inf: patterns only);
+    ``decode``: another word decoder with decode_word's signature (``word_penalty_decode``)."""
     out = []
     for line, pr in zip(lines, probs):
         k, text = 0, ""
         for word in line:
             w = pr[k:k + len(word)]
             k += len(word)
-            text += "".join(decode_word(w, labels, free_penalty=min(penalty, 1e300))[0]) + " "
+            text += "".join(decode(w, labels, free_penalty=min(penalty, 1e300))[0]) + " "
         out.append(text)
     return out
+
+
+def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: list[str],
+                 who: list[str]) -> dict:
+    """The page's text against ``old`` (another decoder's text of the same lines), character by
+    character, paired, with each line's writer as the unit (``paired.compare``, ``by_writer``)."""
+    from paired import by_writer, compare
+
+    chars = lambda texts: np.array([c for t in texts for c in t if c != " "])  # noqa: E731
+    true = chars(truth)
+    writer = np.array([w for w, line in zip(who, lines) for word in line for _ in word])
+    a, b = chars(old) == true, chars(new) == true
+    return {**compare(a, b), "by_writer": by_writer(a, b, writer)}
+
+
+def word_penalty_decode(probs, labels: list[str], free_penalty: float) -> tuple[list[str], str]:
+    """The page's word decoder as shipped before stop 16, kept to compare with: the best pattern,
+    or, when the whole word's top guesses beat it by more than ``free_penalty`` nats (paid once
+    per word), every character its own top guess (no fixed characters here)."""
+    masks = groups(labels)
+    logp = [np.log(np.maximum(np.asarray(p, dtype=np.float64), FLOOR)) for p in probs]
+    best, best_score = None, -np.inf
+    for name in PATTERNS:
+        ks = [int(np.argmax(np.where(_allowed(name, i, masks), lp, -np.inf)))
+              for i, lp in enumerate(logp)]
+        score = sum(float(lp[k]) for lp, k in zip(logp, ks))
+        if score > best_score:
+            best, best_score = (name, ks), score
+    tops = [int(np.argmax(lp)) for lp in logp]
+    if sum(float(lp[t]) for lp, t in zip(logp, tops)) - free_penalty > best_score:
+        return [labels[t] for t in tops], "free"
+    return [labels[k] for k in best[1]], best[0]
 
 
 def natural_strokes(ink: list, by_id: dict, median_px: float) -> tuple[list, int]:
@@ -245,10 +359,11 @@ def size_cue_twin(lines: list[list[str]], shape: list[list[np.ndarray]],
 
 
 def line_ink(lines: list[list[str]], rows: list[dict], spec: dict, seed: int,
-             heldout: bool = True):
+             heldout: bool = True, writes=None):
     """``assign_ink`` over the clean held-out writers' samples (``heldout=False``: the training
     writers') of ``rows`` (``unipen.load_unipen``) that the page can recognise (not a single
-    dot); also returns the samples by id."""
+    dot); also returns the samples by id. ``writes`` (a label test, e.g. ``str.isdigit``): only
+    writers with at least one such sample write lines."""
     keep = [r for r, h in zip(rows, U.heldout(rows)) if h == heldout and U.is_clean(r["contrib"])]
     _, valid = U.render([U.normalise_to_box(r["strokes"]) for r in keep], spec)
     pool: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -257,6 +372,8 @@ def line_ink(lines: list[list[str]], rows: list[dict], spec: dict, seed: int,
         if ok:
             pool[r["writer"]][r["label"]].append(r["id"])
             by_id[r["id"]] = r
+    if writes is not None:
+        pool = {w: p for w, p in pool.items() if any(writes(label) for label in p)}
     return (*assign_ink(lines, pool, seed + 1), by_id)
 
 
@@ -276,19 +393,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None)
     ap.add_argument("--unipen", type=Path, default=U.UNIPEN)
     ap.add_argument("--out", type=Path, default=B.RESULTS)
+    ap.add_argument("--numbers", action="store_true",
+                    help="lines of random numbers (1-6 digits) instead of prose; writes "
+                         "unipen_numbers.*")
     args = ap.parse_args(argv)
     t_start = time.perf_counter()
+    stem = "unipen_numbers" if args.numbers else "unipen_lines"
 
     _, info, meta, labels, spec = U.page_model(args.web_dir, args.model_dir)
     penalty = float((meta.get("line_decoder") or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
 
     # the text
-    words = corpus_words()
+    if args.numbers:
+        lines = number_lines(args.lines, args.words, args.seed)
+        words = [w for line in lines for w in line]
+        source = "random numbers of 1 to 6 digits (each length and digit uniform)"
+    else:
+        words = corpus_words()
+        lines = sample_lines(words, args.lines, args.words, args.seed)
+        source = ("pydoc_data.topics (Python reference manual topics), Python "
+                  f"{sys.version.split()[0]}")
     pattern_share = Counter(word_pattern(w) for w in words)
-    lines = sample_lines(words, args.lines, args.words, args.seed)
     truth = ["".join(w + " " for w in line) for line in lines]
 
-    ink, who, own, other, by_id = line_ink(lines, U.load_unipen(args.unipen), spec, args.seed)
+    ink, who, own, other, by_id = line_ink(lines, U.load_unipen(args.unipen), spec, args.seed,
+                                           writes=str.isdigit if args.numbers else None)
     strokes, shrunk = natural_strokes(ink, by_id, args.median_px)
     n_chars = sum(len(w) for line in lines for w in line)
     print(f"{len(lines)} lines, {n_chars} characters, {len(set(who))} writers "
@@ -335,26 +464,39 @@ def main(argv: list[str] | None = None) -> int:
                               if c != " "]) == true_chars for p in (shape, probs))
             size["rows"].append({"reading": name, **compare(a, b),
                                  "by_writer": by_writer(a, b, writer)})
-    sweep = {str(p): char_accuracy(truth, decode_lines(lines, probs, labels, p)) for p in SWEEP}
+    grid = sorted(set(SWEEP) | {penalty})
+    texts = {p: decode_lines(lines, probs, labels, p) for p in grid}
+    sweep = {str(p): char_accuracy(truth, texts[p]) for p in grid}
+    crossfit = crossfit_penalty(truth, {p: texts[p] for p in CHOOSABLE}, who)
+    # the decoder before stop 16 (one penalty per word) on the same probabilities
+    legacy = {str(p): char_accuracy(truth, decode_lines(lines, probs, labels, p, word_penalty_decode))
+              for p in LEGACY}
+    legacy["paired"] = decoder_pair(lines, truth, page_text,
+                                    decode_lines(lines, probs, labels, 3.4, word_penalty_decode), who)
     result = {
         "benchmark": "unipen_lines",
         "model": {**info, "emnist_metrics": meta.get("metrics", {})},
         "browser": env,
         "free_penalty": penalty,
-        "text": {"source": "pydoc_data.topics (Python reference manual topics), Python "
-                           f"{sys.version.split()[0]}", "corpus_words": len(words),
+        "text": {"source": source, "numbers": args.numbers, "corpus_words": len(words),
                  "pattern_share": {k: pattern_share[k] / len(words) for k in (*PATTERNS, "free")},
                  "lines": len(lines), "words_per_line": args.words, "characters": n_chars,
                  "seed": args.seed, "example_lines": truth[:5]},
         "ink": {"writers": len(set(who)), "median_px": args.median_px, "shrunk_to_box": shrunk,
                 "writers_available": len({r["writer"] for r in by_id.values()}),
                 "chars_own_writer": own, "chars_other_writer": other,
-                "subset": "held-out writers, clean contributors"},
+                "subset": "held-out writers, clean contributors"
+                          + (", who wrote digits" if args.numbers else "")},
         "page": {"decoded": char_accuracy(truth, page_text),
-                 "top_guess": sweep["0.0"]},
+                 "top_guess": sweep["0.0"],
+                 "by_length": {"decoded": by_word_length(truth, page_text),
+                               "top_guess": by_word_length(truth, decode_lines(lines, probs,
+                                                                               labels, 0.0))}},
         "python_twin_lines_equal": agree,
         "size_cue": size,
         "sweep": sweep,
+        "crossfit": crossfit,
+        "word_penalty_decoder": legacy,
         "examples": [{"truth": a, "top_guess": b, "page": c} for a, b, c in
                      zip(truth[:12], decode_lines(lines[:12], probs[:12], labels, 0.0), page_text[:12])],
         "page_errors": errors,
@@ -362,8 +504,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([".venv/bin/python", "benchmarks/unipen_lines.py", *map(shlex.quote, argv)]),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "unipen_lines.json").write_text(json.dumps(result, indent=2))
-    (args.out / "unipen_lines.md").write_text(_markdown(result) + "\n")
+    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2))
+    (args.out / f"{stem}.md").write_text(_markdown(result) + "\n")
     print(_markdown(result))
     twin_ok = size is None or size["probs_max_abs_diff_twin"] < 1e-5
     return 0 if agree == len(lines) and twin_ok and not errors else 1
@@ -388,18 +530,47 @@ def _size_rows(size: dict | None) -> list[str]:
     return L + [f"| {row['reading']} | {cells(row)} |" for row in size["rows"]] + [""]
 
 
+def _length_rows(by_length: dict | None, numbers: bool) -> list[str]:
+    """Characters read right by the length of their word (numbers: digits by number length)."""
+    if not by_length or not numbers:
+        return []
+    f = U.fmt
+    L = ["## Digits by the length of their number", "",
+         "A one-digit number is a one-character word, which the decoder leaves to its top guess "
+         "(as in `unipen.md`, but at the writer's size, after the line's other numbers); from two "
+         "digits on, the word's `digits` pattern competes with the letter patterns.", "",
+         "| digits in the number | n | top guess, exact | **page (word decoder), exact** |",
+         "|---|---:|---:|---:|"]
+    for a, b in zip(by_length["top_guess"], by_length["decoded"]):
+        lo, hi = a["lengths"]
+        name = f"{lo}" if lo == hi else f"{lo}–{hi}"
+        L.append(f"| {name} | {a['n']} | {f(a['exact'])} | **{f(b['exact'])}** |")
+    return L + [""]
+
+
 def _markdown(r: dict) -> str:
     f = U.fmt
     m, tx, ink, pg = r["model"], r["text"], r["ink"], r["page"]
     share = ", ".join(f"{k} {f(v)}" for k, v in tx["pattern_share"].items())
-    L = ["# Real pens, whole lines: UNIPEN handwriting written as text on the page", "",
+    numbers = tx.get("numbers", False)
+    first = "; ".join(f"`{x.strip()}`" for x in tx["example_lines"])
+    if numbers:
+        text = (f"Text: {tx['lines']} lines of {tx['words_per_line']} {tx['source']} "
+                f"({tx['characters']} digits), seed {tx['seed']}, written in the page's Auto mode "
+                f"(any of the 62 classes). First lines: {first}.")
+    else:
+        text = (f"Text: {tx['lines']} lines of {tx['words_per_line']} consecutive words "
+                f"({tx['characters']} characters) from {tx['source']}, seed {tx['seed']}. Words in "
+                f"the corpus by the pattern they fit: {share}; the prior odds of one given pattern "
+                "against none, ln(((1 − q) / 4) / q) for q = the share that fits none, are "
+                f"{prior_odds(tx['pattern_share']['free']):.2f} nats. First lines: {first}.")
+    title = ("Real pens, numbers: UNIPEN digits written as numbers on the page, Auto mode"
+             if numbers else "Real pens, whole lines: UNIPEN handwriting written as text on the page")
+    L = [f"# {title}", "",
          f"Model `{m['model_version']}` (canvas_spec `{json.dumps(m['canvas_spec'])}`), backend "
          f"`{r['browser']['backend']}` in headless {r['browser']['chromium']}; word decoder "
          f"free_penalty {r['free_penalty']:g} (from metadata.json).", "",
-         f"Text: {tx['lines']} lines of {tx['words_per_line']} consecutive words ({tx['characters']} "
-         f"characters) from {tx['source']}, seed {tx['seed']}. Words in the corpus by the pattern they "
-         f"fit: {share}; the prior odds of one given pattern against none, ln(((1 − q) / 4) / q) for "
-         f"q = the share that fits none, are {prior_odds(tx['pattern_share']['free']):.2f} nats. First lines: " + "; ".join(f"`{x.strip()}`" for x in tx["example_lines"]) + ".", "",
+         text, "",
          f"Ink: real pen trajectories of {ink['writers']} UNIPEN writers ({ink['subset']}, never trained "
          f"on), one writer a line; {ink['chars_own_writer']} characters are the line's writer's own "
          f"samples, {ink['chars_other_writer']} (a character that writer never wrote) another held-out "
@@ -421,19 +592,55 @@ def _markdown(r: dict) -> str:
     L += [f"| whole words | {a['n']} | {f(a['exact'])} | | **{f(b['exact'])}** | |", "",
           "Top guess = each character its own top guess (what the isolated benchmark, unipen.md, "
           "measures; the page with `?decoder=off`). Case-folded as in unipen.md.", "",
+          ] + _length_rows(pg.get("by_length"), numbers) + [
           f"Python twin: `handwriting.line_decoder` applied to the page's own probabilities gives "
           f"the page's text on **{r['python_twin_lines_equal']}/{tx['lines']}** lines.", "",
           ] + _size_rows(r.get("size_cue")) + [
           "## free_penalty sweep (Python, the page's probabilities)", "",
-          "| free_penalty | exact | case-folded | digits | uppercase | lowercase | whole words |",
-          "|---|---|---|---|---|---|---|"]
+          "| free_penalty | exact | case-folded | digits | uppercase | lowercase | whole words "
+          "| words that fit no pattern |",
+          "|---|---|---|---|---|---|---|---|"]
     for p, s in r["sweep"].items():
         mark = " (shipped)" if float(p) == r["free_penalty"] else ""
+        mixed = s.get("mixed_words") or {}
         L.append(f"| {p}{mark} | {f(s['overall']['exact'])} | {f(s['overall']['case_folded'])} | "
                  + " | ".join(f(s[g]['exact']) if g in s else "–" for g in ("digit", "uppercase", "lowercase"))
-                 + f" | {f(s['words']['exact'])} |")
-    L += ["", "0 = no decoding; inf = a word always takes one of the four patterns. The shipped value "
-          "was set from the corpus's share of words that fit no pattern, not from this table.", "",
+                 + f" | {f(s['words']['exact'])} | "
+                 + (f"{f(mixed['exact'])} of {mixed['n']}" if mixed.get("n") else "–") + " |")
+    L += ["", "0 = no decoding; inf = a word always takes one of the four patterns."]
+    cf = r.get("crossfit")
+    if cf:
+        shipped = r["sweep"][str(r["free_penalty"])]["overall"]["exact"]
+        L += ["", f"Choosing free_penalty from other writers (cross-fitted): the writers dealt into "
+              f"{cf['folds']} groups (seed {cf['seed']}); for each group the value in "
+              f"{', '.join(f'{p:g}' for p in CHOOSABLE)} with the best exact accuracy on the "
+              "other groups' lines, scored on this group's. Chosen: "
+              f"{', '.join(f'{p:g}' for p in cf['choices'])}; exact {f(cf['exact'])} cross-fitted, "
+              f"against {f(shipped)} with the shipped {r['free_penalty']:g} on the same lines. "
+              f"On every writer the rule chooses {cf['chosen_on_all']:g}."]
+    legacy = r.get("word_penalty_decoder")
+    if legacy:
+        L += ["", "The decoder before stop 16 paid its penalty once per word and then read every "
+              "character as its own top guess (`word_penalty_decode`); on the same probabilities:", "",
+              "| word-penalty decoder, free_penalty | exact | case-folded | whole words "
+              "| words that fit no pattern |", "|---|---|---|---|---|"]
+        for p, a in legacy.items():
+            if p == "paired":
+                continue
+            mark = " (shipped until stop 16)" if float(p) == 3.4 else ""
+            mixed = a.get("mixed_words") or {}
+            L.append(f"| {p}{mark} | {f(a['overall']['exact'])} | {f(a['overall']['case_folded'])} "
+                     f"| {f(a['words']['exact'])} | "
+                     + (f"{f(mixed['exact'])} of {mixed['n']}" if mixed.get("n") else "–") + " |")
+        if legacy.get("paired"):
+            from paired import CELLS_HEAD, CELLS_RULE, cells
+
+            L += ["", "Paired, character by character (A = the word-penalty decoder at 3.4, B = the "
+                  "page; writers: each line's writer as one unit, `paired.py`):", "",
+                  f"| reading | {CELLS_HEAD.format(a='before stop 16', b='page')} |",
+                  f"|---|{CELLS_RULE}|",
+                  f"| characters right, exact | {cells(legacy['paired'])} |"]
+    L += ["",
           "## Examples", "", "| truth | top guesses | page |", "|---|---|---|"]
     for e in r["examples"]:
         L.append(f"| `{e['truth'].strip()}` | `{e['top_guess'].strip()}` | `{e['page'].strip()}` |")

@@ -11,27 +11,34 @@ of four patterns, each character the likeliest class the pattern allows:
 - ``upper``    every character an uppercase letter ("HELLO")
 - ``digits``   every character a digit ("2024")
 
-or, if no pattern fits, ``free``: each character's own top guess ("iPhone", "utf8"). A pattern's
-score is the sum of its characters' log-probabilities; ``free`` scores the same sum over all
-classes minus ``free_penalty`` (nats), so a word leaves the patterns only when the ink gives at
-least e**free_penalty times more evidence for the mixed reading than for the best pattern.
+A character that does not fit the word's pattern may still leave it, as an *exception* that
+takes its own top guess ("iPhone": a capital P inside a lowercase word; "x86": two digits after
+a letter), at a cost of ``free_penalty`` nats: under a pattern, each character scores the larger
+of its best log-probability among the classes the pattern allows and its top log-probability
+minus ``free_penalty``; a pattern's score is the sum. So a character leaves the pattern only when
+its ink gives at least e**free_penalty times more evidence for its own top guess than for the
+pattern's best class, and each exception is paid for separately: one odd character does not
+free the rest of the word (a 0 in "2024" stays a digit when its 6 looks like a G). The word is
+reported as ``free`` when its best pattern needed at least one exception. (Until stop 16 the
+penalty was paid once per word and the mixed reading made every character its own top guess;
+benchmarks/results/unipen_lines.md compares.)
 
-A one-character word is always its top guess (every pattern, like ``free``, then takes the best
-class of its own group, and ``free`` never beats the best pattern), so recognising isolated
-characters is unchanged. A character the user picked by hand is fixed: patterns it does not fit
-are ruled out, and it keeps its label.
+A one-character word is always its top guess: the pattern of its top guess's group reads it
+without an exception, and no other pattern scores more. So recognising isolated characters is
+unchanged. A character the user picked by hand is fixed: it keeps its label, and counts as an
+exception (``-free_penalty``) under a pattern it does not fit. ``free_penalty`` 0 makes every
+character its own top guess (the decoder off).
 
 Input modes. Like a handwriting keyboard's "123" key, the page has a mode control: ``auto`` (any
 class, the default), ``digits``, ``lower`` or ``upper``. A mode restricts what a newly recognised
 character may be (``restrict``): its probabilities are masked to the mode's group (``groups``) and
 renormalised, so its top guesses and the evidence the decoder reads are all of that group; each
 character keeps the mode it was written in. The decoder then runs unchanged. A word written in one
-mode fits that mode's pattern(s); a word mixing modes (``abc`` then ``123`` inside one word) fits
-no pattern, because a restricted character has probability 0 (counted as ``FLOOR``, about -27.6
-nats) outside its group, while its best class in its group has at least 1/26 (-3.3 nats): any
-pattern that contradicts a character's mode loses to ``free`` by at least 24.4 nats minus
-``free_penalty``, so for any ``free_penalty`` below that (the shipped one is 3.4) the word is read
-``free``, each character its own top guess within its mode.
+mode fits that mode's pattern(s); in a word mixing modes (``abc`` then ``123`` inside one word) a
+restricted character has probability 0 (counted as ``FLOOR``, about -27.6 nats) outside its
+group, while its top guess in its group has at least 1/26 (-3.3 nats): under a pattern that
+contradicts its mode it is an exception whenever ``free_penalty`` is below 24.3 nats (the shipped
+one is 8), and keeps its top guess within its mode.
 
 This module is the specification; ``web/js/decoder.js`` implements the same functions for the
 page, and tests/web/test_decoder_parity.py checks that the two agree.
@@ -44,9 +51,9 @@ from collections.abc import Sequence
 import numpy as np
 
 PATTERNS = ("lower", "capital", "upper", "digits")
-# ln(((1 - q) / 4) / q) for q = 0.82%, the share of English-prose words that fit no pattern
-# (conf/base/parameters_deployment.yml explains it; web/js/decoder.js has the same default).
-DEFAULT_FREE_PENALTY = 3.4
+# The shipped value (conf/base/parameters_deployment.yml explains it: chosen by cross-fitting over
+# writers in benchmarks/unipen_lines.py; web/js/decoder.js has the same default).
+DEFAULT_FREE_PENALTY = 8.0
 FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
 MODES = ("auto", "digits", "lower", "upper")  # the page's input modes; "auto" restricts nothing
 
@@ -100,12 +107,15 @@ def _allowed(pattern: str, position: int, masks: dict[str, np.ndarray]) -> np.nd
 def decode_word(probs: np.ndarray | Sequence[Sequence[float] | None], labels: Sequence[str],
                 fixed: Sequence[str | None] | None = None, free_penalty: float = DEFAULT_FREE_PENALTY
                 ) -> tuple[list[str], str]:
-    """Labels for one word's characters, and the pattern chosen (or ``"free"``).
+    """Labels for one word's characters, and the pattern chosen (``"free"`` when it needed an
+    exception).
 
     ``probs`` holds one probability vector over ``labels`` per character (``None`` where the
-    character is ``fixed``); ``fixed[i]`` is a label the user chose, or ``None``. Ties go to the
-    earlier pattern in ``PATTERNS``, a pattern beats ``free`` on a tie, and within a character the
-    lower class index wins (``argmax``): the same rules as ``web/js/decoder.js``.
+    character is ``fixed``); ``fixed[i]`` is a label the user chose, or ``None``;
+    ``free_penalty`` is what each exception costs (nats). Ties go to the earlier pattern in
+    ``PATTERNS``, a character keeps the pattern's class when leaving it would score the same, and
+    within a character the lower class index wins (``argmax``): the same rules as
+    ``web/js/decoder.js``; the scores are summed in character order, as there.
     """
     labels = [str(c) for c in labels]
     n = len(probs)
@@ -130,28 +140,29 @@ def decode_word(probs: np.ndarray | Sequence[Sequence[float] | None], labels: Se
             raise ValueError(f"character {i}: expected {len(labels)} probabilities, got {p.shape}")
         logp.append(np.log(np.maximum(p, FLOOR)))
 
-    def best(pattern: str) -> tuple[float, list[str]]:
-        total, out = 0.0, []
+    def best(pattern: str) -> tuple[float, list[str], int]:
+        total, out, exceptions = 0.0, [], 0
         for i, (lp, f) in enumerate(zip(logp, fixed)):
             allowed = _allowed(pattern, i, masks)
             if f is not None:
-                if not allowed[index[f]]:
-                    return -np.inf, []
+                exceptions += not allowed[index[f]]
                 out.append(f)
                 continue
-            scores = np.where(allowed, lp, -np.inf)
-            k = int(np.argmax(scores))
-            total += float(scores[k])
-            out.append(labels[k])
-        return total, out
+            k = int(np.argmax(np.where(allowed, lp, -np.inf)))
+            top = int(np.argmax(lp))
+            if lp[top] - free_penalty > lp[k]:  # strict >: a tie keeps the pattern's class
+                total += float(lp[top])
+                exceptions += 1
+                out.append(labels[top])
+            else:
+                total += float(lp[k])
+                out.append(labels[k])
+        # the penalties last, so that patterns reading equal classes tie exactly
+        return total - exceptions * free_penalty, out, exceptions
 
-    pattern, pattern_score, pattern_out = "free", -np.inf, []
+    pattern, pattern_score, pattern_out, pattern_exceptions = "free", -np.inf, [], 0
     for name in PATTERNS:  # strict >: ties go to the earlier pattern
-        score, out = best(name)
+        score, out, exceptions = best(name)
         if score > pattern_score:
-            pattern, pattern_score, pattern_out = name, score, out
-    free_score = sum(float(np.max(lp)) for lp in logp if lp is not None) - free_penalty
-    if free_score > pattern_score:  # strict >: a tie keeps the pattern
-        return [f if f is not None else labels[int(np.argmax(lp))]
-                for lp, f in zip(logp, fixed)], "free"
-    return pattern_out, pattern
+            pattern, pattern_score, pattern_out, pattern_exceptions = name, score, out, exceptions
+    return pattern_out, ("free" if pattern_exceptions else pattern)

@@ -7,7 +7,7 @@
 export const PATTERNS = ['lower', 'capital', 'upper', 'digits'];
 export const MODES = ['auto', 'digits', 'lower', 'upper'];
 const FLOOR = 1e-12;
-export const DEFAULT_FREE_PENALTY = 3.4;
+export const DEFAULT_FREE_PENALTY = 8.0;
 
 const isLower = (c) => c.length === 1 && c !== c.toUpperCase() && c === c.toLowerCase();
 const isUpper = (c) => c.length === 1 && c !== c.toLowerCase() && c === c.toUpperCase();
@@ -59,11 +59,15 @@ function allowed(pattern, position, masks) {
 }
 
 /**
- * Labels for one word's characters and the pattern chosen ('free' when none fits).
+ * Labels for one word's characters and the pattern chosen ('free' when it needed an exception):
+ * under each pattern a character scores the larger of its best log-probability among the classes
+ * the pattern allows and its top log-probability minus freePenalty (an exception, which keeps its
+ * top guess); a fixed character scores 0, or -freePenalty where the pattern does not allow it.
+ * As handwriting.line_decoder.decode_word (read its docstring).
  * @param {Array<ArrayLike<number>|null>} probs  one probability vector per character (null where fixed)
  * @param {string[]} labels
  * @param {Array<string|null>} [fixed]           labels the user chose by hand, or null
- * @param {number} [freePenalty]                 nats a mixed reading must win by
+ * @param {number} [freePenalty]                 nats each character pays to leave the word's pattern
  * @returns {{labels: string[], pattern: string}}
  */
 export function decodeWord(probs, labels, fixed = null, freePenalty = DEFAULT_FREE_PENALTY) {
@@ -92,34 +96,42 @@ export function decodeWord(probs, labels, fixed = null, freePenalty = DEFAULT_FR
     return k;
   };
 
+  // summed from 0 in character order, as the Python twin
   const best = (pattern) => {
     let total = 0;
+    let exceptions = 0;
     const out = [];
     for (let i = 0; i < n; i++) {
       const mask = allowed(pattern, i, masks);
       if (logp[i] === null) {
-        if (!mask[index.get(fix[i])]) return { score: -Infinity, out: [] };
+        if (!mask[index.get(fix[i])]) exceptions++;
         out.push(fix[i]);
         continue;
       }
       const k = argmax(logp[i], mask);
-      total += logp[i][k];
-      out.push(labels[k]);
+      const top = argmax(logp[i], null);
+      if (logp[i][top] - freePenalty > logp[i][k]) { // strict >: a tie keeps the pattern's class
+        total += logp[i][top];
+        exceptions++;
+        out.push(labels[top]);
+      } else {
+        total += logp[i][k];
+        out.push(labels[k]);
+      }
     }
-    return { score: total, out };
+    // the penalties last, so that patterns reading equal classes tie exactly
+    return { score: total - exceptions * freePenalty, out, exceptions };
   };
 
   let pattern = 'free';
   let patternScore = -Infinity;
   let patternOut = [];
+  let patternExceptions = 0;
   for (const name of PATTERNS) { // strict >: ties go to the earlier pattern
-    const { score, out } = best(name);
-    if (score > patternScore) { pattern = name; patternScore = score; patternOut = out; }
+    const { score, out, exceptions } = best(name);
+    if (score > patternScore) {
+      pattern = name; patternScore = score; patternOut = out; patternExceptions = exceptions;
+    }
   }
-  // summed from 0 in character order, the penalty subtracted last: as the Python twin
-  const freeScore = logp.reduce((s, lp) => (lp === null ? s : s + lp[argmax(lp, null)]), 0) - freePenalty;
-  if (freeScore > patternScore) { // strict >: a tie keeps the pattern
-    return { labels: logp.map((lp, i) => (lp === null ? fix[i] : labels[argmax(lp, null)])), pattern: 'free' };
-  }
-  return { labels: patternOut, pattern };
+  return { labels: patternOut, pattern: patternExceptions ? 'free' : pattern };
 }

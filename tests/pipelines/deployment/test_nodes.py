@@ -137,7 +137,7 @@ def test_package_adds_metadata(trained, tmp_path):
     with_pen = json.loads(package_web_model(files, LABELS, metrics, pen, report, {})["metadata.json"])
     assert with_pen["metrics"]["pen"]["accuracy"] == 0.7 and with_pen["metrics"]["pen"]["n"] == 9
     # the page's word decoder settings travel in metadata.json; a bad value fails the run
-    assert meta["line_decoder"] == {"free_penalty": 3.4}
+    assert meta["line_decoder"] == {"free_penalty": 8.0}
     tuned = package_web_model(files, LABELS, metrics, pen, report, {}, {"free_penalty": 2.5})
     assert json.loads(tuned["metadata.json"])["line_decoder"] == {"free_penalty": 2.5}
     with pytest.raises(ValueError, match="free_penalty"):
