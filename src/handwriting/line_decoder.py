@@ -18,7 +18,7 @@ of its best log-probability among the classes the pattern allows and its top log
 minus ``free_penalty``; a pattern's score is the sum. So a character leaves the pattern only when
 its ink gives at least e**free_penalty times more evidence for its own top guess than for the
 pattern's best class, and each exception is paid for separately: one odd character does not
-free the rest of the word (a 0 in "2024" stays a digit when its 6 looks like a G). The word is
+free the rest of the word (the 0 of "2064" stays a digit when its 6 looks like a G). The word is
 reported as ``free`` when its best pattern needed at least one exception. (Until stop 16 the
 penalty was paid once per word and the mixed reading made every character its own top guess;
 benchmarks/results/unipen_lines.md compares.)
