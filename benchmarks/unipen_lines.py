@@ -649,7 +649,8 @@ def _markdown(r: dict) -> str:
           f"- page errors: {r['page_errors'] or 'none'}.",
           f"- re-run: `{r['command']}`",
           "- data: UNIPEN train_r01_v07 (International Unipen Foundation, CC BY 4.0, "
-          "doi 10.5281/zenodo.1195803); text: the Python reference manual (PSF licence)."]
+          "doi 10.5281/zenodo.1195803)"
+          + ("." if numbers else "; text: the Python reference manual (PSF licence).")]
     return "\n".join(L)
 
 
