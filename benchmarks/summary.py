@@ -186,10 +186,12 @@ def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
     by = {tuple(r["lengths"]): r["exact"] for r in nums["page"]["by_length"]["decoded"]}
     spans = ", ".join(f"{lo}–{hi} digits {one(v)}" if lo != hi else f"{lo} digit {one(v)}"
                       for (lo, hi), v in sorted(by.items(), reverse=True) if v is not None)
+    iv = nums["page"].get("interval")
+    over = (f", {one(iv['low'])} – {one(iv['high'])} over writers" if iv else "")
     return ["", "Digits written as numbers, in Auto mode, with the word decoder "
             f"([unipen_numbers.md](unipen_numbers.md); the same writers, 1 to 6 random digits a "
-            f"number): {one(nums['page']['decoded']['overall']['exact'])} of the digits read right "
-            f"({spans}: a lone digit is a one-character word, read as its top guess)."]
+            f"number): {one(nums['page']['decoded']['overall']['exact'])} of the digits read right"
+            f"{over} ({spans}: a lone digit is a one-character word, read as its top guess)."]
 
 
 def markdown(s: dict) -> str:

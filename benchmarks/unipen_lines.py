@@ -276,6 +276,28 @@ def decode_lines(lines: list[list[str]], probs: list[list[np.ndarray]], labels: 
     return out
 
 
+def writer_interval(lines: list[list[str]], truth: list[str], text: list[str], who: list[str],
+                    reps: int = 2000, seed: int = U.DEFAULT_SEED, level: float = 0.95) -> dict:
+    """Characters right in ``text``, with the central ``level`` share of the same figure over
+    ``reps`` resamples of the lines' writers (each keeping all its lines), as unipen.md's
+    intervals."""
+    from _project import writer_resamples
+
+    ok, n = line_hits(truth, text)
+    writers = sorted(set(who))
+    col = {w: k for k, w in enumerate(writers)}
+    ok_w, n_w = np.zeros(len(writers)), np.zeros(len(writers))
+    for w, a, b in zip(who, ok, n):
+        ok_w[col[w]] += a
+        n_w[col[w]] += b
+    draws = writer_resamples(len(writers), reps, np.random.default_rng(seed))
+    boot = (draws @ ok_w) / (draws @ n_w)
+    tail = (1 - level) / 2 * 100
+    return {"estimate": float(ok.sum() / n.sum()), "low": float(np.percentile(boot, tail)),
+            "high": float(np.percentile(boot, 100 - tail)), "writers": len(writers),
+            "reps": reps, "level": level}
+
+
 def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: list[str],
                  who: list[str]) -> dict:
     """The page's text against ``old`` (another decoder's text of the same lines), character by
@@ -488,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
                 "subset": "held-out writers, clean contributors"
                           + (", who wrote digits" if args.numbers else "")},
         "page": {"decoded": char_accuracy(truth, page_text),
+                 "interval": writer_interval(lines, truth, page_text, who),
                  "top_guess": sweep["0.0"],
                  "by_length": {"decoded": by_word_length(truth, page_text),
                                "top_guess": by_word_length(truth, decode_lines(lines, probs,
@@ -589,7 +612,14 @@ def _markdown(r: dict) -> str:
             L.append(f"| {key} | {a['n']} | {f(a['exact'])} | {f(a['case_folded'])} | "
                      f"**{f(b['exact'])}** | {f(b['case_folded'])} |")
     a, b = pg["top_guess"]["words"], pg["decoded"]["words"]
-    L += [f"| whole words | {a['n']} | {f(a['exact'])} | | **{f(b['exact'])}** | |", "",
+    L += [f"| whole words | {a['n']} | {f(a['exact'])} | | **{f(b['exact'])}** | |", ""]
+    iv = pg.get("interval")
+    if iv:
+        L += [f"Over writers (the {iv['writers']} lines' writers resampled {iv['reps']:,} times, "
+              f"each keeping all its lines, as in unipen.md): the page's {f(iv['estimate'])} of "
+              f"characters right has a {100 * iv['level']:.0f}% interval of {f(iv['low'])} – "
+              f"{f(iv['high'])}.", ""]
+    L += [
           "Top guess = each character its own top guess (what the isolated benchmark, unipen.md, "
           "measures; the page with `?decoder=off`). Case-folded as in unipen.md.", "",
           ] + _length_rows(pg.get("by_length"), numbers) + [

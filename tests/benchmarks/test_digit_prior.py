@@ -69,10 +69,12 @@ def test_summary_paragraph_quotes_the_cost_and_flags_another_model():
 def test_summary_sentence_on_numbers_quotes_each_length_and_flags_another_model():
     nums = {"model": {"model_version": "abc"},
             "page": {"decoded": {"overall": {"exact": 0.971}},
+                     "interval": {"low": 0.96, "high": 0.98},
                      "by_length": {"decoded": [{"lengths": [1, 1], "exact": 0.859},
                                                {"lengths": [2, 3], "exact": 0.954},
                                                {"lengths": [4, 6], "exact": None}]}}}
     text = " ".join(S.numbers_lines(nums, "abc"))
     assert "97.1% of the digits" in text and "2–3 digits 95.4%" in text and "1 digit 85.9%" in text
+    assert "96.0% – 98.0% over writers" in text
     assert "4–6" not in text  # no numbers of that length, no figure
     assert "re-run" in " ".join(S.numbers_lines(nums, "other")) and S.numbers_lines(None, "abc") == []

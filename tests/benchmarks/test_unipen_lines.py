@@ -166,3 +166,15 @@ def test_word_penalty_decoder_frees_the_whole_word_where_the_page_frees_one_char
     # with a penalty no character can pay, both read the best pattern: UPPERCASE, as it happens
     assert L.word_penalty_decode(word, LABELS, 20.0) == (["Z", "G", "O"], "upper")
     assert decode_word(word, LABELS, free_penalty=20.0) == (["Z", "G", "O"], "upper")
+
+
+def test_writer_interval_resamples_whole_writers():
+    lines = [["ab"], ["ab"], ["cd"]]
+    truth = ["ab ", "ab ", "cd "]
+    text = ["ab ", "ab ", "xx "]  # writer a reads all 4 right, writer b none of 2
+    iv = L.writer_interval(lines, truth, text, ["a", "a", "b"], reps=500, seed=1)
+    assert iv["estimate"] == pytest.approx(4 / 6) and iv["writers"] == 2
+    # a resample holds a's lines, b's, or both: 0, 2/3 or 1 of the characters right
+    assert iv["low"] == 0.0 and iv["high"] == 1.0
+    same = L.writer_interval(lines, truth, truth, ["a", "a", "b"], reps=50)
+    assert same["low"] == same["high"] == same["estimate"] == 1.0
