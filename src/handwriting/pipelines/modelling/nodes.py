@@ -33,7 +33,11 @@ def _dataset(train_set: dict, weights: np.ndarray, num_classes: int, params: dic
     ds = ds.batch(params["batch_size"])
     aug = params.get("augmentation") or {}
     if aug.get("enabled"):
-        ds = ds.map(lambda a, b, w: (augment(a, aug), b, w),
+        # one seed per batch from a seeded stream (new each epoch): the same augmentations in
+        # every run, whatever order the parallel map runs the batches in
+        seeds = tf.data.Dataset.random(seed=params["seed"], rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip((ds, seeds.batch(2)))
+        ds = ds.map(lambda abw, seed: (augment(abw[0], aug, seed), abw[1], abw[2]),
                     num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.map(lambda a, b, w: (a, tf.one_hot(b, num_classes), w))
     return ds.prefetch(tf.data.AUTOTUNE)
