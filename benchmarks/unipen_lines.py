@@ -23,7 +23,10 @@ it (each character its own top guess, which is what the isolated benchmark measu
   ``handwriting.size_cue`` against the text so far, must give the page's probabilities; the
   text without the size cue (the same replays' shape probabilities, decoded) is paired with the
   page's; the same probabilities decoded with other ``free_penalty`` values give the
-  sweep table (no browser needed for that).
+  sweep table (no browser needed for that), and the cross-fit over writers that chose the
+  shipped value (``crossfit_penalty``); the decoder shipped before stop 16
+  (``word_penalty_decode``: one penalty per word) reads them too, paired with the page.
+- The page's accuracy gets an interval over writers (``writer_interval``).
 
     .venv/bin/python benchmarks/unipen_lines.py                  # 400 lines of 6 words
     .venv/bin/python benchmarks/unipen_lines.py --lines 50       # quicker
