@@ -38,6 +38,18 @@ def writer_resamples(writers: int, reps: int, rng: np.random.Generator) -> np.nd
                      for _ in range(reps)])
 
 
+def resampled_interval(draws: np.ndarray, num: np.ndarray, den: np.ndarray,
+                       level: float = 0.95) -> tuple[float, float]:
+    """The central ``level`` share of sum(num) / sum(den) over the resamples ``draws``
+    (``writer_resamples``: one row of per-writer counts each); ``num``, ``den`` per writer.
+    Resamples whose writers have nothing in ``den`` are skipped."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = (draws @ num) / (draws @ den)
+    boot = boot[np.isfinite(boot)]
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(boot, tail)), float(np.percentile(boot, 100 - tail))
+
+
 def by_position(right: np.ndarray, order, parts, mask: np.ndarray | None = None) -> list:
     """Accuracy of ``right`` (per sample) by how many characters the writer had written before
     (each writer's samples in ``order``): one figure per (start, end) of ``parts`` (end None: to

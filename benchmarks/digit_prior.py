@@ -45,12 +45,6 @@ def favour_digits(probs: np.ndarray, labels: list[str], k: float) -> np.ndarray:
     return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
 
-def top_labels(probs: np.ndarray, valid: np.ndarray, labels: list[str]) -> list[str | None]:
-    """Each row's top guess; None where the page recognises nothing (``valid`` False)."""
-    top = np.argmax(probs, axis=1)
-    return [labels[int(t)] if ok else None for t, ok in zip(top, valid)]
-
-
 def measures(samples: list[dict], pred: list[str | None]) -> dict:
     """Clean-subset accuracies: digits (exact), letters (exact, case-folded), all 62 classes."""
     clean = [i for i, s in enumerate(samples) if U.is_clean(s["contrib"])]
@@ -75,8 +69,8 @@ def measures(samples: list[dict], pred: list[str | None]) -> dict:
 def sweep(samples: list[dict], probs: np.ndarray, valid: np.ndarray, labels: list[str],
           weights=WEIGHTS) -> list[dict]:
     """``measures`` for every digit weight k."""
-    return [{"k": float(k), **measures(samples, top_labels(favour_digits(probs, labels, k),
-                                                            valid, labels))}
+    return [{"k": float(k), **measures(samples, U._top(favour_digits(probs, labels, k),
+                                                      valid, labels)[0])}
             for k in weights]
 
 
@@ -146,13 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     # the 123 mode: the digits' probabilities restricted to the digits (what ?mode=digits does)
     dig = [i for i, s in enumerate(samples) if s["label"].isdigit() and U.is_clean(s["contrib"])]
     restricted = U.restrict_rows(probs[dig], labels, "digits")
-    mode_pred = top_labels(restricted, valid[dig], labels)
+    mode_pred = U._top(restricted, valid[dig], labels)[0]
     mode_digits = U.accuracy([samples[i]["label"] for i in dig], mode_pred)["exact"]
 
     reach = first_reaching(table, "digits", TARGETS["digits"])
     intervals = None
     if reach is not None:  # how sure: writers resampled at that k (unipen.writer_intervals)
-        pred = top_labels(favour_digits(probs, labels, reach["k"]), valid, labels)
+        pred = U._top(favour_digits(probs, labels, reach["k"]), valid, labels)[0]
         intervals = {key: v for key, v in U.writer_intervals(samples, pred).items()
                      if key.startswith("clean/")}
     result = {

@@ -29,7 +29,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, UNIPEN, labels, params, writer_resamples  # noqa: E402
+from _project import (  # noqa: E402
+    REPO,
+    RESULTS,
+    UNIPEN,
+    labels,
+    params,
+    resampled_interval,
+    writer_resamples,
+)
 
 MODELS = RESULTS / "models"
 
@@ -71,13 +79,11 @@ def by_writer(right_a: np.ndarray, right_b: np.ndarray, writers: np.ndarray, rep
     count = np.bincount(who, minlength=len(names)).astype(float)
     rng = np.random.default_rng(seed)
     draws = writer_resamples(len(names), reps, rng)
-    boot = (draws @ diff) / (draws @ count)
+    low, high = resampled_interval(draws, diff, count, level)
     flips = rng.choice([-1.0, 1.0], size=(reps, len(names)))
     observed = abs(diff.sum())
     extreme = int((np.abs(flips @ diff) >= observed - 1e-9).sum())
-    tail = (1 - level) / 2 * 100
-    return {"writers": int(len(names)), "low": float(np.percentile(boot, tail)),
-            "high": float(np.percentile(boot, 100 - tail)), "p": (1 + extreme) / (1 + reps),
+    return {"writers": int(len(names)), "low": low, "high": high, "p": (1 + extreme) / (1 + reps),
             "reps": reps, "level": level}
 
 

@@ -51,7 +51,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
-from _project import writer_resamples  # noqa: E402
+from _project import resampled_interval, writer_resamples  # noqa: E402
 
 from handwriting.line_decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
@@ -294,13 +294,10 @@ def writer_intervals(samples: Sequence[dict], pred: Sequence[str | None], reps: 
                      else q is not None and fold(t, letters) == fold(q, letters))
             n[col[samples[i]["writer"]]] += 1
             ok[col[samples[i]["writer"]]] += right
-        with np.errstate(invalid="ignore", divide="ignore"):
-            boot = (draws @ ok) / (draws @ n)
-        boot = boot[np.isfinite(boot)]
-        tail = (1 - level) / 2 * 100
+        low, high = resampled_interval(draws, ok, n, level)
         out[f"{subset}/{group}/{metric}"] = {
-            "estimate": float(ok.sum() / n.sum()), "low": float(np.percentile(boot, tail)),
-            "high": float(np.percentile(boot, 100 - tail)), "writers": int((n > 0).sum())}
+            "estimate": float(ok.sum() / n.sum()), "low": low, "high": high,
+            "writers": int((n > 0).sum())}
     return out
 
 

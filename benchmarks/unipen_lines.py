@@ -284,21 +284,16 @@ def writer_interval(lines: list[list[str]], truth: list[str], text: list[str], w
     """Characters right in ``text``, with the central ``level`` share of the same figure over
     ``reps`` resamples of the lines' writers (each keeping all its lines), as unipen.md's
     intervals."""
-    from _project import writer_resamples
+    from _project import resampled_interval, writer_resamples
 
     ok, n = line_hits(truth, text)
-    writers = sorted(set(who))
-    col = {w: k for k, w in enumerate(writers)}
-    ok_w, n_w = np.zeros(len(writers)), np.zeros(len(writers))
-    for w, a, b in zip(who, ok, n):
-        ok_w[col[w]] += a
-        n_w[col[w]] += b
-    draws = writer_resamples(len(writers), reps, np.random.default_rng(seed))
-    boot = (draws @ ok_w) / (draws @ n_w)
-    tail = (1 - level) / 2 * 100
-    return {"estimate": float(ok.sum() / n.sum()), "low": float(np.percentile(boot, tail)),
-            "high": float(np.percentile(boot, 100 - tail)), "writers": len(writers),
-            "reps": reps, "level": level}
+    names, writer = np.unique(np.asarray(who), return_inverse=True)
+    ok_w = np.bincount(writer, weights=ok, minlength=len(names))
+    n_w = np.bincount(writer, weights=n, minlength=len(names))
+    draws = writer_resamples(len(names), reps, np.random.default_rng(seed))
+    low, high = resampled_interval(draws, ok_w, n_w, level)
+    return {"estimate": float(ok.sum() / n.sum()), "low": low, "high": high,
+            "writers": len(names), "reps": reps, "level": level}
 
 
 def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: list[str],
@@ -494,10 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     sweep = {str(p): char_accuracy(truth, texts[p]) for p in grid}
     crossfit = crossfit_penalty(truth, {p: texts[p] for p in CHOOSABLE}, who)
     # the decoder before stop 16 (one penalty per word) on the same probabilities
-    legacy = {str(p): char_accuracy(truth, decode_lines(lines, probs, labels, p, word_penalty_decode))
-              for p in LEGACY}
-    legacy["paired"] = decoder_pair(lines, truth, page_text,
-                                    decode_lines(lines, probs, labels, 3.4, word_penalty_decode), who)
+    old_texts = {p: decode_lines(lines, probs, labels, p, word_penalty_decode) for p in LEGACY}
+    legacy = {str(p): char_accuracy(truth, t) for p, t in old_texts.items()}
+    legacy["paired"] = decoder_pair(lines, truth, page_text, old_texts[3.4], who)
     result = {
         "benchmark": "unipen_lines",
         "model": {**info, "emnist_metrics": meta.get("metrics", {})},
