@@ -108,6 +108,11 @@ VARIANTS = [
     ("lite_pen_x4", "every clean pen stroke four times per epoch instead of twice: twice "
      "gained on real pens over once without costing the EMNIST figure; does more?",
      {"preprocessing": {"unipen": {"repeat": 4}}}, "lite_pen_x2"),
+    ("lite_pen_x2_seeded", "lite_pen_x2's recipe with reproducible augmentation (each batch's "
+     "draws from its own seed, stop 16): the same parameters, other random draws, exported as "
+     "uint8 as the page ships it; the model shipped since stop 17, recorded from the project's "
+     "own `kedro run` (--from-project)",
+     {"deployment": {"quantization": "uint8"}}, "lite_pen_x2"),
 ]
 
 # The rows measure the image model. The stroke model (trained by the same `kedro run`) is not
@@ -155,35 +160,83 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
             proc = subprocess.run(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT)
         if proc.returncode:
             raise SystemExit(f"variant {name} failed:\n{log.read_text()[-5000:]}")
-        reports = root / "data" / "08_reporting"
-        metrics = json.loads((reports / "metrics.json").read_text())
-        deployment = json.loads((reports / "deployment.json").read_text())
-        history = json.loads((root / "data" / "06_models" / "training_history.json").read_text())
-        pen = json.loads((reports / "pen_metrics.json").read_text())
-        keep = RESULTS / "models" / name
-        if keep.exists():
-            shutil.rmtree(keep)
-        shutil.copytree(root / "data" / "06_models", keep)  # for the export benchmark
-        best = history["best_epoch"] - 1
-        return {
-            "variant": name,
-            "val_accuracy": history["metrics"]["val_accuracy"][best],
-            "test_accuracy": metrics["accuracy"],
-            "test_case_folded_accuracy": metrics["case_folded_accuracy"],
-            "test_top3_accuracy": metrics["top3_accuracy"],
-            "by_group": metrics["by_group"],
-            "parameters": metrics["parameters"],
-            "epochs_run": history["epochs_run"],
-            "best_epoch": history["best_epoch"],
-            "train_samples": history["train_samples"],
-            "samples_per_second": history["samples_per_second"],
-            "quantization": deployment["quantization"],
-            "shipped_weights_bytes": deployment["weights_bytes"],
-            "shipped_accuracy": deployment["exported"]["accuracy"],
-            "wall_seconds": time.perf_counter() - started,
-            **pen_columns(pen, yaml.safe_load(
-                (root / "conf" / "base" / "parameters_preprocessing.yml").read_text())["canvas_spec"]),
-        }
+        return row_from_run(root, name, time.perf_counter() - started)
+
+
+def row_from_run(root: Path, name: str, wall_seconds: float | None) -> dict:
+    """A table row from the reports and models a `kedro run` left in the project at ``root``;
+    its models are kept under results/models/NAME for the export benchmark."""
+    reports = root / "data" / "08_reporting"
+    metrics = json.loads((reports / "metrics.json").read_text())
+    deployment = json.loads((reports / "deployment.json").read_text())
+    history = json.loads((root / "data" / "06_models" / "training_history.json").read_text())
+    pen = json.loads((reports / "pen_metrics.json").read_text())
+    keep = RESULTS / "models" / name
+    if keep.exists():
+        shutil.rmtree(keep)
+    shutil.copytree(root / "data" / "06_models", keep)  # for the export benchmark
+    best = history["best_epoch"] - 1
+    return {
+        "variant": name,
+        "val_accuracy": history["metrics"]["val_accuracy"][best],
+        "test_accuracy": metrics["accuracy"],
+        "test_case_folded_accuracy": metrics["case_folded_accuracy"],
+        "test_top3_accuracy": metrics["top3_accuracy"],
+        "by_group": metrics["by_group"],
+        "parameters": metrics["parameters"],
+        "epochs_run": history["epochs_run"],
+        "best_epoch": history["best_epoch"],
+        "train_samples": history["train_samples"],
+        "samples_per_second": history["samples_per_second"],
+        "quantization": deployment["quantization"],
+        "shipped_weights_bytes": deployment["weights_bytes"],
+        "shipped_accuracy": deployment["exported"]["accuracy"],
+        "wall_seconds": wall_seconds,
+        **pen_columns(pen, yaml.safe_load(
+            (root / "conf" / "base" / "parameters_preprocessing.yml").read_text())["canvas_spec"]),
+    }
+
+
+def recipe_differences(overrides: dict, conf: dict, path: str = "") -> list[str]:
+    """Where the parameters in ``conf`` differ from a variant's overrides (``[]``: the project
+    runs the variant's recipe)."""
+    out = []
+    for key, value in overrides.items():
+        where = f"{path}{key}"
+        if key not in conf:
+            out.append(f"{where}: missing")
+        elif isinstance(value, dict) and isinstance(conf[key], dict):
+            out += recipe_differences(value, conf[key], where + ".")
+        elif conf[key] != value:
+            out.append(f"{where}: {conf[key]!r} instead of {value!r}")
+    return out
+
+
+def project_parameters(root: Path = REPO) -> dict:
+    """The parameters a plain `kedro run` of the project at ``root`` uses (conf/base, then any
+    conf/local parameter files on top)."""
+    merged: dict = {}
+    for folder in ("base", "local"):
+        for path in sorted((root / "conf" / folder).glob("parameters*.yml")):
+            merged = deep_merge(merged, yaml.safe_load(path.read_text()) or {})
+    return merged
+
+
+def row_from_project(name: str, overrides: dict, root: Path = REPO) -> dict:
+    """The row of a variant whose recipe is the project's own, from the project's latest
+    `kedro run` (no second run of the same deterministic recipe). Refuses when the project's
+    parameters are not the variant's, or when the run's reports are older than its models."""
+    differences = recipe_differences(overrides, project_parameters(root))
+    if differences:
+        raise SystemExit(f"the project does not run variant {name}'s recipe: "
+                         + "; ".join(differences))
+    models = root / "data" / "06_models" / "model.keras"
+    metrics = root / "data" / "08_reporting" / "metrics.json"
+    if not models.exists() or not metrics.exists() or (
+            metrics.stat().st_mtime < models.stat().st_mtime):
+        raise SystemExit("run `kedro run` in the project first (its model and reports are "
+                         "missing or the reports predate the model)")
+    return row_from_run(root, name, None)
 
 
 def pen_columns(pen: dict, canvas_spec: dict) -> dict:
@@ -281,6 +334,9 @@ def main() -> None:
     parser.add_argument("--params", help="extra kedro --params for every variant (e.g. subsets)")
     parser.add_argument("--refresh-pen", action="store_true",
                         help="only add pen-stroke columns to existing rows from their kept models")
+    parser.add_argument("--from-project", metavar="VARIANT",
+                        help="record VARIANT from the project's own latest `kedro run` instead of "
+                             "running it again (its parameters must be the variant's)")
     args = parser.parse_args()
     existing = load_rows()
     meta = {"data": f"EMNIST byclass files in {args.emnist_dir.name}/ (train file split 90/10 "
@@ -290,6 +346,13 @@ def main() -> None:
     if args.refresh_pen:
         refresh_pen(existing, args.unipen_file)
         write_tables(existing, meta)
+        return
+    if args.from_project:
+        overrides = dict((n, o) for n, _, o in cumulative_overrides())
+        if args.from_project not in overrides:
+            raise SystemExit(f"unknown variant {args.from_project}")
+        row = row_from_project(args.from_project, overrides[args.from_project])
+        write_tables({**existing, args.from_project: row}, meta)
         return
     for name, _, overrides in cumulative_overrides():
         if args.only and name not in args.only:

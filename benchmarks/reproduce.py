@@ -1,0 +1,177 @@
+"""Does `kedro run` give the shipped model? A second run, compared file by file with the shipped one.
+
+Runs the whole project (ingestion -> deployment) in a scratch copy of its code and configuration
+(the same data: HANDWRITING_EMNIST_DIR / HANDWRITING_UNIPEN_FILE as for any run), then compares
+what that run wrote with what the project holds: the page's model files (``web/model/``: both
+networks' topology and weight files; ``metadata.json`` apart from its creation time), the Keras
+models' weights (``data/06_models``), the size cue and the reports (``data/08_reporting``).
+Training is meant to be bit-for-bit reproducible on one machine and TensorFlow build; this is
+the check at full size (~25-30 min on 2 CPU cores).
+
+    python benchmarks/reproduce.py                      # a fresh run in a scratch copy
+    python benchmarks/reproduce.py --run-dir ../other   # compare a finished run elsewhere
+
+Writes benchmarks/results/reproduce.json and reproduce.md; exits 1 when anything differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+# metadata.json fields that say when, not what
+VOLATILE_METADATA = ("created",)
+# training_history.json fields that time the run
+VOLATILE_HISTORY = ("train_seconds", "samples_per_second")
+REPORTS = ("metrics.json", "pen_metrics.json", "per_class_metrics.csv", "confusion_matrix.csv",
+           "deployment.json", "stroke_deployment.json")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _json_without(path: Path, keys: tuple[str, ...]) -> dict:
+    data = json.loads(path.read_text())
+    return {k: v for k, v in data.items() if k not in keys}
+
+
+def compare_json(a: Path, b: Path, volatile: tuple[str, ...]) -> dict:
+    """Equal apart from ``volatile`` keys? With the keys that differ."""
+    x, y = _json_without(a, volatile), _json_without(b, volatile)
+    differ = sorted(k for k in set(x) | set(y) if x.get(k) != y.get(k))
+    return {"same": not differ, "differ": differ}
+
+
+def compare_keras(a: Path, b: Path) -> dict:
+    """Every weight array of two saved Keras models, compared exactly."""
+    import keras
+    import numpy as np
+
+    wa, wb = keras.models.load_model(a).get_weights(), keras.models.load_model(b).get_weights()
+    equal = len(wa) == len(wb) and all(x.shape == y.shape and np.array_equal(x, y)
+                                       for x, y in zip(wa, wb))
+    return {"same": bool(equal), "arrays": len(wa)}
+
+
+def compare_runs(run: Path, shipped: Path = REPO) -> list[dict]:
+    """One row per artefact: what was compared and whether the run reproduced it."""
+    rows = []
+    web_run, web_shipped = run / "web" / "model", shipped / "web" / "model"
+    names = sorted({p.name for p in web_run.iterdir()} | {p.name for p in web_shipped.iterdir()})
+    for name in names:
+        a, b = web_run / name, web_shipped / name
+        row = {"artefact": f"web/model/{name}"}
+        if not a.exists() or not b.exists():
+            row.update(same=False, how="present in one run only")
+        elif name == "metadata.json":
+            row.update(compare_json(a, b, VOLATILE_METADATA),
+                       how=f"JSON, apart from {', '.join(VOLATILE_METADATA)}")
+        else:
+            row.update(same=sha256(a) == sha256(b), how="bytes", sha256=sha256(b)[:16])
+        rows.append(row)
+    models = shipped / "data" / "06_models"
+    for name in ("model.keras", "stroke_model.keras"):
+        if (models / name).exists():
+            rows.append({"artefact": f"data/06_models/{name}", "how": "every weight array",
+                         **compare_keras(run / "data" / "06_models" / name, models / name)})
+    for name in ("training_history.json", "stroke_training_history.json"):
+        if (models / name).exists():
+            rows.append({"artefact": f"data/06_models/{name}",
+                         "how": f"JSON, apart from {', '.join(VOLATILE_HISTORY)}",
+                         **compare_json(run / "data" / "06_models" / name, models / name,
+                                        VOLATILE_HISTORY)})
+    if (models / "size_cue.json").exists():
+        rows.append({"artefact": "data/06_models/size_cue.json", "how": "bytes",
+                     "same": sha256(run / "data" / "06_models" / "size_cue.json")
+                     == sha256(models / "size_cue.json")})
+    for name in REPORTS:
+        b = shipped / "data" / "08_reporting" / name
+        if b.exists():
+            a = run / "data" / "08_reporting" / name
+            rows.append({"artefact": f"data/08_reporting/{name}", "how": "bytes",
+                         "same": a.exists() and sha256(a) == sha256(b)})
+    return rows
+
+
+def fresh_run(emnist_dir: Path, unipen_file: Path, root: Path) -> float:
+    """`kedro run` in a scratch copy of the project's code and configuration; its wall time."""
+    shutil.copy(REPO / "pyproject.toml", root)
+    shutil.copytree(REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("credentials*"))
+    shutil.copytree(REPO / "src", root / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(emnist_dir.resolve()),
+           "HANDWRITING_UNIPEN_FILE": str(unipen_file.resolve()),
+           "KEDRO_DISABLE_TELEMETRY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    started = time.perf_counter()
+    with open(root / "run.log", "w") as log:
+        proc = subprocess.run([str(Path(sys.executable).with_name("kedro")), "run"], cwd=root,
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode:
+        raise SystemExit(f"kedro run failed:\n{(root / 'run.log').read_text()[-5000:]}")
+    return time.perf_counter() - started
+
+
+def markdown(result: dict) -> str:
+    rows = result["rows"]
+    same = sum(r["same"] for r in rows)
+    lines = [
+        "# Reproducing the shipped model with `kedro run`", "",
+        f"Shipped model `{result['model_version']}`. A second `kedro run` "
+        f"({result['run']}) compared with what the project holds, artefact by artefact: "
+        f"**{same} of {len(rows)} the same**.", "",
+        "| artefact | compared | same |", "|---|---|---|"]
+    for r in rows:
+        extra = f" (differ: {', '.join(r['differ'])})" if r.get("differ") else ""
+        lines.append(f"| `{r['artefact']}` | {r['how']}{extra} | {'yes' if r['same'] else '**no**'} |")
+    lines += ["", f"Machine: {result['cpu_cores']} CPU cores; TensorFlow {result['tensorflow']}. "
+              "Bit-for-bit reproduction is expected on one machine and TensorFlow build; another CPU "
+              "or build may round differently.", "",
+              f"Re-run: `{result['command']}`"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--run-dir", type=Path, help="a project folder where `kedro run` has finished "
+                    "(default: run it now in a scratch copy)")
+    ap.add_argument("--note", help="how the --run-dir run was made, for the table")
+    ap.add_argument("--emnist-dir", type=Path, default=Path(os.environ.get(
+        "HANDWRITING_EMNIST_DIR", REPO.parent / "shared" / "emnist")))
+    ap.add_argument("--unipen-file", type=Path, default=Path(os.environ.get(
+        "HANDWRITING_UNIPEN_FILE", REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz")))
+    args = ap.parse_args(argv)
+    import tensorflow as tf
+
+    meta = json.loads((REPO / "web" / "model" / "metadata.json").read_text())
+    with tempfile.TemporaryDirectory(prefix="reproduce-") as tmp:
+        if args.run_dir:
+            run, wall = args.run_dir, None
+            how = f"finished in `{args.run_dir}`" + (f": {args.note}" if args.note else "")
+        else:
+            run = Path(tmp)
+            wall = fresh_run(args.emnist_dir, args.unipen_file, run)
+            how = f"a fresh run in a scratch copy, {wall / 60:.0f} min"
+        rows = compare_runs(run)
+    result = {"model_version": meta.get("model_version"), "run": how, "wall_seconds": wall,
+              "rows": rows, "cpu_cores": os.cpu_count(), "tensorflow": tf.__version__,
+              "command": " ".join([".venv/bin/python", "benchmarks/reproduce.py", *(argv or sys.argv[1:])])}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "reproduce.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "reproduce.md").write_text(markdown(result))
+    print(markdown(result))
+    return 0 if all(r["same"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""benchmarks/reproduce.py: a second run's artefacts compared with the shipped ones."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import reproduce as R  # noqa: E402
+
+
+def _project(root: Path, weights: bytes, created: str, penalty: float = 8.0) -> Path:
+    web = root / "web" / "model"
+    web.mkdir(parents=True)
+    (web / "model.json").write_text('{"format": "layers-model"}')
+    (web / "weights.abc.bin").write_bytes(weights)
+    (web / "metadata.json").write_text(json.dumps(
+        {"model_version": "abc", "created": created, "line_decoder": {"free_penalty": penalty}}))
+    reports = root / "data" / "08_reporting"
+    reports.mkdir(parents=True)
+    (reports / "metrics.json").write_text('{"accuracy": 0.8}')
+    return root
+
+
+def test_the_same_run_is_the_same_apart_from_when_it_was_made(tmp_path):
+    shipped = _project(tmp_path / "a", b"\x00\x01", "2026-01-01")
+    run = _project(tmp_path / "b", b"\x00\x01", "2026-02-02")
+    rows = R.compare_runs(run, shipped)
+    assert [r["artefact"] for r in rows] == ["web/model/metadata.json", "web/model/model.json",
+                                             "web/model/weights.abc.bin",
+                                             "data/08_reporting/metrics.json"]
+    assert all(r["same"] for r in rows)
+
+
+def test_any_other_difference_is_found(tmp_path):
+    shipped = _project(tmp_path / "a", b"\x00\x01", "2026-01-01")
+    run = _project(tmp_path / "b", b"\x00\x02", "2026-01-01", penalty=12.0)
+    (run / "web" / "model" / "extra.bin").write_bytes(b"")
+    rows = {r["artefact"]: r for r in R.compare_runs(run, shipped)}
+    assert not rows["web/model/weights.abc.bin"]["same"]  # one weight byte
+    assert rows["web/model/metadata.json"]["differ"] == ["line_decoder"]
+    assert rows["web/model/extra.bin"] == {"artefact": "web/model/extra.bin", "same": False,
+                                           "how": "present in one run only"}
+    assert rows["web/model/model.json"]["same"] and rows["data/08_reporting/metrics.json"]["same"]
+    md = R.markdown({"model_version": "abc", "run": "test", "rows": list(rows.values()),
+                     "cpu_cores": 2, "tensorflow": "x", "command": "c"})
+    assert "**2 of 5 the same**" in md and "(differ: line_decoder) | **no** |" in md
