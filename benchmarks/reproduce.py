@@ -78,30 +78,26 @@ def compare_runs(run: Path, shipped: Path = REPO) -> list[dict]:
             row.update(compare_json(a, b, VOLATILE_METADATA),
                        how=f"JSON, apart from {', '.join(VOLATILE_METADATA)}")
         else:
-            row.update(same=sha256(a) == sha256(b), how="bytes", sha256=sha256(b)[:16])
+            row.update(compare_bytes(a, b), how="bytes", sha256=sha256(b)[:16])
         rows.append(row)
-    models = shipped / "data" / "06_models"
-    for name in ("model.keras", "stroke_model.keras"):
-        if (models / name).exists():
-            rows.append({"artefact": f"data/06_models/{name}", "how": "every weight array",
-                         **compare_keras(run / "data" / "06_models" / name, models / name)})
-    for name in ("training_history.json", "stroke_training_history.json"):
-        if (models / name).exists():
-            rows.append({"artefact": f"data/06_models/{name}",
-                         "how": f"JSON, apart from {', '.join(VOLATILE_HISTORY)}",
-                         **compare_json(run / "data" / "06_models" / name, models / name,
-                                        VOLATILE_HISTORY)})
-    if (models / "size_cue.json").exists():
-        rows.append({"artefact": "data/06_models/size_cue.json", "how": "bytes",
-                     "same": sha256(run / "data" / "06_models" / "size_cue.json")
-                     == sha256(models / "size_cue.json")})
-    for name in REPORTS:
-        b = shipped / "data" / "08_reporting" / name
-        if b.exists():
-            a = run / "data" / "08_reporting" / name
-            rows.append({"artefact": f"data/08_reporting/{name}", "how": "bytes",
-                         "same": a.exists() and sha256(a) == sha256(b)})
+    checks = [*((f"data/06_models/{n}", "every weight array", compare_keras)
+                for n in ("model.keras", "stroke_model.keras")),
+              *((f"data/06_models/{n}", f"JSON, apart from {', '.join(VOLATILE_HISTORY)}",
+                 lambda a, b: compare_json(a, b, VOLATILE_HISTORY))
+                for n in ("training_history.json", "stroke_training_history.json")),
+              ("data/06_models/size_cue.json", "bytes", compare_bytes),
+              *((f"data/08_reporting/{n}", "bytes", compare_bytes) for n in REPORTS)]
+    for artefact, how, compare in checks:
+        a, b = run / artefact, shipped / artefact
+        if not b.exists():  # the project holds no such file (e.g. a run without UNIPEN data)
+            continue
+        rows.append({"artefact": artefact, "how": how, **(
+            compare(a, b) if a.exists() else {"same": False, "missing": "in the run"})})
     return rows
+
+
+def compare_bytes(a: Path, b: Path) -> dict:
+    return {"same": sha256(a) == sha256(b)}
 
 
 def fresh_run(emnist_dir: Path, unipen_file: Path, root: Path) -> float:
@@ -132,7 +128,8 @@ def markdown(result: dict) -> str:
         f"**{same} of {len(rows)} the same**.", "",
         "| artefact | compared | same |", "|---|---|---|"]
     for r in rows:
-        extra = f" (differ: {', '.join(r['differ'])})" if r.get("differ") else ""
+        extra = (f" (differ: {', '.join(r['differ'])})" if r.get("differ")
+                 else f" (missing {r['missing']})" if r.get("missing") else "")
         lines.append(f"| `{r['artefact']}` | {r['how']}{extra} | {'yes' if r['same'] else '**no**'} |")
     lines += ["", f"Machine: {result['cpu_cores']} CPU cores; TensorFlow {result['tensorflow']}. "
               "Bit-for-bit reproduction is expected on one machine and TensorFlow build; another CPU "

@@ -45,6 +45,10 @@ def test_any_other_difference_is_found(tmp_path):
     assert rows["web/model/extra.bin"] == {"artefact": "web/model/extra.bin", "same": False,
                                            "how": "present in one run only"}
     assert rows["web/model/model.json"]["same"] and rows["data/08_reporting/metrics.json"]["same"]
+    (shipped / "data" / "08_reporting" / "pen_metrics.json").write_text("{}")  # not in the run
+    assert R.compare_runs(run, shipped)[-1] == {"artefact": "data/08_reporting/pen_metrics.json",
+                                                "how": "bytes", "same": False,
+                                                "missing": "in the run"}
     md = R.markdown({"model_version": "abc", "run": "test", "rows": list(rows.values()),
                      "cpu_cores": 2, "tensorflow": "x", "command": "c"})
     assert "**2 of 5 the same**" in md and "(differ: line_decoder) | **no** |" in md
