@@ -212,11 +212,11 @@ def recipe_differences(overrides: dict, conf: dict, path: str = "") -> list[str]
     return out
 
 
-def project_parameters(root: Path = REPO) -> dict:
+def project_parameters(root: Path = REPO, folders: tuple[str, ...] = ("base", "local")) -> dict:
     """The parameters a plain `kedro run` of the project at ``root`` uses (conf/base, then any
-    conf/local parameter files on top)."""
+    conf/local parameter files on top; ``folders`` to read fewer)."""
     merged: dict = {}
-    for folder in ("base", "local"):
+    for folder in folders:
         for path in sorted((root / "conf" / folder).glob("parameters*.yml")):
             merged = deep_merge(merged, yaml.safe_load(path.read_text()) or {})
     return merged
@@ -348,7 +348,7 @@ def main() -> None:
         write_tables(existing, meta)
         return
     if args.from_project:
-        overrides = dict((n, o) for n, _, o in cumulative_overrides())
+        overrides = {n: o for n, _, o in cumulative_overrides()}
         if args.from_project not in overrides:
             raise SystemExit(f"unknown variant {args.from_project}")
         row = row_from_project(args.from_project, overrides[args.from_project])

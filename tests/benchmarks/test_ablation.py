@@ -30,9 +30,7 @@ def test_the_projects_parameters_are_the_shipped_variants_recipe():
     cumulative overrides of lite_pen_x2_seeded (lite_pen_x2's, exported as uint8), and not those of rows
     that changed something (lite_pen_x4, the seed recipe)."""
     overrides = {name: o for name, _, o in A.cumulative_overrides()}
-    base = {}
-    for path in sorted((REPO / "conf" / "base").glob("parameters*.yml")):
-        base = A.deep_merge(base, yaml.safe_load(path.read_text()))
+    base = A.project_parameters(REPO, folders=("base",))  # a developer's conf/local aside
     assert A.recipe_differences(overrides["lite_pen_x2_seeded"], base) == []
     # the same training recipe as lite_pen_x2, exported as the page ships it
     assert A.recipe_differences(overrides["lite_pen_x2"], overrides["lite_pen_x2_seeded"]) == [
