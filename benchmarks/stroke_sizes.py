@@ -73,12 +73,31 @@ VARIANTS = {
     "clean_only": ("as first shipped, clean contributors only", {**FIRST, "clean_only": True}),
     # rows above were fused with the image model shipped before stop 11 (lite_pen_all); this
     # one and those below with the one shipped since (lite_pen_x2)
-    "shipped_x2": ("the shipped recipe (the shipped stroke model itself), fused with the image "
-                   "model shipped at stop 11", {}),
+    "shipped_x2": ("the shipped recipe (the stroke model shipped at stops 11 to 16), fused with "
+                   "the image model shipped at stops 11 to 16", {}),
     # the same weights' shapes (global pooling): finer paths for many-stroke characters, at 1.5x
     # the multiply-adds
     "points96": ("the shipped recipe on 96 points instead of 64", {"points": 96}),
+    # rows below: fused with the models shipped since stop 17 (efa9f94798270462, whose stroke
+    # model is the recipe's seed-42 draw with seeded augmentation)
+    "shipped_now": ("the shipped recipe (the stroke model shipped since stop 17), fused with the "
+                    "image model shipped since stop 17", {}),
+    "seed_now": ("the shipped recipe with seed 7 instead of 42, fused with the image model "
+                 "shipped since stop 17", {"seed": 7}),
+    # a learning curve: would more pen data help? (a stratified share of the training writers'
+    # characters, every writer kept, so writer variety shrinks less than the count does)
+    "data_half": ("the shipped recipe on half the training characters (stratified, all writers)",
+                  {"train_subset": 0.5}),
+    "data_quarter": ("the shipped recipe on a quarter of the training characters (stratified, "
+                     "all writers)", {"train_subset": 0.25}),
 }
+
+
+# rows that differ only in the seed (the same image model), and the rows that are each another
+# draw of the shipped recipe (their stroke models alone compare, whatever image model they were
+# fused with)
+SEED_PAIRS = [("shipped", "seed"), ("shipped_now", "seed_now")]
+SAME_RECIPE = ["shipped", "seed", "shipped_now", "seed_now"]  # shipped_x2 is shipped's model
 
 
 def _pipeline_model(params: dict, shipped: bool):
@@ -171,20 +190,27 @@ def markdown(rows: dict, meta: dict) -> str:
          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [v for v in VARIANTS if v in rows]:
         r = rows[name]
-        L.append(f"| `{name}` | {r['what']} | {r['parameters']:,} | {r['float16_bytes'] / 1000:.0f} / "
+        L.append(f"| `{name}` | {VARIANTS[name][0]} | {r['parameters']:,} | {r['float16_bytes'] / 1000:.0f} / "
                  f"{r['uint8_bytes'] / 1000:.0f} KB | {r['epochs_run']} ({r['best_epoch']}) | "
                  f"{pct(r['val_accuracy'])} | {pct(r['image_clean_accuracy'])} | "
                  f"{pct(r['stroke_clean_accuracy'])} | "
                  f"**{pct(r['fused_clean_accuracy'])}** | {pct(r['fused_clean_case_folded_accuracy'])} | "
                  f"{pct(r['fused_clean_digit_accuracy'])} | {pct(r['fused_all_accuracy'])} |")
+    pairs = [(a, b) for a, b in SEED_PAIRS if a in rows and b in rows]
     noise = "differences of a few tenths of a point are within what a different seed would move"
-    if "shipped" in rows and "seed" in rows:
-        a, b = rows["shipped"], rows["seed"]
-        gap = lambda key: f"{100 * abs(a[key] - b[key]):.1f}"  # noqa: E731
-        noise = ("the same recipe with another seed (rows `shipped` and `seed`) differs by "
-                 f"{gap('stroke_clean_accuracy')} points for the stroke model alone and "
-                 f"{gap('fused_clean_accuracy')} fused (exact), so differences of that size between "
-                 "rows are within what a different seed moves")
+    if pairs:
+        def gap(a, b, key):
+            return f"{100 * abs(rows[a][key] - rows[b][key]):.1f}"
+        said = "; ".join(f"rows `{a}` and `{b}` differ by {gap(a, b, 'stroke_clean_accuracy')} "
+                         f"points for the stroke model alone and {gap(a, b, 'fused_clean_accuracy')}"
+                         " fused (exact)" for a, b in pairs)
+        alone = [rows[n]["stroke_clean_accuracy"] for n in SAME_RECIPE if n in rows]
+        spread = (f"; the {len(alone)} draws of the shipped recipe here (rows "
+                  + ", ".join(f"`{n}`" for n in SAME_RECIPE if n in rows)
+                  + f") span {100 * (max(alone) - min(alone)):.1f} points for the stroke model "
+                  "alone" if len(alone) > 2 else "")
+        noise = (f"the same recipe with another seed: {said}{spread}; differences of that size "
+                 "between rows are within what a different seed moves")
     L += ["", "Weights are parameters x 2 bytes (float16) or x 1 (uint8), before the few bytes of "
           f"quantisation ranges. One training run per row: {noise}.", "",
           "Re-run: `.venv/bin/python benchmarks/stroke_sizes.py` (every row), or "

@@ -37,7 +37,7 @@ def test_variants_override_keys_of_the_shipped_recipe():
         sizes[name] = model.count_params()
     assert sizes["narrow"] < sizes["shipped"] < sizes["wide"]
     same_layers = ("shipped", "seed", "pool_late", "pool_late_seed", "pool_all", "first",
-                   "clean_only")
+                   "clean_only", "data_half", "data_quarter")
     assert len({sizes[n] for n in same_layers}) == 1
     # the rows measured against the first shipped recipe keep its schedule and pooling
     for name in ("first", "wide", "narrow", "clean_only"):
@@ -69,7 +69,7 @@ def test_pipeline_model_is_reused_only_for_the_recipe_it_was_trained_with(tmp_pa
 
     model, _ = S._pipeline_model({**conf, "verbose": 0, "fusion_weight": 3.0}, shipped=False)
     assert model is not None  # neither key changes what is trained
-    for name in ("seed", "first", "pool_late", "clean_only"):
+    for name in ("seed", "first", "pool_late", "clean_only", "data_half", "data_quarter"):
         assert S._pipeline_model({**conf, **S.VARIANTS[name][1]}, shipped=False) == (None, None)
     # a history from before recipes were recorded: the shipped row only, and only if the layers
     # match (the same weights with a pooling layer moved do not)
@@ -83,4 +83,13 @@ def test_markdown_states_the_measured_seed_spread():
     rows = {"shipped": ROW, "seed": {**ROW, "stroke_clean_accuracy": 0.583,
                                      "fused_clean_accuracy": 0.706}}
     md = S.markdown(rows, {"command": "cmd", "cpu_cores": 2})
-    assert "differs by 1.7 points for the stroke model alone and 0.6 fused" in md
+    assert "rows `shipped` and `seed` differ by 1.7 points for the stroke model alone and 0.6 fused" in md
+    assert "span" not in md  # two draws are one pair, not a spread
+
+    rows["shipped_now"] = {**ROW, "stroke_clean_accuracy": 0.62, "fused_clean_accuracy": 0.69}
+    rows["seed_now"] = {**ROW, "stroke_clean_accuracy": 0.61, "fused_clean_accuracy": 0.70}
+    rows["shipped_x2"] = {**ROW, "stroke_clean_accuracy": 0.9}  # shipped's model: not a draw
+    md = S.markdown(rows, {"command": "cmd", "cpu_cores": 2})
+    assert "rows `shipped_now` and `seed_now` differ by 1.0 points for the stroke model alone" in md
+    assert ("the 4 draws of the shipped recipe here (rows `shipped`, `seed`, `shipped_now`, "
+            "`seed_now`) span 3.7 points for the stroke model alone") in md
