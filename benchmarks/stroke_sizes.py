@@ -90,6 +90,12 @@ VARIANTS = {
                   {"train_subset": 0.5}),
     "data_quarter": ("the shipped recipe on a quarter of the training characters (stratified, "
                      "all writers)", {"train_subset": 0.25}),
+    # more hands from the ones there are: smooth non-affine distortions of each training path
+    # (modelling/augmentation.py; 0.05 of the drawing's longer side, set before measuring)
+    "warp": ("+ a smooth warp of each path by position (augmentation warp 0.05)",
+             {"augmentation": {"warp": 0.05}}),
+    "wobble": ("+ a smooth wobble of each path along its length (augmentation wobble 0.05)",
+               {"augmentation": {"wobble": 0.05}}),
 }
 
 
@@ -130,14 +136,25 @@ def _pipeline_model(params: dict, shipped: bool):
     return model, history
 
 
+def with_overrides(recipe: dict, overrides: dict) -> dict:
+    """The recipe with a variant's overrides: a dict value (``augmentation``) changes only the
+    keys it names, anything else replaces the recipe's value."""
+    out = copy.deepcopy(recipe)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **copy.deepcopy(value)}
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], image_model) -> dict:
     from handwriting.pipelines.modelling.nodes import train_stroke_model
     from handwriting.pipelines.preprocessing.nodes import prepare_stroke_sets
     from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
 
     what, overrides = VARIANTS[name]
-    params = {**copy.deepcopy(conf["stroke_modelling"]), **copy.deepcopy(overrides),
-              "verbose": 0}
+    params = {**with_overrides(conf["stroke_modelling"], overrides), "verbose": 0}
     started = time.perf_counter()
     model, history = _pipeline_model(params, shipped=name == "shipped")
     reused = model is not None

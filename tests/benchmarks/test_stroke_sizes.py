@@ -37,7 +37,7 @@ def test_variants_override_keys_of_the_shipped_recipe():
         sizes[name] = model.count_params()
     assert sizes["narrow"] < sizes["shipped"] < sizes["wide"]
     same_layers = ("shipped", "seed", "pool_late", "pool_late_seed", "pool_all", "first",
-                   "clean_only", "data_half", "data_quarter")
+                   "clean_only", "data_half", "data_quarter", "warp", "wobble")
     assert len({sizes[n] for n in same_layers}) == 1
     # the rows measured against the first shipped recipe keep its schedule and pooling
     for name in ("first", "wide", "narrow", "clean_only"):
@@ -45,6 +45,17 @@ def test_variants_override_keys_of_the_shipped_recipe():
     assert S.VARIANTS["clean_only"][1]["architecture"] == S.VARIANTS["pool_late"][1]["architecture"]
     # the shipped stroke model fits beside the uint8 image model in the 150 KB budget as float16
     assert 59_070 + 2 * sizes["shipped"] <= 150_000 < 59_070 + 2 * sizes["wide"]
+
+
+def test_variant_overrides_change_only_the_nested_keys_they_name():
+    conf = S._params()["stroke_modelling"]
+    warp = S.with_overrides(conf, S.VARIANTS["warp"][1])
+    assert warp["augmentation"] == {**conf["augmentation"], "warp": 0.05}
+    assert {k: v for k, v in warp.items() if k != "augmentation"} == {
+        k: v for k, v in conf.items() if k != "augmentation"}
+    wide = S.with_overrides(conf, S.VARIANTS["wide"][1])
+    assert wide["architecture"] == S.VARIANTS["wide"][1]["architecture"]  # lists replace
+    assert conf["augmentation"].get("warp") is None  # the recipe itself is left alone
 
 
 def test_markdown_lists_measured_rows_in_variant_order():
