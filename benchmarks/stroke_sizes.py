@@ -226,10 +226,10 @@ def markdown(rows: dict, meta: dict) -> str:
                   + ", ".join(f"`{n}`" for n in SAME_RECIPE if n in rows)
                   + f") span {100 * (max(alone) - min(alone)):.1f} points for the stroke model "
                   "alone" if len(alone) > 2 else "")
-        noise = (f"the same recipe with another seed: {said}{spread}; differences of that size "
-                 "between rows are within what a different seed moves")
+        noise = (f"the same recipe with another seed: {said}{spread}. So differences of up to "
+                 "that size between rows are within what a different seed moves")
     L += ["", "Weights are parameters x 2 bytes (float16) or x 1 (uint8), before the few bytes of "
-          f"quantisation ranges. One training run per row: {noise}.", "",
+          f"quantisation ranges. One training run per row. Across rows, {noise}.", "",
           "Re-run: `.venv/bin/python benchmarks/stroke_sizes.py` (every row), or "
           "`--only NAME ...` for some rows, keeping the others "
           f"({meta['cpu_cores']} CPU cores; the latest run was `{meta['command']}`)."]

@@ -101,7 +101,8 @@ def augment_paths(paths: tf.Tensor, cfg: dict, seed=None) -> tf.Tensor:
     ``warp`` moves every point by a smooth field of its position (one random low-frequency
     sine wave per axis: a loop grows, a stroke bows), ``wobble`` by a smooth function of how far
     along the path it is (a random walk of ``points`` steps, low-pass filtered: a stroke bends
-    where this hand bends it), each with that peak amplitude.
+    where this hand bends it), each by at most that much. Measured on held-out writers
+    (``benchmarks/stroke_sizes.py`` rows warp, wobble), neither helped; the recipe leaves them off.
     """
     draws = Draws(seed)
     batch = tf.shape(paths)[0]
@@ -146,8 +147,9 @@ def _warp_field(xy: tf.Tensor, amplitude: float, batch, draws: Draws) -> tf.Tens
 
 
 def _wobble(shape, amplitude: float, draws: Draws) -> tf.Tensor:
-    """A smooth displacement along the path: Gaussian steps, summed, then low-pass filtered over
-    about a sixth of the path and scaled so that each path's largest excursion is ``amplitude``
+    """A smooth displacement along the path: Gaussian steps, summed and centred, then smoothed by
+    a Gaussian of ``points / 12`` samples' width (cut at 10 samples either side; zero-padded,
+    so the ends move less) and scaled so that each path's largest excursion is ``amplitude``
     times a random factor in [0, 1]."""
     steps = draws.normal(shape, stddev=1.0)
     walk = tf.cumsum(steps, axis=1)
