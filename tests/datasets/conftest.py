@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 
 BYCLASS_CHARS = list(string.digits + string.ascii_uppercase + string.ascii_lowercase)
+# HANDWRITING_SHARED_DIR names the shared folder (holding emnist/), as in test_run.py and
+# test_notebook.py, so that one setting points every test at it
 SHARED_DIR = Path(
     os.environ.get("HANDWRITING_SHARED_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "emnist"
-)
+    or Path(__file__).resolve().parents[2].parent / "shared"
+) / "emnist"
 
 
 def idx_bytes(array: np.ndarray, magic: int | None = None, dims: tuple[int, ...] | None = None) -> bytes:
