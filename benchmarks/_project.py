@@ -31,6 +31,16 @@ def labels() -> list[str]:
     return json.loads((REPO / "data" / "02_intermediate" / "labels.json").read_text())
 
 
+def deep_merge(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` on top: a dict in both is merged key by key (at any depth),
+    anything else in ``extra`` replaces ``base``'s value. Neither argument is changed."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
 def writer_resamples(writers: int, reps: int, rng: np.random.Generator) -> np.ndarray:
     """``(reps, writers)`` counts: how often each writer is drawn in each of ``reps`` bootstrap
     resamples of ``writers`` writers with replacement (the benchmarks' unit of independence)."""

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import deep_merge  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -118,14 +121,6 @@ VARIANTS = [
 # The rows measure the image model. The stroke model (trained by the same `kedro run`) is not
 # part of any column, so each variant trains it for one epoch only, to save its 13 minutes.
 IMAGE_ONLY = {"stroke_modelling": {"epochs": 1}}
-
-
-def deep_merge(base: dict, extra: dict) -> dict:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(
-            out.get(key), dict) else value
-    return out
 
 
 def cumulative_overrides() -> list[tuple[str, str, dict]]:

@@ -27,8 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS, UNIPEN  # noqa: E402
+
 # metadata.json fields that say when, not what
 VOLATILE_METADATA = ("created",)
 # training_history.json fields that time the run
@@ -145,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--note", help="how the --run-dir run was made, for the table")
     ap.add_argument("--emnist-dir", type=Path, default=Path(os.environ.get(
         "HANDWRITING_EMNIST_DIR", REPO.parent / "shared" / "emnist")))
-    ap.add_argument("--unipen-file", type=Path, default=Path(os.environ.get(
-        "HANDWRITING_UNIPEN_FILE", REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz")))
+    ap.add_argument("--unipen-file", type=Path, default=UNIPEN)
     args = ap.parse_args(argv)
     import tensorflow as tf
 

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, UNIPEN  # noqa: E402
+from _project import REPO, RESULTS, UNIPEN, deep_merge  # noqa: E402
 from _project import labels as _labels  # noqa: E402
 from _project import params as _params  # noqa: E402
 
@@ -136,25 +136,14 @@ def _pipeline_model(params: dict, shipped: bool):
     return model, history
 
 
-def with_overrides(recipe: dict, overrides: dict) -> dict:
-    """The recipe with a variant's overrides: a dict value (``augmentation``) changes only the
-    keys it names, anything else replaces the recipe's value."""
-    out = copy.deepcopy(recipe)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = {**out[key], **copy.deepcopy(value)}
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], image_model) -> dict:
     from handwriting.pipelines.modelling.nodes import train_stroke_model
     from handwriting.pipelines.preprocessing.nodes import prepare_stroke_sets
     from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
 
     what, overrides = VARIANTS[name]
-    params = {**with_overrides(conf["stroke_modelling"], overrides), "verbose": 0}
+    # a dict override (augmentation) changes only the keys it names
+    params = {**copy.deepcopy(deep_merge(conf["stroke_modelling"], overrides)), "verbose": 0}
     started = time.perf_counter()
     model, history = _pipeline_model(params, shipped=name == "shipped")
     reused = model is not None

@@ -49,11 +49,11 @@ def test_variants_override_keys_of_the_shipped_recipe():
 
 def test_variant_overrides_change_only_the_nested_keys_they_name():
     conf = S._params()["stroke_modelling"]
-    warp = S.with_overrides(conf, S.VARIANTS["warp"][1])
+    warp = S.deep_merge(conf, S.VARIANTS["warp"][1])
     assert warp["augmentation"] == {**conf["augmentation"], "warp": 0.05}
     assert {k: v for k, v in warp.items() if k != "augmentation"} == {
         k: v for k, v in conf.items() if k != "augmentation"}
-    wide = S.with_overrides(conf, S.VARIANTS["wide"][1])
+    wide = S.deep_merge(conf, S.VARIANTS["wide"][1])
     assert wide["architecture"] == S.VARIANTS["wide"][1]["architecture"]  # lists replace
     assert conf["augmentation"].get("warp") is None  # the recipe itself is left alone
 
