@@ -14,12 +14,15 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator
+import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-WEB = REPO / "web"
-RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS  # noqa: E402,F401
+
 from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401
+
+WEB = REPO / "web"
 VIEWPORT = {"width": 1000, "height": 800}
 # Where a character is drawn on the page, in CSS px of the 1000 x 800 viewport: a square in the
 # middle of the full-window canvas, clear of the header (text line, guesses) and the toolbar.

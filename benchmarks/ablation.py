@@ -28,10 +28,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import deep_merge  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+from _project import REPO, RESULTS, deep_merge  # noqa: E402
 
 SEED_ARCH = [
     {"type": "conv", "filters": 16}, {"type": "max_pool"},

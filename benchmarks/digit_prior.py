@@ -69,8 +69,8 @@ def measures(samples: list[dict], pred: list[str | None]) -> dict:
 def sweep(samples: list[dict], probs: np.ndarray, valid: np.ndarray, labels: list[str],
           weights=WEIGHTS) -> list[dict]:
     """``measures`` for every digit weight k."""
-    return [{"k": float(k), **measures(samples, U._top(favour_digits(probs, labels, k),
-                                                      valid, labels)[0])}
+    return [{"k": float(k),
+             **measures(samples, U.top_guesses(favour_digits(probs, labels, k), valid, labels)[0])}
             for k in weights]
 
 
@@ -140,13 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     # the 123 mode: the digits' probabilities restricted to the digits (what ?mode=digits does)
     dig = [i for i, s in enumerate(samples) if s["label"].isdigit() and U.is_clean(s["contrib"])]
     restricted = U.restrict_rows(probs[dig], labels, "digits")
-    mode_pred = U._top(restricted, valid[dig], labels)[0]
+    mode_pred = U.top_guesses(restricted, valid[dig], labels)[0]
     mode_digits = U.accuracy([samples[i]["label"] for i in dig], mode_pred)["exact"]
 
     reach = first_reaching(table, "digits", TARGETS["digits"])
     intervals = None
     if reach is not None:  # how sure: writers resampled at that k (unipen.writer_intervals)
-        pred = U._top(favour_digits(probs, labels, reach["k"]), valid, labels)[0]
+        pred = U.top_guesses(favour_digits(probs, labels, reach["k"]), valid, labels)[0]
         intervals = {key: v for key, v in U.writer_intervals(samples, pred).items()
                      if key.startswith("clean/")}
     result = {

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS  # noqa: E402
 
 
 def main() -> None:

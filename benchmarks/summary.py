@@ -21,8 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _project import REPO, RESULTS  # noqa: E402
+
 REPORTS = REPO / "data" / "08_reporting"
 
 # issue 4's targets

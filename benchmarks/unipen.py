@@ -51,13 +51,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
-from _project import resampled_interval, writer_resamples  # noqa: E402
+from _project import UNIPEN, resampled_interval, writer_resamples  # noqa: E402
 
 from handwriting.line_decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
 
-UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
-                             B.REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
 
 
 def heldout_fraction() -> float:
@@ -558,10 +556,10 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
         if parts is not None:
             parts["stroke"] = stroke_probs
     probs = restrict_rows(probs, labels, mode)
-    return (images, valid, probs, *_top(probs, valid, labels))
+    return (images, valid, probs, *top_guesses(probs, valid, labels))
 
 
-def _top(probs: np.ndarray, valid: np.ndarray, labels: list[str]):
+def top_guesses(probs: np.ndarray, valid: np.ndarray, labels: list[str]):
     """(top-1 labels or None, top-3 lists) of a probability matrix."""
     order = np.argsort(-probs, axis=1)[:, :3]
     return ([labels[o[0]] if v else None for o, v in zip(order, valid)],
@@ -705,9 +703,9 @@ def main(argv: list[str] | None = None) -> int:
         t_py = time.perf_counter() - t
         py = {"images": images, "valid": valid, "probs": probs, "pred": pred, "top3": top3,
               "wall_s": t_py, "model_load_s": t_model,
-              "by_model": {name: grouped_accuracy(samples, *_top(restrict_rows(p, labels, args.mode),
-                                                                 valid, labels))
-                           for name, p in parts.items()}}
+              "by_model": {name: grouped_accuracy(
+                  samples, *top_guesses(restrict_rows(p, labels, args.mode), valid, labels))
+                  for name, p in parts.items()}}
         if stroke is not None:
             py["by_model"]["fused"] = grouped_accuracy(samples, pred, top3)
         print(f"python: {len(samples)} samples in {t_py:.0f} s (+{t_model:.0f} s model load)")
