@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
                              REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
+EMNIST = Path(os.environ.get("HANDWRITING_EMNIST_DIR", REPO / "data" / "01_raw" / "emnist"))
 
 
 def params() -> dict:

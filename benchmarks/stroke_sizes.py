@@ -8,9 +8,10 @@ by the reporting node ``evaluate_pen_strokes``: every held-out writer's UNIPEN c
 the stroke model alone and fused with the image model (``data/06_models/model.keras``, the Keras
 model the page's export comes from) the way the page fuses them. The page's weight budget
 (issue 4: 150 KB for everything the page downloads) is why the shipped stroke model is not the
-widest.
+widest. Row ``traced`` adds the EMNIST training file (``HANDWRITING_EMNIST_DIR``) to the training
+writers' pen paths, each image walked into a guessed pen path (``handwriting.ink_tracing``).
 
-    .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~6-20 min each)
+    .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~6-25 min each)
     .venv/bin/python benchmarks/stroke_sizes.py --only wide     # one variant, others kept
 
 A row reads the pipeline's trained ``data/06_models/stroke_model.keras`` instead of training
@@ -29,8 +30,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, UNIPEN, deep_merge  # noqa: E402
+from _project import EMNIST, REPO, RESULTS, UNIPEN, deep_merge  # noqa: E402
 from _project import labels as _labels  # noqa: E402
 from _project import params as _params  # noqa: E402
 
@@ -104,7 +107,36 @@ VARIANTS = {
     "mid_seed": ("the shipped recipe at 48/48/80/80/112 filters, seed 7 instead of 42",
                  {"architecture": _conv([48, 48, 80, 80, 112], [5, 5, 3, 3, 3], {0, 1, 3}),
                   "seed": 7}),
+    # more writers: EMNIST's training images with a guessed pen order (handwriting.ink_tracing)
+    # beside the real pens; a benchmark-only key, not a pipeline parameter
+    "traced": ("+ the EMNIST training images, thinned and walked into guessed pen paths",
+               {"emnist_traced": True}),
 }
+BENCHMARK_KEYS = ("emnist_traced",)  # what run_variant does itself, not the pipeline's nodes
+
+
+def traced_emnist(labels: list[str], points: int, emnist_dir: Path = EMNIST) -> dict:
+    """The EMNIST training file's images as guessed pen paths (``x`` (N, points, 5), ``y``),
+    upright as the preprocessing pipeline orients them; images with no ink left out."""
+    from handwriting.datasets.emnist import parse_mapping
+    from handwriting.datasets.idx import read_idx_images, read_idx_labels
+    from handwriting.ink_tracing import traced_drawings
+    from handwriting.pipelines.preprocessing.nodes import fix_orientation
+    from handwriting.trajectory_spec import trajectory_features
+
+    images = fix_orientation(read_idx_images(
+        emnist_dir / "emnist-byclass-train-images-idx3-ubyte.gz"))
+    classes = parse_mapping(emnist_dir / "emnist-byclass-mapping.txt")
+    index = {c: i for i, c in enumerate(labels)}
+    y = [index[classes[v]] for v in read_idx_labels(
+        emnist_dir / "emnist-byclass-train-labels-idx1-ubyte.gz")]
+    xs, ys = [], []
+    for drawing, label in zip(traced_drawings(images), y):
+        features = trajectory_features(drawing, points) if drawing else None
+        if features is not None:
+            xs.append(features)
+            ys.append(label)
+    return {"x": np.stack(xs).astype(np.float32), "y": np.asarray(ys, dtype=np.int64)}
 
 
 # rows that differ only in the seed (the same image model), and the rows that are each another
@@ -152,11 +184,15 @@ def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], i
     what, overrides = VARIANTS[name]
     # a dict override (augmentation) changes only the keys it names
     params = {**copy.deepcopy(deep_merge(conf["stroke_modelling"], overrides)), "verbose": 0}
+    extra = {key: params.pop(key) for key in BENCHMARK_KEYS if key in params}
     started = time.perf_counter()
-    model, history = _pipeline_model(params, shipped=name == "shipped")
+    model, history = (None, None) if extra else _pipeline_model(params, shipped=name == "shipped")
     reused = model is not None
     if model is None:
         train, val = prepare_stroke_sets(strokes, labels, conf["preprocessing"], params)
+        if extra.get("emnist_traced"):
+            more = traced_emnist(labels, int(params["points"]))
+            train = {k: np.concatenate([train[k], more[k]]) for k in ("x", "y")}
         model, history = train_stroke_model(train, val, labels, params)
     pen = evaluate_pen_strokes(image_model, model, history, strokes, labels, conf["canvas_spec"],
                                conf["preprocessing"], params, conf["reporting"])
@@ -197,15 +233,17 @@ def markdown(rows: dict, meta: dict) -> str:
          "of the page). That image model changed when the page shipped a new one: the column "
          "*image model alone* tells which one a row was fused with, and only rows with the same "
          "figure there compare fused.", "",
-         "| variant | change | parameters | float16 / uint8 weights | epochs (best) | validation writers exact | "
+         "| variant | change | parameters | float16 / uint8 weights | training paths | epochs (best) | "
+         "validation writers exact | "
          "image model alone, clean exact | "
          "stroke model alone, clean exact | **fused, clean exact** | fused, clean case-folded | "
          "fused, clean digits | fused, all exact |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in [v for v in VARIANTS if v in rows]:
         r = rows[name]
         L.append(f"| `{name}` | {VARIANTS[name][0]} | {r['parameters']:,} | {r['float16_bytes'] / 1000:.0f} / "
-                 f"{r['uint8_bytes'] / 1000:.0f} KB | {r['epochs_run']} ({r['best_epoch']}) | "
+                 f"{r['uint8_bytes'] / 1000:.0f} KB | {r['train_samples']:,} | "
+                 f"{r['epochs_run']} ({r['best_epoch']}) | "
                  f"{pct(r['val_accuracy'])} | {pct(r['image_clean_accuracy'])} | "
                  f"{pct(r['stroke_clean_accuracy'])} | "
                  f"**{pct(r['fused_clean_accuracy'])}** | {pct(r['fused_clean_case_folded_accuracy'])} | "

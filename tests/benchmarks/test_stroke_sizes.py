@@ -1,13 +1,17 @@
-"""benchmarks/stroke_sizes.py: its variants override keys of the shipped recipe, and its
-table renders what was measured (no training here)."""
+"""benchmarks/stroke_sizes.py: its variants override keys of the shipped recipe, row traced reads
+the EMNIST training file upright into pen paths, and its table renders what was measured (no
+training here)."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import struct
 import sys
 from pathlib import Path
 
 import keras
+import numpy as np
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -19,6 +23,7 @@ from handwriting.model_architecture import build_model  # noqa: E402
 
 # one measured row, as run_variant returns it
 ROW = {"what": "x", "parameters": 1000, "float16_bytes": 2000, "uint8_bytes": 1000,
+       "train_samples": 1234,
        "epochs_run": 3, "best_epoch": 2, "val_accuracy": 0.5, "stroke_clean_accuracy": 0.6,
        "fused_clean_accuracy": 0.7, "fused_clean_case_folded_accuracy": 0.8,
        "fused_clean_digit_accuracy": 0.9, "fused_all_accuracy": 0.65,
@@ -31,7 +36,7 @@ def test_variants_override_keys_of_the_shipped_recipe():
     assert S.VARIANTS["shipped"][1] == {}
     sizes = {}
     for name, (_, overrides) in S.VARIANTS.items():
-        assert set(overrides) <= set(conf), name  # only keys the recipe has
+        assert set(overrides) <= set(conf) | set(S.BENCHMARK_KEYS), name  # keys the recipe has
         arch = overrides.get("architecture", conf["architecture"])
         model = build_model(arch, 62, keras, input_shape=(conf["points"], 5))
         sizes[name] = model.count_params()
@@ -45,6 +50,35 @@ def test_variants_override_keys_of_the_shipped_recipe():
     assert S.VARIANTS["clean_only"][1]["architecture"] == S.VARIANTS["pool_late"][1]["architecture"]
     # the shipped stroke model fits beside the uint8 image model in the 150 KB budget as float16
     assert 59_070 + 2 * sizes["shipped"] <= 150_000 < 59_070 + 2 * sizes["wide"]
+    # ... and the mid rows only as uint8
+    assert 59_070 + sizes["mid"] <= 150_000 < 59_070 + 2 * sizes["mid"]
+    assert sizes["mid"] == sizes["mid_seed"] and sizes["traced"] == sizes["shipped"]
+
+
+def _idx_gz(path: Path, array: np.ndarray) -> None:
+    magic = 2051 if array.ndim == 3 else 2049
+    path.write_bytes(gzip.compress(struct.pack(f">I{array.ndim}I", magic, *array.shape)
+                                   + np.ascontiguousarray(array, np.uint8).tobytes()))
+
+
+def test_traced_emnist_turns_the_training_file_upright_into_pen_paths(tmp_path):
+    upright_l = np.zeros((28, 28), np.uint8)
+    upright_l[4:22, 6:9] = 255       # down the left side
+    upright_l[19:22, 6:22] = 255     # then along the bottom
+    bar = np.zeros((28, 28), np.uint8)
+    bar[12:15, 4:24] = 255
+    blank = np.zeros((28, 28), np.uint8)
+    stored = np.stack([upright_l.T, blank, bar.T])   # EMNIST stores images transposed
+    _idx_gz(tmp_path / "emnist-byclass-train-images-idx3-ubyte.gz", stored)
+    _idx_gz(tmp_path / "emnist-byclass-train-labels-idx1-ubyte.gz", np.array([1, 0, 2], np.uint8))
+    (tmp_path / "emnist-byclass-mapping.txt").write_text("0 76\n1 76\n2 45\n")  # L, L, -
+    labels = ["-", "x", "L"]
+    out = S.traced_emnist(labels, 16, tmp_path)
+    assert out["x"].shape == (2, 16, 5) and out["y"].tolist() == [2, 0]  # the blank left out
+    x, y, dx, dy, pen = out["x"][0].T
+    assert y[0] < -0.4 and dy[0] > 0 and abs(dx[0]) < dy[0]   # from the top, downwards first
+    assert x[-1] > 0.3 and y[-1] > 0.3                        # ends bottom right
+    assert np.ptp(out["x"][1][:, 1]) < 0.1                    # the bar lies flat
 
 
 def test_variant_overrides_change_only_the_nested_keys_they_name():
@@ -63,7 +97,7 @@ def test_markdown_lists_measured_rows_in_variant_order():
                     {"command": "cmd", "cpu_cores": 2})
     lines = [line for line in md.splitlines() if line.startswith("| `")]
     assert [line.split("`")[1] for line in lines] == ["shipped", "wide"]
-    assert "**70.00%**" in lines[0] and "**71.00%**" in lines[1] and "55.00%" in md
+    assert "**70.00%**" in lines[0] and "**71.00%**" in lines[1] and "55.00%" in md and "| 1,234 |" in lines[0]
 
 
 def test_pipeline_model_is_reused_only_for_the_recipe_it_was_trained_with(tmp_path, monkeypatch):
