@@ -15,7 +15,8 @@ writers' pen paths, each image walked into a guessed pen path (``handwriting.ink
     .venv/bin/python benchmarks/stroke_sizes.py --only wide     # one variant, others kept
 
 A row reads the pipeline's trained ``data/06_models/stroke_model.keras`` instead of training
-again when that model was trained with the row's parameters (its history records them). Writes
+again when that model was trained with the row's parameters (its history records them; never
+for a row with training data of its own, such as ``traced``). Writes
 benchmarks/results/stroke_sizes.json and stroke_sizes.md.
 """
 

@@ -2,15 +2,15 @@
 
 The stroke model learns from real pen paths, and UNIPEN's training writers are all there are
 (benchmarks/results/stroke_sizes.md: fewer of their characters cost accuracy, so more would
-help). EMNIST's images come from thousands of other writers but hold no pen order, so this
+help). EMNIST's images come from many other writers (NIST's forms) but hold no pen order, so this
 module guesses one: the ink is thresholded and thinned to a one-pixel skeleton (Zhang and Suen,
-1984), and the skeleton is walked the way most people write: each stroke starts at the
-top-most free end (then the left-most), goes straight on at a junction where it can, and a
-closed loop starts at its top going left (counter-clockwise). A stroke ends where the walk
-finds no unvisited pixel, except that a walk that meets a pixel already walked (a crossing)
-goes straight through it when the line goes on beyond; a diagonal step takes the corner pixels
-of a staircase with it. The next stroke starts at the top-most end left. The staircase of pixel
-steps is smoothed with a [1/4, 1/2, 1/4] kernel. The result is a drawing in the trajectory
+1984), and the skeleton is walked the way most people write. Each stroke starts at the free end
+nearest the top left (the smallest row + column / 2), or, on a closed loop (no free end), at
+its top left going left (counter-clockwise); it goes straight on at a junction where it can,
+straight through a crossing already walked when the line goes on beyond, and takes the corner
+pixels of a staircase along on a diagonal step. It ends where no unvisited pixel is next; the
+next stroke starts at the top-left end left. The pixel staircase is smoothed with a
+[1/4, 1/2, 1/4] kernel. The result is a drawing in the trajectory
 spec's input format (``trajectory_spec``: strokes of ``[x, y]``, y down).
 
 These are guesses: a 9 drawn loop first is walked tail first, and a junction can split one
