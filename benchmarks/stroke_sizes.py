@@ -9,7 +9,8 @@ the stroke model alone and fused with the image model (``data/06_models/model.ke
 model the page's export comes from) the way the page fuses them. The page's weight budget
 (issue 4: 150 KB for everything the page downloads) is why the shipped stroke model is not the
 widest. Row ``traced`` adds the EMNIST training file (``HANDWRITING_EMNIST_DIR``) to the training
-writers' pen paths, each image walked into a guessed pen path (``handwriting.ink_tracing``).
+writers' pen paths, each image walked into a guessed pen path (``handwriting.ink_tracing``); rows
+``traced_pretrain*`` train on those guessed paths first and then on the real ones.
 
     .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~6-25 min each)
     .venv/bin/python benchmarks/stroke_sizes.py --only wide     # one variant, others kept
@@ -112,8 +113,15 @@ VARIANTS = {
     # beside the real pens; a benchmark-only key, not a pipeline parameter
     "traced": ("+ the EMNIST training images, thinned and walked into guessed pen paths",
                {"emnist_traced": True}),
+    # the same guessed paths as a starting point instead: the recipe on them alone for
+    # PRETRAIN_EPOCHS, then the shipped recipe on the real pens from those weights (two seeds)
+    "traced_pretrain": ("pre-trained on the guessed EMNIST pen paths alone, then the shipped recipe",
+                        {"emnist_pretrain": True}),
+    "traced_pretrain_seed": ("pre-trained on the guessed EMNIST pen paths alone, then the shipped "
+                             "recipe, seed 7 instead of 42", {"emnist_pretrain": True, "seed": 7}),
 }
-BENCHMARK_KEYS = ("emnist_traced",)  # what run_variant does itself, not the pipeline's nodes
+BENCHMARK_KEYS = ("emnist_traced", "emnist_pretrain")  # run_variant's own, not the pipeline's
+PRETRAIN_EPOCHS = 20
 
 
 def traced_emnist(labels: list[str], points: int, emnist_dir: Path = EMNIST) -> dict:
@@ -143,7 +151,8 @@ def traced_emnist(labels: list[str], points: int, emnist_dir: Path = EMNIST) -> 
 # rows that differ only in the seed (the same image model), and the rows that are each another
 # draw of the shipped recipe (their stroke models alone compare, whatever image model they were
 # fused with)
-SEED_PAIRS = [("shipped", "seed"), ("shipped_now", "seed_now"), ("mid", "mid_seed")]
+SEED_PAIRS = [("shipped", "seed"), ("shipped_now", "seed_now"), ("mid", "mid_seed"),
+              ("traced_pretrain", "traced_pretrain_seed")]
 SAME_RECIPE = ["shipped", "seed", "shipped_now", "seed_now"]  # shipped_x2 is shipped's model
 
 
@@ -191,10 +200,14 @@ def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], i
     reused = model is not None
     if model is None:
         train, val = prepare_stroke_sets(strokes, labels, conf["preprocessing"], params)
+        start = None
         if extra.get("emnist_traced"):
             more = traced_emnist(labels, int(params["points"]))
             train = {k: np.concatenate([train[k], more[k]]) for k in ("x", "y")}
-        model, history = train_stroke_model(train, val, labels, params)
+        if extra.get("emnist_pretrain"):
+            start, _ = train_stroke_model(traced_emnist(labels, int(params["points"])), val,
+                                          labels, {**params, "epochs": PRETRAIN_EPOCHS})
+        model, history = train_stroke_model(train, val, labels, params, initial_model=start)
     pen = evaluate_pen_strokes(image_model, model, history, strokes, labels, conf["canvas_spec"],
                                conf["preprocessing"], params, conf["reporting"])
     best = history["best_epoch"] - 1

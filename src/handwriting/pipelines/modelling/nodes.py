@@ -127,11 +127,13 @@ def stroke_recipe(params: dict) -> dict:
 
 
 def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labels: list[str],
-                       params: dict):
+                       params: dict, initial_model=None):
     """Build and fit the stroke model (a 1-D CNN over pen paths); return it with its history.
 
     Without pen paths (no UNIPEN data) the model is returned untrained with
     ``history["trained"] = False``, and the deployment ships the image model alone.
+    ``initial_model`` (same architecture) gives the starting weights instead of a random draw:
+    benchmarks/stroke_sizes.py pre-trains on other data with it; the pipeline does not.
     """
     import keras
 
@@ -145,6 +147,8 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     keras.utils.set_random_seed(params["seed"])
     model = build_model(params["architecture"], num_classes, keras, input_shape=(points, FEATURES),
                         name="stroke_model", input_name="strokes")
+    if initial_model is not None:
+        model.set_weights(initial_model.get_weights())
     x, y = stroke_train_set["x"], stroke_train_set["y"]
     if len(y) == 0 or len(stroke_validation_set["y"]) == 0:
         logger.warning("no pen paths: the stroke model is not trained (the page will use the "
