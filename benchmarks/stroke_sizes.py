@@ -1,16 +1,17 @@
 """Stroke model variants: what layout, schedule, width and training data buy on held-out writers.
 
 Each variant is the stroke model recipe of ``conf/base/parameters_modelling.yml``
-(``stroke_modelling``) with the change its row names (the width and data rows change the first
-shipped recipe, row ``first``, which they were measured against), trained through the pipeline's
-own nodes (``prepare_stroke_sets``, ``train_stroke_model``) on the training writers, and measured
-by the reporting node ``evaluate_pen_strokes``: every held-out writer's UNIPEN character, read by
-the stroke model alone and fused with the image model (``data/06_models/model.keras``, the Keras
-model the page's export comes from) the way the page fuses them. The page's weight budget
-(issue 4: 150 KB for everything the page downloads) is why the shipped stroke model is not the
-widest. Row ``traced`` adds the EMNIST training file (``HANDWRITING_EMNIST_DIR``) to the training
-writers' pen paths, each image walked into a guessed pen path (``handwriting.ink_tracing``); rows
-``traced_pretrain*`` train on those guessed paths first and then on the real ones.
+(``stroke_modelling``) with the change its row names (rows ``wide``, ``narrow`` and
+``clean_only`` change the first shipped recipe, row ``first``, which they were measured against),
+trained through the pipeline's own nodes (``prepare_stroke_sets``, ``train_stroke_model``) on the
+training writers, and measured by the reporting node ``evaluate_pen_strokes``: every held-out
+writer's UNIPEN character, read by the stroke model alone and fused with the image model
+(``data/06_models/model.keras``, the Keras model the page's export comes from) the way the page
+fuses them. The page's weight budget (issue 4: 150 KB for everything the page downloads) is why
+the shipped stroke model is not the widest. Row ``traced`` adds the EMNIST training file
+(``HANDWRITING_EMNIST_DIR``) to the training writers' pen paths, each image walked into a guessed
+pen path (``handwriting.ink_tracing``); rows ``traced_pretrain*`` train on those guessed paths
+first and then on the real ones.
 
     .venv/bin/python benchmarks/stroke_sizes.py                 # every variant (~6-25 min each)
     .venv/bin/python benchmarks/stroke_sizes.py --only wide     # one variant, others kept
@@ -55,7 +56,7 @@ def _shipped_widths(pools_after: set[int]) -> list[dict]:
 
 
 # The first shipped recipe: pooling after the second and fourth convolution, 20 epochs (early
-# stopping patience 4). The width and data rows were measured against it, so they keep it.
+# stopping patience 4). Rows wide, narrow and clean_only were measured against it, so they keep it.
 POOL_LATE = {"architecture": _shipped_widths({1, 3})}
 FIRST = {**POOL_LATE, "epochs": 20,
          "early_stopping": {"monitor": "val_loss", "patience": 4, "restore_best_weights": True}}
@@ -115,8 +116,8 @@ VARIANTS = {
                {"emnist_traced": True}),
     # the same guessed paths as a starting point instead: the recipe on them alone for
     # PRETRAIN_EPOCHS, then the shipped recipe on the real pens from those weights (two seeds)
-    "traced_pretrain": ("pre-trained on the guessed EMNIST pen paths alone, then the shipped recipe",
-                        {"emnist_pretrain": True}),
+    "traced_pretrain": ("pre-trained on the guessed EMNIST pen paths alone, then the shipped "
+                        "recipe", {"emnist_pretrain": True}),
     "traced_pretrain_seed": ("pre-trained on the guessed EMNIST pen paths alone, then the shipped "
                              "recipe, seed 7 instead of 42", {"emnist_pretrain": True, "seed": 7}),
 }
@@ -239,7 +240,8 @@ def markdown(rows: dict, meta: dict) -> str:
     first = next(iter(rows.values()))
     L = ["# Stroke model variants on held-out writers", "",
          "Each row: the stroke model trained through the pipeline's nodes with the change named "
-         "(the width and data rows change the first shipped recipe, row `first`), then "
+         "(rows `wide`, `narrow` and `clean_only` change the first shipped recipe, row `first`), "
+         "then "
          f"every held-out writer's UNIPEN character ({first['n_all']:,}; clean subset "
          f"{first['n_clean']:,}) read by the stroke model alone and fused, as the page fuses them, "
          "with the image model in `data/06_models/model.keras` when the row was measured (the "
@@ -247,8 +249,8 @@ def markdown(rows: dict, meta: dict) -> str:
          "of the page). That image model changed when the page shipped a new one: the column "
          "*image model alone* tells which one a row was fused with, and only rows with the same "
          "figure there compare fused.", "",
-         "| variant | change | parameters | float16 / uint8 weights | training paths | epochs (best) | "
-         "validation writers exact | "
+         "| variant | change | parameters | float16 / uint8 weights | training paths | "
+         "epochs (best) | validation writers exact | "
          "image model alone, clean exact | "
          "stroke model alone, clean exact | **fused, clean exact** | fused, clean case-folded | "
          "fused, clean digits | fused, all exact |",

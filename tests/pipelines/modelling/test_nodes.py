@@ -175,8 +175,9 @@ def test_train_stroke_model_can_start_from_another_models_weights():
     test = _paths(40, seed=2)
 
     def accuracy(start):
-        model, _ = train_stroke_model(_paths(64), _paths(16, seed=1), ["|", "-"], still,
-                                      initial_model=start)
+        model, history = train_stroke_model(_paths(64), _paths(16, seed=1), ["|", "-"], still,
+                                             initial_model=start)
+        assert history["recipe"].get("initial_model", False) == (start is not None)
         return (model.predict(test["x"], verbose=0).argmax(1) == test["y"]).mean()
 
     assert accuracy(trained) > 0.9 and accuracy(None) < 0.8

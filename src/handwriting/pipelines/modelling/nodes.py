@@ -160,9 +160,12 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     cw = balanced_weights(y, num_classes, power=params.get("class_weight_power", 1.0))
     weights = np.array([cw[str(c)] for c in range(num_classes)], np.float32)
     dataset = _dataset(stroke_train_set, weights, num_classes, params, augment=augment_paths)
+    recipe = stroke_recipe(params)
+    if initial_model is not None:  # not a recipe's fresh draw: never taken for one
+        recipe["initial_model"] = True
     history = {"trained": True, **_fit(model, dataset, stroke_train_set, stroke_validation_set,
                                        num_classes, params),
-               "recipe": stroke_recipe(params)}
+               "recipe": recipe}
     hist = history["metrics"]
     logger.info("stroke model: %d epochs in %.0f s; best epoch %d, validation accuracy %.4f",
                 history["epochs_run"], history["train_seconds"], history["best_epoch"],
