@@ -60,6 +60,8 @@ def _shipped_widths(pools_after: set[int]) -> list[dict]:
 POOL_LATE = {"architecture": _shipped_widths({1, 3})}
 FIRST = {**POOL_LATE, "epochs": 20,
          "early_stopping": {"monitor": "val_loss", "patience": 4, "restore_best_weights": True}}
+# the shipped layout (pooling after conv 1, 2 and 4), as wide as the budget allows as uint8
+MID = {"architecture": _conv([48, 48, 80, 80, 112], [5, 5, 3, 3, 3], {0, 1, 3})}
 
 # name: (what changes, overrides of stroke_modelling)
 VARIANTS = {
@@ -105,11 +107,9 @@ VARIANTS = {
     # the most width the page's 150 KB budget holds if the stroke model ships as uint8 (about
     # 86 KB beside the image model's 59 KB) instead of float16; two seeds, set before measuring
     "mid": ("the shipped recipe at 48/48/80/80/112 filters (within the page's budget only as "
-            "uint8)",
-            {"architecture": _conv([48, 48, 80, 80, 112], [5, 5, 3, 3, 3], {0, 1, 3})}),
+            "uint8)", MID),
     "mid_seed": ("the shipped recipe at 48/48/80/80/112 filters, seed 7 instead of 42",
-                 {"architecture": _conv([48, 48, 80, 80, 112], [5, 5, 3, 3, 3], {0, 1, 3}),
-                  "seed": 7}),
+                 {**MID, "seed": 7}),
     # more writers: EMNIST's training images with a guessed pen order (handwriting.ink_tracing)
     # beside the real pens; a benchmark-only key, not a pipeline parameter
     "traced": ("+ the EMNIST training images, thinned and walked into guessed pen paths",
@@ -127,19 +127,18 @@ PRETRAIN_EPOCHS = 20
 
 def traced_emnist(labels: list[str], points: int, emnist_dir: Path = EMNIST) -> dict:
     """The EMNIST training file's images as guessed pen paths (``x`` (N, points, 5), ``y``),
-    upright as the preprocessing pipeline orients them; images with no ink left out."""
-    from handwriting.datasets.emnist import parse_mapping
-    from handwriting.datasets.idx import read_idx_images, read_idx_labels
+    upright as the preprocessing pipeline orients them; images with no ink left out. Read with
+    the pipeline's own EMNIST datasets (never downloading)."""
+    from handwriting.datasets.emnist import EMNISTMappingDataset, EMNISTSplitDataset
     from handwriting.ink_tracing import traced_drawings
     from handwriting.pipelines.preprocessing.nodes import fix_orientation
     from handwriting.trajectory_spec import trajectory_features
 
-    images = fix_orientation(read_idx_images(
-        emnist_dir / "emnist-byclass-train-images-idx3-ubyte.gz"))
-    classes = parse_mapping(emnist_dir / "emnist-byclass-mapping.txt")
+    split = EMNISTSplitDataset(emnist_dir, split="train", download=False).load()
+    images = fix_orientation(split["images"])
+    classes = EMNISTMappingDataset(emnist_dir, download=False).load()
     index = {c: i for i, c in enumerate(labels)}
-    y = [index[classes[v]] for v in read_idx_labels(
-        emnist_dir / "emnist-byclass-train-labels-idx1-ubyte.gz")]
+    y = [index[classes[v]] for v in split["labels"]]
     xs, ys = [], []
     for drawing, label in zip(traced_drawings(images), y):
         features = trajectory_features(drawing, points) if drawing else None
@@ -202,12 +201,12 @@ def run_variant(name: str, conf: dict, strokes: list[dict], labels: list[str], i
     if model is None:
         train, val = prepare_stroke_sets(strokes, labels, conf["preprocessing"], params)
         start = None
+        traced = traced_emnist(labels, int(params["points"])) if extra else None
         if extra.get("emnist_traced"):
-            more = traced_emnist(labels, int(params["points"]))
-            train = {k: np.concatenate([train[k], more[k]]) for k in ("x", "y")}
+            train = {k: np.concatenate([train[k], traced[k]]) for k in ("x", "y")}
         if extra.get("emnist_pretrain"):
-            start, _ = train_stroke_model(traced_emnist(labels, int(params["points"])), val,
-                                          labels, {**params, "epochs": PRETRAIN_EPOCHS})
+            start, _ = train_stroke_model(traced, val, labels,
+                                          {**params, "epochs": PRETRAIN_EPOCHS})
         model, history = train_stroke_model(train, val, labels, params, initial_model=start)
     pen = evaluate_pen_strokes(image_model, model, history, strokes, labels, conf["canvas_spec"],
                                conf["preprocessing"], params, conf["reporting"])

@@ -57,7 +57,6 @@ from handwriting.line_decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
 
 
-
 def heldout_fraction() -> float:
     """The writer split the pipeline trains with (conf/base/parameters_preprocessing.yml)."""
     import yaml
