@@ -21,7 +21,6 @@ Writes benchmarks/results/digit_prior.json, digit_prior.md and digit_prior.png.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import sys
@@ -31,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 
 WEIGHTS = (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256)
@@ -116,26 +114,12 @@ def plot(rows: list[dict], mode_digits: float | None, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--per-class", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=U.DEFAULT_SEED)
-    ap.add_argument("--web-dir", type=Path, default=B.WEB)
-    ap.add_argument("--model-dir", type=Path, default=None)
-    ap.add_argument("--unipen", type=Path, default=U.UNIPEN)
-    ap.add_argument("--out", type=Path, default=B.RESULTS)
-    args = ap.parse_args(argv)
+    args = U.twin_arguments(__doc__, argv)
     t0 = time.perf_counter()
 
-    model_dir, info, meta, labels, spec = U.page_model(args.web_dir, args.model_dir)
-    rows = U.load_unipen(args.unipen)
-    chosen = U.stratified_sample([r["label"] for r in rows], args.per_class, args.seed,
-                                 eligible=U.heldout(rows))
-    samples = [rows[i] for i in chosen]
-    del rows
-    strokes = [U.normalise_to_box(s["strokes"]) for s in samples]
-    stroke = U.load_stroke_model(model_dir, meta)
-    _, valid, probs, _, _ = U.python_predictions(U.load_model(model_dir), strokes, spec, labels,
-                                                 stroke)
+    twin = U.twin_on_page_sample(args)
+    info, labels, samples = twin["info"], twin["labels"], twin["samples"]
+    valid, probs = twin["valid"], twin["probs"]
     table = sweep(samples, probs, valid, labels)
     # the 123 mode: the digits' probabilities restricted to the digits (what ?mode=digits does)
     dig = [i for i, s in enumerate(samples) if s["label"].isdigit() and U.is_clean(s["contrib"])]
@@ -152,10 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "digit_prior",
         "model": info,
-        "sample": {"per_class": args.per_class, "seed": args.seed, "n": len(samples),
-                   "n_clean": table[0]["n"], "n_clean_digits": table[0]["n_digits"],
-                   "writers_clean": len({s["writer"] for s in samples if U.is_clean(s["contrib"])}),
-                   "source": str(args.unipen)},
+        "sample": U.twin_sample_info(args, samples, table[0]),
         "targets": TARGETS,
         "sweep": table,
         "first_reaching_digits_target": reach,

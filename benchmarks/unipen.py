@@ -558,6 +558,49 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
     return (images, valid, probs, *top_guesses(probs, valid, labels))
 
 
+def twin_arguments(doc: str, argv: list[str]) -> argparse.Namespace:
+    """The options of a benchmark (``doc``: its docstring) that reads the page benchmark's own
+    sample with the Python twin (``twin_on_page_sample``), parsed from ``argv``: the sample's
+    size and seed, the page's files, the UNIPEN file, where to write."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--per-class", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--web-dir", type=Path, default=B.WEB)
+    ap.add_argument("--model-dir", type=Path, default=None)
+    ap.add_argument("--unipen", type=Path, default=UNIPEN)
+    ap.add_argument("--out", type=Path, default=B.RESULTS)
+    return ap.parse_args(argv)
+
+
+def twin_on_page_sample(args: argparse.Namespace) -> dict:
+    """The page benchmark's sample (held-out writers, ``args.per_class`` per class, ``args.seed``)
+    read by the page's Python twin, each character drawn alone: ``info``, ``meta``, ``labels``,
+    ``samples``, ``stroke`` (``load_stroke_model``), ``valid``, ``probs`` (fused, as the page
+    reads them before its size cue) and ``parts`` (each model's own probabilities)."""
+    model_dir, info, meta, labels, spec = page_model(args.web_dir, args.model_dir)
+    stroke = load_stroke_model(model_dir, meta)
+    rows = load_unipen(args.unipen)
+    chosen = stratified_sample([r["label"] for r in rows], args.per_class, args.seed,
+                               eligible=heldout(rows))
+    samples = [rows[i] for i in chosen]
+    del rows
+    strokes = [normalise_to_box(s["strokes"]) for s in samples]
+    parts: dict = {}
+    _, valid, probs, _, _ = python_predictions(load_model(model_dir), strokes, spec, labels,
+                                               stroke, parts=parts)
+    return {"info": info, "meta": meta, "labels": labels, "samples": samples, "stroke": stroke,
+            "valid": valid, "probs": probs, "parts": parts}
+
+
+def twin_sample_info(args: argparse.Namespace, samples: list[dict], measured: dict) -> dict:
+    """A result's ``sample`` entry for ``twin_on_page_sample``'s sample; ``measured``: one row of
+    ``digit_prior.measures`` on it (its clean-subset counts)."""
+    return {"per_class": args.per_class, "seed": args.seed, "n": len(samples),
+            "n_clean": measured["n"], "n_clean_digits": measured["n_digits"],
+            "writers_clean": len({s["writer"] for s in samples if is_clean(s["contrib"])}),
+            "source": str(args.unipen)}
+
+
 def top_guesses(probs: np.ndarray, valid: np.ndarray, labels: list[str]):
     """(top-1 labels or None, top-3 lists) of a probability matrix."""
     order = np.argsort(-probs, axis=1)[:, :3]
