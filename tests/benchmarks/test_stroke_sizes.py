@@ -4,14 +4,13 @@ training here)."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import struct
 import sys
 from pathlib import Path
 
 import keras
 import numpy as np
+from emnist_files import idx_bytes, write_gz
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -55,12 +54,6 @@ def test_variants_override_keys_of_the_shipped_recipe():
     assert sizes["mid"] == sizes["mid_seed"] and sizes["traced"] == sizes["shipped"]
 
 
-def _idx_gz(path: Path, array: np.ndarray) -> None:
-    magic = 2051 if array.ndim == 3 else 2049
-    path.write_bytes(gzip.compress(struct.pack(f">I{array.ndim}I", magic, *array.shape)
-                                   + np.ascontiguousarray(array, np.uint8).tobytes()))
-
-
 def test_traced_emnist_turns_the_training_file_upright_into_pen_paths(tmp_path):
     upright_l = np.zeros((28, 28), np.uint8)
     upright_l[4:22, 6:9] = 255       # down the left side
@@ -69,8 +62,9 @@ def test_traced_emnist_turns_the_training_file_upright_into_pen_paths(tmp_path):
     bar[12:15, 4:24] = 255
     blank = np.zeros((28, 28), np.uint8)
     stored = np.stack([upright_l.T, blank, bar.T])   # EMNIST stores images transposed
-    _idx_gz(tmp_path / "emnist-byclass-train-images-idx3-ubyte.gz", stored)
-    _idx_gz(tmp_path / "emnist-byclass-train-labels-idx1-ubyte.gz", np.array([1, 0, 2], np.uint8))
+    write_gz(tmp_path / "emnist-byclass-train-images-idx3-ubyte.gz", idx_bytes(stored))
+    write_gz(tmp_path / "emnist-byclass-train-labels-idx1-ubyte.gz",
+             idx_bytes(np.array([1, 0, 2], np.uint8)))
     (tmp_path / "emnist-byclass-mapping.txt").write_text("0 76\n1 76\n2 45\n")  # L, L, -
     labels = ["-", "x", "L"]
     out = S.traced_emnist(labels, 16, tmp_path)
