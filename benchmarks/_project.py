@@ -16,7 +16,22 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 UNIPEN = Path(os.environ.get("HANDWRITING_UNIPEN_FILE",
                              REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz"))
-EMNIST = Path(os.environ.get("HANDWRITING_EMNIST_DIR", REPO / "data" / "01_raw" / "emnist"))
+
+
+def _emnist_dir() -> Path:
+    """Where the benchmarks read the EMNIST byclass files: ``HANDWRITING_EMNIST_DIR``, as the
+    catalog reads it; without it the catalog's own folder (data/01_raw/emnist) once a run has
+    downloaded the files there, else the development copy beside the repository
+    (../shared/emnist). Benchmarks never download."""
+    if os.environ.get("HANDWRITING_EMNIST_DIR"):
+        return Path(os.environ["HANDWRITING_EMNIST_DIR"])
+    catalog = REPO / "data" / "01_raw" / "emnist"
+    if (catalog / "emnist-byclass-mapping.txt").is_file():
+        return catalog
+    return REPO.parent / "shared" / "emnist"
+
+
+EMNIST = _emnist_dir()
 
 
 def params() -> dict:

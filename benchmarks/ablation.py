@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, deep_merge  # noqa: E402
+from _project import EMNIST, REPO, RESULTS, deep_merge  # noqa: E402
 
 SEED_ARCH = [
     {"type": "conv", "filters": 16}, {"type": "max_pool"},
@@ -245,7 +245,7 @@ def pen_columns(pen: dict, canvas_spec: dict) -> dict:
             "pen_n": pen["all"]["n_test"]}
 
 
-def refresh_pen(rows: dict[str, dict], unipen_file: Path) -> None:
+def refresh_pen(rows: dict[str, dict], unipen_file: Path, emnist_dir: Path = EMNIST) -> None:
     """Fill in pen-stroke columns for rows run before the pen report existed (kept models)."""
     import keras
 
@@ -256,7 +256,7 @@ def refresh_pen(rows: dict[str, dict], unipen_file: Path) -> None:
             for name in ("preprocessing", "reporting")}
     strokes = StrokesDataset(filepath=str(unipen_file)).load()
     labels = [chr(int(line.split()[1])) for line in (
-        REPO.parent / "shared" / "emnist" / "emnist-byclass-mapping.txt").read_text().splitlines()
+        emnist_dir / "emnist-byclass-mapping.txt").read_text().splitlines()
         if line.strip()]
     for name, row in rows.items():
         model_file = RESULTS / "models" / name / "model.keras"
@@ -319,7 +319,7 @@ def load_rows() -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--emnist-dir", type=Path, default=REPO.parent / "shared" / "emnist")
+    parser.add_argument("--emnist-dir", type=Path, default=EMNIST)
     parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
     parser.add_argument("--unipen-file", type=Path,
                         default=REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz")
@@ -336,7 +336,7 @@ def main() -> None:
                     + (f", kedro params {args.params}" if args.params else ""),
             "cpu_cores": os.cpu_count()}
     if args.refresh_pen:
-        refresh_pen(existing, args.unipen_file)
+        refresh_pen(existing, args.unipen_file, args.emnist_dir)
         write_tables(existing, meta)
         return
     if args.from_project:

@@ -37,9 +37,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
+from _project import EMNIST  # noqa: E402
 import unipen as U  # noqa: E402
 
-EMNIST_DIR = Path("/work/shared/emnist")
 RADII = [0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0]
 SOFTNESSES = [0.0, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.2, 1.5]  # 0: hard edge
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--softness", type=float, nargs="+", default=SOFTNESSES)
     ap.add_argument("--model-dir", type=Path, default=B.WEB / "model")
     ap.add_argument("--unipen", type=Path, default=U.UNIPEN)
-    ap.add_argument("--emnist-dir", type=Path, default=EMNIST_DIR)
+    ap.add_argument("--emnist-dir", type=Path, default=EMNIST)
     ap.add_argument("--out", type=Path, default=B.RESULTS)
     args = ap.parse_args(argv)
 

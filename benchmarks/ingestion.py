@@ -218,8 +218,8 @@ def write_markdown(result: dict, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_dir = os.environ.get("HANDWRITING_EMNIST_DIR") or str(REPO.parent / "shared" / "emnist")
-    parser.add_argument("--emnist-dir", type=Path, default=Path(default_dir))
+    parser.add_argument("--emnist-dir", type=Path,
+                        help="the byclass files (default: benchmarks/_project.py's EMNIST)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--split", default="train", choices=["train", "test"])
     parser.add_argument("--repeats", type=int, default=3, help="runs of our reader (median)")
@@ -228,9 +228,15 @@ def main() -> None:
     parser.add_argument("--child", choices=sorted(READERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.child:
+    if args.child:  # always given --emnist-dir by the parent
         child(args.child, args.emnist_dir, args.split)
         return
+    if args.emnist_dir is None:
+        # imported only here: the memory children load this module and their reader, no more
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _project import EMNIST
+
+        args.emnist_dir = EMNIST
 
     import numpy as np
 

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS, UNIPEN  # noqa: E402
+from _project import EMNIST, REPO, RESULTS, UNIPEN  # noqa: E402
 
 # metadata.json fields that say when, not what
 VOLATILE_METADATA = ("created",)
@@ -144,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-dir", type=Path, help="a project folder where `kedro run` has finished "
                     "(default: run it now in a scratch copy)")
     ap.add_argument("--note", help="how the --run-dir run was made, for the table")
-    ap.add_argument("--emnist-dir", type=Path, default=Path(os.environ.get(
-        "HANDWRITING_EMNIST_DIR", REPO.parent / "shared" / "emnist")))
+    ap.add_argument("--emnist-dir", type=Path, default=EMNIST)
     ap.add_argument("--unipen-file", type=Path, default=UNIPEN)
     args = ap.parse_args(argv)
     import tensorflow as tf

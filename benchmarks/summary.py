@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS  # noqa: E402
+from _project import EMNIST, REPO, RESULTS  # noqa: E402
 
 REPORTS = REPO / "data" / "08_reporting"
 
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rerun", action="store_true",
                     help="re-measure ingestion, exports and web latency before collating")
-    ap.add_argument("--emnist-dir", type=Path, default=REPO.parent / "shared" / "emnist")
+    ap.add_argument("--emnist-dir", type=Path, default=EMNIST)
     args = ap.parse_args(argv)
     if args.rerun:
         env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(args.emnist_dir.resolve()),
