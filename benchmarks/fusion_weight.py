@@ -160,6 +160,12 @@ def _diff(d: dict | None) -> str:
     return (f"{100 * d['difference']:+.2f} ({100 * d['low']:+.2f} to {100 * d['high']:+.2f})")
 
 
+def _reps(r: dict) -> int:
+    """How many resamples of the writers the table's intervals used."""
+    return next((d["reps"] for row in r["sweep"] for d in row.get("against_shipped", {}).values()),
+                0)
+
+
 def markdown(r: dict) -> str:
     s, m, shipped = r["sample"], r["model"], r["shipped_weight"]
     L = ["# The fusion weight", "",
@@ -171,7 +177,8 @@ def markdown(r: dict) -> str:
          f"{s['n_clean_digits']:,} of them digits.", "",
          "w = 0 is the image model alone; the last row is the stroke model alone. Each "
          "difference is with the shipped weight, in points, on the same characters, with the "
-         "central 95% interval over 10,000 resamples of the writers (`paired.by_writer`).", "",
+         f"central 95% interval over {_reps(r):,} resamples of the writers "
+         "(`paired.by_writer`).", "",
          "| w | exact | case-folded | digits | exact, against shipped | case-folded, against "
          "shipped | digits, against shipped |",
          "|---|---:|---:|---:|---:|---:|---:|"]
