@@ -113,6 +113,14 @@ VARIANTS = [
      "uint8 as the page ships it; the model shipped since stop 17, recorded from the project's "
      "own `kedro run` (--from-project)",
      {"deployment": {"quantization": "uint8"}}, "lite_pen_x2"),
+    # how much more EMNIST buys on real pens: this checkout's EMNIST is a reduced split (85,000
+    # training images); the full release a user's run downloads has 697,932
+    ("lite_pen_x2_emnist_half", "lite_pen_x2_seeded's recipe on half the EMNIST training images "
+     "(stratified; the pen strokes unchanged): what do more EMNIST images buy on real pens?",
+     {"preprocessing": {"train_subset": 0.5}}, "lite_pen_x2_seeded"),
+    ("lite_pen_x2_emnist_quarter", "lite_pen_x2_seeded's recipe on a quarter of the EMNIST "
+     "training images (stratified; the pen strokes unchanged)",
+     {"preprocessing": {"train_subset": 0.25}}, "lite_pen_x2_seeded"),
 ]
 
 # The rows measure the image model. The stroke model (trained by the same `kedro run`) is not
