@@ -33,6 +33,7 @@ import os
 import shlex
 import sys
 import time
+from functools import reduce
 from pathlib import Path
 
 import numpy as np
@@ -124,8 +125,8 @@ def train(unipen_strokes: list[dict], labels: list[str], seed: int):
     import keras
 
     from handwriting.model_architecture import build_model
-    from handwriting.pipelines.modelling.nodes import _dataset, _fit
-    from handwriting.pipelines.preprocessing.nodes import class_weights, prepare_stroke_sets
+    from handwriting.pipelines.modelling.nodes import _dataset, _fit, balanced_weight_vector
+    from handwriting.pipelines.preprocessing.nodes import prepare_stroke_sets
 
     conf, params = _params(), recipe(seed)
     train_set, val_set = prepare_stroke_sets(unipen_strokes, labels, conf["preprocessing"],
@@ -133,8 +134,7 @@ def train(unipen_strokes: list[dict], labels: list[str], seed: int):
     keras.utils.set_random_seed(params["seed"])
     model = build_model(ARCHITECTURE, len(labels), keras, input_shape=(SIZE, SIZE, BINS),
                         name="direction_model", input_name="planes")
-    cw = class_weights(train_set["y"], len(labels), power=params.get("class_weight_power", 1.0))
-    weights = np.array([cw[str(c)] for c in range(len(labels))], np.float32)
+    weights = balanced_weight_vector(train_set["y"], len(labels), params)
     dataset = _dataset(train_set, weights, len(labels), params, augment=augment_then_draw)
     val = {"x": planes_of(val_set["x"]), "y": val_set["y"]}
     return model, _fit(model, dataset, train_set, val, len(labels), params)
@@ -157,19 +157,12 @@ def heldout(unipen_strokes: list[dict], labels: list[str]) -> dict:
     return pen
 
 
-def scores(right: np.ndarray, pred: np.ndarray, pen: dict) -> dict:
-    """Exact, case-folded and digits accuracy of top-1 classes ``pred``."""
-    y, fold = pen["y"], pen["fold"]
-    return {"exact": float(right.mean()), "case_folded": float((fold[pred] == fold[y]).mean()),
-            "digits": float(right[pen["digits"]].mean())}
-
-
 def measure(unipen: Path, seed: int) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from paired import pipeline_models
+    from paired import fused_right, pipeline_models
 
     from handwriting.datasets import StrokesDataset
-    from handwriting.fusion import FLOOR
+    from handwriting.fusion import fuse
     from handwriting.pipelines.reporting.nodes import predict
 
     labels = _labels()
@@ -178,7 +171,7 @@ def measure(unipen: Path, seed: int) -> dict:
     model, history = train(strokes, labels, seed)
     pen = heldout(strokes, labels)
     image_model, stroke_model = pipeline_models()
-    logp = {name: np.log(np.maximum(predict(m, x), FLOOR)) for name, m, x in (
+    probs = {name: predict(m, x) for name, m, x in (
         ("image", image_model, pen["x"]), ("stroke", stroke_model, pen["paths"]),
         ("direction", model, pen["planes"]))}
     readers = {"image model alone": ("image",), "stroke model alone": ("stroke",),
@@ -188,9 +181,11 @@ def measure(unipen: Path, seed: int) -> dict:
                "stroke x direction": ("stroke", "direction"),
                "image x stroke x direction": ("image", "stroke", "direction")}
     rows = {}
-    for name, parts in readers.items():
-        pred = sum(logp[p] for p in parts).argmax(1)
-        rows[name] = scores(pred == pen["y"], pred, pen)
+    for name, parts in readers.items():  # a product of the readers, as the page fuses two
+        right = fused_right(reduce(fuse, [probs[p] for p in parts]).argmax(1), pen)
+        rows[name] = {"exact": float(right["exact"].mean()),
+                      "case_folded": float(right["case-folded"].mean()),
+                      "digits": float(right["digits"].mean())}
     return {"seed": seed, "parameters": int(model.count_params()),
             "weights_uint8_kb": model.count_params() / 1000,
             "epochs_run": history["epochs_run"], "best_epoch": history["best_epoch"],

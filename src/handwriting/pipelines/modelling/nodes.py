@@ -126,6 +126,15 @@ def stroke_recipe(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in ("verbose", "fusion_weight")}
 
 
+def balanced_weight_vector(y: np.ndarray, num_classes: int, params: dict) -> np.ndarray:
+    """Per-class training weights of labels ``y``, balanced to ``params["class_weight_power"]``
+    (``preprocessing.nodes.class_weights``), as a float32 vector indexed by class."""
+    from handwriting.pipelines.preprocessing.nodes import class_weights
+
+    cw = class_weights(y, num_classes, power=params.get("class_weight_power", 1.0))
+    return np.array([cw[str(c)] for c in range(num_classes)], np.float32)
+
+
 def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labels: list[str],
                        params: dict, initial_model=None):
     """Build and fit the stroke model (a 1-D CNN over pen paths); return it with its history.
@@ -137,7 +146,6 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     """
     import keras
 
-    from handwriting.pipelines.preprocessing.nodes import class_weights as balanced_weights
     from handwriting.trajectory_spec import FEATURES
 
     from .augmentation import augment_paths
@@ -157,8 +165,7 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     if x.shape[1:] != (points, FEATURES):
         raise ValueError(f"pen paths have shape {x.shape[1:]}, the stroke model takes "
                          f"{(points, FEATURES)}; rerun the preprocessing pipeline")
-    cw = balanced_weights(y, num_classes, power=params.get("class_weight_power", 1.0))
-    weights = np.array([cw[str(c)] for c in range(num_classes)], np.float32)
+    weights = balanced_weight_vector(y, num_classes, params)
     dataset = _dataset(stroke_train_set, weights, num_classes, params, augment=augment_paths)
     recipe = stroke_recipe(params)
     if initial_model is not None:  # not a recipe's fresh draw: never taken for one
