@@ -147,6 +147,7 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
             "class_mix": _optional("unipen.json", results).get("class_mix"),
             "digit_prior": _optional("digit_prior.json", results) or None,
             "numbers": _optional("unipen_numbers.json", results) or None,
+            "sample_draws": _optional("sample_draws.json", results) or None,
             "model_version": latency["model"].get("model_version")}
 
 
@@ -195,6 +196,26 @@ def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
             f"{over} ({spans}: a lone digit is a one-character word, read as its top guess)."]
 
 
+def sample_draws_lines(sd: dict | None, model_version: str | None) -> list[str]:
+    """The summary's paragraph on sample_draws.json: where the committed draw falls among other
+    draws, and the figures over every held-out character weighted as drawn."""
+    if not sd:
+        return []
+    if sd["model"].get("model_version") != model_version:
+        return _stale(sd, "sample_draws", "benchmarks/sample_draws.py")
+    two = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    sp, ev, c = sd["draws"]["spread"], sd["every_character"], sd["committed"]
+    names = {"exact": "exact", "case_folded": "case-folded", "digits": "digits"}
+    parts = [f"{names[k]} {two(c[k])} on this draw, {two(ev[k]['estimate'])} over every "
+             f"character ({100 * sp[k]['meeting_target']:.0f}% of draws meet the target)"
+             for k in names]
+    return ["", "The draw itself ([sample_draws.md](sample_draws.md)): the sample is one "
+            f"stratified draw of the held-out writers' characters; over {sd['draws']['count']} "
+            "other draws, and over every held-out character counted with its chance of being "
+            f"drawn (the average over all draws), each alone: {'; '.join(parts)}. The targets "
+            "above stay read on the committed draw."]
+
+
 def markdown(s: dict) -> str:
     seed, shipped, ing = s["seed"], s["shipped"], s["ingestion"]
     pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
@@ -238,6 +259,7 @@ def markdown(s: dict) -> str:
                   "([unipen.md](unipen.md#against-the-emnist-test-figure-at-the-same-class-mix))."]
         L += digit_prior_lines(s.get("digit_prior"), s.get("model_version"))
         L += numbers_lines(s.get("numbers"), s.get("model_version"))
+        L += sample_draws_lines(s.get("sample_draws"), s.get("model_version"))
     L += ["", "## Accuracy on the test file, size ([ablation](ablation.md), [exports](exports.md))", "",
           "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|",
           f"| seed recipe | {seed['quantization'] or 'float32'} | {seed['shipped_weights_bytes'] / 1000:.1f} KB | "

@@ -558,10 +558,11 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
     return (images, valid, probs, *top_guesses(probs, valid, labels))
 
 
-def twin_arguments(doc: str, argv: list[str]) -> argparse.Namespace:
+def twin_arguments(doc: str, argv: list[str], extra=None) -> argparse.Namespace:
     """The options of a benchmark (``doc``: its docstring) that reads the page benchmark's own
     sample with the Python twin (``twin_on_page_sample``), parsed from ``argv``: the sample's
-    size and seed, the page's files, the UNIPEN file, where to write."""
+    size and seed, the page's files, the UNIPEN file, where to write; ``extra(parser)`` adds a
+    benchmark's own."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--per-class", type=int, default=100)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -569,6 +570,8 @@ def twin_arguments(doc: str, argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--model-dir", type=Path, default=None)
     ap.add_argument("--unipen", type=Path, default=UNIPEN)
     ap.add_argument("--out", type=Path, default=B.RESULTS)
+    if extra is not None:
+        extra(ap)
     return ap.parse_args(argv)
 
 
