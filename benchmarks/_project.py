@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import time
 from pathlib import Path
 
@@ -89,12 +90,22 @@ def by_position(right: np.ndarray, order, parts, mask: np.ndarray | None = None)
     return [float(np.asarray(right)[m].mean()) if m.any() else None for m in spans]
 
 
-def write_results(stem: str, result: dict, markdown) -> str:
-    """Write RESULTS/<stem>.json and <stem>.md (``markdown(result)``); return the markdown."""
+def write_results(stem: str, result: dict, markdown, folder: Path = RESULTS,
+                  plot=None) -> str:
+    """Write ``folder``/<stem>.json and <stem>.md (``markdown(result)``), and <stem>.png with
+    ``plot(path)`` when given; return the markdown."""
+    folder.mkdir(parents=True, exist_ok=True)
     text = markdown(result)
-    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / f"{stem}.md").write_text(text)
+    (folder / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (folder / f"{stem}.md").write_text(text)
+    if plot is not None:
+        plot(folder / f"{stem}.png")
     return text
+
+
+def rerun_command(script: str, argv: list[str]) -> str:
+    """The command line that re-runs ``benchmarks/<script>`` with ``argv``, as tables quote it."""
+    return " ".join([".venv/bin/python", f"benchmarks/{script}", *map(shlex.quote, argv)])
 
 
 

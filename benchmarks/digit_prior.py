@@ -21,8 +21,6 @@ Writes benchmarks/results/digit_prior.json, digit_prior.md and digit_prior.png.
 
 from __future__ import annotations
 
-import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import unipen as U  # noqa: E402
+from _project import rerun_command, write_results  # noqa: E402
 
 WEIGHTS = (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256)
 TARGETS = {"digits": 0.97, "exact": 0.80, "case-folded": 0.90}
@@ -143,14 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         "intervals_at_that_k": intervals,
         "mode_123_digits": mode_digits,
         "wall_s": time.perf_counter() - t0,
-        "command": " ".join([".venv/bin/python", "benchmarks/digit_prior.py",
-                             *map(shlex.quote, argv)]),
+        "command": rerun_command("digit_prior.py", argv),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "digit_prior.json").write_text(json.dumps(result, indent=1) + "\n")
-    text = markdown(result)
-    (args.out / "digit_prior.md").write_text(text)
-    plot(table, mode_digits, args.out / "digit_prior.png")
+    text = write_results("digit_prior", result, markdown, args.out,
+                         plot=lambda path: plot(table, mode_digits, path))
     print(text)
     return 0
 

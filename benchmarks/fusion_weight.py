@@ -23,8 +23,6 @@ Writes benchmarks/results/fusion_weight.json, fusion_weight.md and fusion_weight
 
 from __future__ import annotations
 
-import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -35,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digit_prior as D  # noqa: E402
 import paired as P  # noqa: E402
 import unipen as U  # noqa: E402
+from _project import rerun_command, write_results  # noqa: E402
 
 WEIGHTS = (0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3)
 MEASURES = ("exact", "case_folded", "digits")
@@ -138,14 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         "sweep": table,
         "clear_of_zero": verdict(table),
         "wall_s": time.perf_counter() - t0,
-        "command": " ".join([".venv/bin/python", "benchmarks/fusion_weight.py",
-                             *map(shlex.quote, argv)]),
+        "command": rerun_command("fusion_weight.py", argv),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "fusion_weight.json").write_text(json.dumps(result, indent=1) + "\n")
-    text = markdown(result)
-    (args.out / "fusion_weight.md").write_text(text)
-    plot(table, shipped, args.out / "fusion_weight.png")
+    text = write_results("fusion_weight", result, markdown, args.out,
+                         plot=lambda path: plot(table, shipped, path))
     print(text)
     return 0
 

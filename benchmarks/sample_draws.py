@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -38,7 +37,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digit_prior as D  # noqa: E402
 import unipen as U  # noqa: E402
-from _project import resampled_interval, writer_resamples  # noqa: E402
+from _project import (  # noqa: E402
+    rerun_command,
+    resampled_interval,
+    write_results,
+    writer_resamples,
+)
 
 # (key, what it counts, the target in digit_prior.TARGETS)
 MEASURES = (("exact", "exact, clean", "exact"),
@@ -200,14 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         "every_character": weighted(right, inclusion_weights(true, args.per_class), writers,
                                     args.reps, args.seed),
         "wall_s": time.perf_counter() - t0,
-        "command": " ".join([".venv/bin/python", "benchmarks/sample_draws.py",
-                             *map(shlex.quote, argv)]),
+        "command": rerun_command("sample_draws.py", argv),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "sample_draws.json").write_text(json.dumps(result, indent=1) + "\n")
-    text = markdown(result)
-    (args.out / "sample_draws.md").write_text(text)
-    plot(result, args.out / "sample_draws.png")
+    text = write_results("sample_draws", result, markdown, args.out,
+                         plot=lambda path: plot(result, path))
     print(text)
     return 0
 
