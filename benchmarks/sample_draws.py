@@ -248,9 +248,12 @@ def markdown(r: dict) -> str:
     gap = {key: ev[key]["estimate"] - t[tkey] for key, _, tkey in MEASURES}
     L += ["", "Against the targets, every character weighted as drawn: "
           + "; ".join(f"{name} {100 * gap[key]:+.2f} points" for key, name, _ in MEASURES)
-          + ". The draw moves a figure by the width of the draws' interval; the writers move it "
-          "by the (wider) interval over writers, which no draw of these writers' characters "
-          "narrows.", "",
+          + ". The draws' mean and the weighted figure differ a little: a draw's figure is a "
+          "ratio whose clean count varies with the draw. The draw moves a figure within the "
+          "draws' interval; other writers would move it within the interval over writers ("
+          + ("wider" if all(ev[k]["high"] - ev[k]["low"] > sp[k]["high"] - sp[k]["low"]
+                            for k, _, _ in MEASURES) else "not always wider")
+          + " here), which no draw of these writers' characters narrows.", "",
           "This table measures the measurement: the issue's targets stay read on the committed "
           "draw (`unipen.py`, `summary.md`), whichever way a draw falls.", "",
           "![the figures over the draws](sample_draws.png)", "",
