@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -109,14 +110,19 @@ def rerun_command(script: str, argv: list[str]) -> str:
 
 
 
-def unipen_main(stem: str, doc: str, measure, markdown, argv: list[str] | None = None) -> int:
+def unipen_main(stem: str, doc: str, measure, markdown, argv: list[str] | None = None,
+                plot=None) -> int:
     """The command line of a Python benchmark over the UNIPEN file: ``--unipen``, then
-    ``measure(path)`` timed (``wall_seconds``) and written by ``write_results``."""
+    ``measure(path)`` timed (``wall_seconds``), its re-run ``command`` (benchmarks/<stem>.py)
+    recorded, and written by ``write_results`` (with ``plot(result, path)`` when given)."""
+    argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--unipen", type=Path, default=UNIPEN)
     args = ap.parse_args(argv)
     started = time.perf_counter()
     result = measure(args.unipen)
     result["wall_seconds"] = time.perf_counter() - started
-    print(write_results(stem, result, markdown))
+    result.setdefault("command", rerun_command(f"{stem}.py", argv))
+    print(write_results(stem, result, markdown,
+                        plot=None if plot is None else (lambda path: plot(result, path))))
     return 0

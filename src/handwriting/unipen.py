@@ -22,10 +22,31 @@ def is_clean(record: dict) -> bool:
     return record["contrib"] not in NOISY_CONTRIBUTORS
 
 
+def _position(writer: str) -> float:
+    """The writer's stable place in [0, 1): the hash every split of the writers reads."""
+    digest = hashlib.sha256(writer.encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def is_heldout_writer(writer: str, fraction: float) -> bool:
     """Stable writer split: the same writer is held out on every machine and every run."""
-    digest = hashlib.sha256(writer.encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+    return _position(writer) < fraction
+
+
+def in_writer_share(writer: str, heldout_fraction: float, share: float | None) -> bool:
+    """Whether a training writer is among the ``share`` of the training writers kept (None: all).
+
+    The kept writers are the top ``share`` of the training writers' hash range, so a smaller
+    share keeps a subset of a larger one's writers, and the writers at the bottom of the range
+    (where the stroke model's validation writers lie) are the first to go: a learning curve over
+    writers (benchmarks/pen_writers.py), what fewer or more real hands would give.
+    """
+    if share is None:
+        return True
+    share = float(share)
+    if not 0 < share <= 1:
+        raise ValueError(f"train_writers must be in (0, 1], got {share!r}")
+    return _position(writer) >= 1 - share * (1 - heldout_fraction)
 
 
 def select(records: Iterable[dict], *, heldout: bool, fraction: float,

@@ -224,3 +224,36 @@ def test_stroke_sets_split_training_writers_and_never_touch_heldout_ones():
                                                  {**stroke, "clean_only": False})
     assert len(every_train["y"]) + len(every_val["y"]) == sum(
         not is_heldout_writer(r["writer"], 0.3) for r in records[:-1])
+
+
+def test_a_share_of_the_training_writers_feeds_both_models_and_keeps_the_validation_writers():
+    from handwriting.pipelines.preprocessing.nodes import stroke_writer_split
+    from handwriting.unipen import in_writer_share
+
+    records = _records(400)
+    params = {"seed": 0, "unipen": {"train": True, "heldout_fraction": 0.3,
+                                    "train_clean_only": False, "train_subset": None}}
+    stroke = {"points": 16, "validation_writers": 0.2}
+
+    def writers(rows):
+        return {r["writer"] for r in rows}
+
+    full_train, full_val = stroke_writer_split(records, params, stroke)
+    by_share = {}
+    for share in (0.25, 0.5):
+        p = {**params, "unipen": {**params["unipen"], "train_writers": share}}
+        train, val = stroke_writer_split(records, p, stroke)
+        assert writers(val) == writers(full_val)  # early stopping watches the same writers
+        assert writers(train) < writers(full_train)
+        kept = {r["writer"] for r in records if not is_heldout_writer(r["writer"], 0.3)
+                and in_writer_share(r["writer"], 0.3, share)}
+        # about that share of the training writers (400 writers: within 6 points)
+        assert abs(len(kept) / len(writers(full_train) | writers(full_val)) - share) < 0.06
+        assert writers(train) == kept  # no validation writer in a share below 0.9
+        pen = prepare_pen_train(records, ["1", "7"], {}, p)
+        assert len(pen["y"]) == 2 * len(kept)  # the image model's pen data: the same writers
+        by_share[share] = kept
+    assert by_share[0.25] < by_share[0.5]  # a smaller share keeps a subset
+    assert all(in_writer_share(w, 0.3, None) for w in writers(records))
+    with pytest.raises(ValueError, match="train_writers"):
+        in_writer_share("abc/1", 0.3, 0.0)

@@ -160,7 +160,7 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     Held-out writers (see handwriting.unipen) are never rendered here: they are what the
     reporting pipeline and benchmarks/unipen.py measure on.
     """
-    from handwriting.unipen import select
+    from handwriting.unipen import in_writer_share, select
 
     cfg = params["unipen"]
     repeat = int(cfg.get("repeat", 1))
@@ -168,8 +168,9 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
         raise ValueError(f"unipen.repeat must be a positive integer, got {cfg.get('repeat')!r}")
     if not cfg.get("train") or not unipen_strokes:
         return {"x": np.zeros((0, 28, 28, 1), np.float32), "y": np.zeros(0, np.int64)}
-    records = select(unipen_strokes, heldout=False, fraction=cfg["heldout_fraction"],
-                     clean_only=cfg.get("train_clean_only", True))
+    records = [r for r in select(unipen_strokes, heldout=False, fraction=cfg["heldout_fraction"],
+                                 clean_only=cfg.get("train_clean_only", True))
+               if in_writer_share(r["writer"], cfg["heldout_fraction"], cfg.get("train_writers"))]
     keep = stratified_indices(np.array([r["label"] for r in records]), cfg.get("train_subset"),
                               params["seed"])
     pen = render_strokes([records[i] for i in keep], labels, canvas_spec)
@@ -207,11 +208,14 @@ def stroke_writer_split(unipen_strokes: list[dict], params: dict, stroke_params:
     the writers that the same stable hash puts in the next ``validation_writers`` share form the
     validation set that early stopping watches, so that it measures new writers, not new samples
     of known ones. ``train_subset`` (a stratified count or fraction) shrinks the training set for
-    quick runs. Without UNIPEN data both are empty.
+    quick runs; the preprocessing's ``unipen.train_writers`` keeps a share of the training writers
+    (the image model's pen data keeps the same writers), the validation writers unchanged.
+    Without UNIPEN data both are empty.
     """
-    from handwriting.unipen import is_clean, is_heldout_writer
+    from handwriting.unipen import in_writer_share, is_clean, is_heldout_writer
 
     held = float(params["unipen"]["heldout_fraction"])
+    share = params["unipen"].get("train_writers")
     val_share = float(stroke_params.get("validation_writers", 0.1))
     if not 0 < val_share < 1:
         raise ValueError(f"stroke_modelling.validation_writers must be in (0, 1), got {val_share}")
@@ -222,7 +226,10 @@ def stroke_writer_split(unipen_strokes: list[dict], params: dict, stroke_params:
         if stroke_params.get("clean_only", False) and not is_clean(r):
             continue
         is_val = is_heldout_writer(r["writer"], held + val_share * (1 - held))
-        (val if is_val else train).append(r)
+        if is_val:
+            val.append(r)
+        elif in_writer_share(r["writer"], held, share):
+            train.append(r)
     subset = stroke_params.get("train_subset")
     if subset is not None and train:
         keep = stratified_indices(np.array([r["label"] for r in train]), subset, params["seed"])
