@@ -82,18 +82,20 @@ def correctness(top: np.ndarray, pen: dict) -> dict:
 
 def slope_and_reach(points: list[tuple[float, float]], target: float, start: float) -> dict:
     """Least squares of accuracy on log2(writers) through ``points`` (writers, accuracy): the
-    gain per doubling, and the multiple of today's writers at which a figure now at ``start``
+    gain per doubling (and each step's between neighbouring points), and the multiple of today's writers at which a figure now at ``start``
     would reach ``target`` rising at that rate (None when the line does not rise; 1 when
     ``start`` is already there)."""
     x = np.log2([w for w, _ in points])
-    slope = float(np.polyfit(x, [a for _, a in points], 1)[0])
+    acc = [a for _, a in points]
+    slope = float(np.polyfit(x, acc, 1)[0])
+    steps = [float((acc[i + 1] - acc[i]) / (x[i + 1] - x[i])) for i in range(len(x) - 1)]
     if start >= target:
         times = 1.0
     elif slope <= 0:
         times = None
     else:
         times = float(2 ** ((target - start) / slope))
-    return {"per_doubling": slope, "start": float(start), "times_writers": times}
+    return {"per_doubling": slope, "steps": steps, "start": float(start), "times_writers": times}
 
 
 def page_figures(results: Path = RESULTS) -> dict | None:
@@ -179,8 +181,8 @@ def plot(r: dict, path: Path) -> None:
     ax.set_xlabel("training writers whose pen data both models learnt from (log scale)")
     ax.set_ylabel("held-out writers, clean, each alone, as drawn (%)")
     ax.set_title("The page's two models trained on fewer writers' pen data\n"
-                 "(shaded: 95% over resamples of the held-out writers; dotted: the targets)",
-                 fontsize=10)
+                 "(shaded: 95% of each level over resamples of the held-out writers; the paired "
+                 "differences\nin the table are tighter; dotted: the targets)", fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -227,8 +229,12 @@ def markdown(r: dict) -> str:
             return "already met"
         if v > 100:
             return "beyond any collection (over 100 times today's writers)"
-        return f"at about {v:.1f} times today's writers"
+        more = (v - 1) * today
+        return (f"at about {v:.3g} times today's writers (some {more:,.0f} more writers"
+                if v < 10 else f"at about {v:.0f} times today's writers (some "
+                f"{more:,.0f} more") + " of the image model's kind)"
 
+    today = next(x["image_writers"] for x in r["rows"] if x["row"] == SHIPPED)
     page = r.get("page")
     start = (f"the page's own figures (`sample_draws.md`, the Python twin of the page, model "
              f"`{page['model']}`)" if page else "the shipped pair's figures above")
@@ -237,8 +243,9 @@ def markdown(r: dict) -> str:
           "drawing square, so its figures sit a little apart from the page's.", "",
           "A straight line in log2(writers) through the three rows (as drawn) gives the gain per "
           f"doubling of the writers; rising at that rate from {start}: "
-          + "; ".join(f"{NAMES[k]} {100 * t[k]['per_doubling']:+.2f} points per doubling, "
-                      f"from {100 * t[k]['start']:.2f}% the {100 * r['targets'][k]:.0f}% target "
+          + "; ".join(f"{NAMES[k]} {100 * t[k]['per_doubling']:+.2f} points per doubling "
+                      "(the steps: " + ", ".join(f"{100 * v:+.2f}" for v in t[k]["steps"])
+                      + f"), from {100 * t[k]['start']:.2f}% the {100 * r['targets'][k]:.0f}% target "
                       f"{reach(k)}" for k in TARGETS)
           + ". An extrapolation from three single-seed points, beyond the data: an order of "
           "magnitude for deciding whether to collect pen data, not a promise.", "",

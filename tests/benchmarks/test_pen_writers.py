@@ -23,6 +23,7 @@ def test_slope_and_reach_projects_along_the_line_in_log_writers():
     pts = [(50, 0.78), (100, 0.79), (200, 0.80)]
     t = W.slope_and_reach(pts, target=0.82, start=0.80)
     assert t["per_doubling"] == pytest.approx(0.01)
+    assert t["steps"] == pytest.approx([0.01, 0.01])
     assert t["times_writers"] == pytest.approx(4.0)  # two more doublings
     assert W.slope_and_reach(pts, target=0.80, start=0.805)["times_writers"] == 1.0
     flat = W.slope_and_reach([(50, 0.8), (100, 0.79), (200, 0.78)], target=0.9, start=0.78)
@@ -74,15 +75,20 @@ def test_markdown_names_each_row_and_the_projection():
             {"row": "lite_pen_x2_seeded", "share": 1.0, "image_writers": 200,
              "stroke_writers": 240, "image_characters": 4000, "stroke_characters": 8000,
              "weighted": est}]
-    trend = {"exact": {"per_doubling": 0.008, "start": 0.7992, "times_writers": 1.07},
-             "case_folded": {"per_doubling": 0.01, "start": 0.8954, "times_writers": 1.4},
-             "digits": {"per_doubling": 0.004, "start": 0.88, "times_writers": 5e6}}
+    trend = {"exact": {"per_doubling": 0.008, "steps": [0.006, 0.01], "start": 0.7992,
+                       "times_writers": 1.07},
+             "case_folded": {"per_doubling": 0.01, "steps": [0.01, 0.01], "start": 0.8954,
+                             "times_writers": 1.4},
+             "digits": {"per_doubling": 0.004, "steps": [0.0, 0.008], "start": 0.88,
+                        "times_writers": 5e6}}
     r = {"rows": rows, "trend": trend, "targets": W.TARGETS, "page": None, "n_clean": 10,
          "writers_heldout": 3, "fusion_weight": 1.0, "wall_seconds": 5, "command": "c"}
     text = W.markdown(r)
     assert "| `q` | 0.25 | 50 / 60 | 1,000 / 2,000 | 80.00% (78.00% – 82.00%)" in text
     assert "-1.00 (-2.00 to +0.00)" in text and "(shipped)" in text
-    assert "case-folded +1.00 points per doubling, from 89.54% the 90% target at about 1.4 " \
-           "times today's writers" in text
+    # 1.4 times today's 200 writers: some 80 more
+    assert "exact +0.80 points per doubling (the steps: +0.60, +1.00), from 79.92%" in text
+    assert "case-folded +1.00 points per doubling (the steps: +1.00, +1.00), from 89.54% the 90% target at about 1.4 " \
+           "times today's writers (some 80 more writers of the image model's kind)" in text
     assert "the 97% target beyond any collection" in text
     assert "the shipped pair's figures above" in text
