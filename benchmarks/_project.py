@@ -109,7 +109,6 @@ def rerun_command(script: str, argv: list[str]) -> str:
     return " ".join([".venv/bin/python", f"benchmarks/{script}", *map(shlex.quote, argv)])
 
 
-
 def unipen_main(stem: str, doc: str, measure, markdown, argv: list[str] | None = None,
                 plot=None) -> int:
     """The command line of a Python benchmark over the UNIPEN file: ``--unipen``, then
