@@ -15,14 +15,15 @@ every held-out writer's clean character (``paired.clean_heldout``):
   its 100-per-class draws), with the central 95% over resamples of the writers;
 - paired with the shipped pair on the same characters, writer by writer (``paired.by_writer``).
 
-A straight line through the three points in log2(writers) then says what each doubling of the
+A straight line through the points in log2(writers) then says what each doubling of the
 writers bought, and how many times today's writers would reach each target if it went on
-rising as it did: an extrapolation from three points of one seed each, a rough order of
+rising as it did: an extrapolation from a few single-seed points (the half also with a second
+seed, to show how far a seed moves a point), a rough order of
 magnitude for deciding whether to collect more pen data, not a measurement.
 
     .venv/bin/python benchmarks/pen_writers.py
 
-Needs the three rows' kept models (``python benchmarks/ablation.py --only ROW``). Writes
+Needs the rows' kept models (``python benchmarks/ablation.py --only ROW``). Writes
 benchmarks/results/pen_writers.json, pen_writers.md and pen_writers.png.
 """
 
@@ -45,9 +46,9 @@ from _project import (  # noqa: E402
     unipen_main,
 )
 
-# (ablation row, share of the training writers)
-ROWS = (("lite_pen_x2_writers_quarter", 0.25), ("lite_pen_x2_writers_half", 0.5),
-        ("lite_pen_x2_seeded", 1.0))
+# (ablation row, share of the training writers, seed of both models)
+ROWS = (("lite_pen_x2_writers_quarter", 0.25, 42), ("lite_pen_x2_writers_half", 0.5, 42),
+        ("lite_pen_x2_writers_half_seed", 0.5, 7), ("lite_pen_x2_seeded", 1.0, 42))
 SHIPPED = "lite_pen_x2_seeded"
 TARGETS = {"exact": 0.80, "case_folded": 0.90, "digits": 0.97}
 NAMES = {"exact": "exact", "case_folded": "case-folded", "digits": "digits"}
@@ -81,14 +82,16 @@ def correctness(top: np.ndarray, pen: dict) -> dict:
 
 
 def slope_and_reach(points: list[tuple[float, float]], target: float, start: float) -> dict:
-    """Least squares of accuracy on log2(writers) through ``points`` (writers, accuracy): the
-    gain per doubling (and each step's between neighbouring points), and the multiple of today's writers at which a figure now at ``start``
-    would reach ``target`` rising at that rate (None when the line does not rise; 1 when
-    ``start`` is already there)."""
+    """Least squares of accuracy on log2(writers) through ``points`` (writers, accuracy; a
+    writer count may repeat, one point per seed): the gain per doubling, each step's between
+    neighbouring writer counts (their points averaged), and the multiple of today's writers at
+    which a figure now at ``start`` would reach ``target`` rising at that rate (None when the
+    line does not rise; 1 when ``start`` is already there)."""
     x = np.log2([w for w, _ in points])
-    acc = [a for _, a in points]
-    slope = float(np.polyfit(x, acc, 1)[0])
-    steps = [float((acc[i + 1] - acc[i]) / (x[i + 1] - x[i])) for i in range(len(x) - 1)]
+    slope = float(np.polyfit(x, [a for _, a in points], 1)[0])
+    at = sorted({w: np.mean([a for v, a in points if v == w]) for w, _ in points}.items())
+    steps = [float((at[i + 1][1] - at[i][1]) / np.log2(at[i + 1][0] / at[i][0]))
+             for i in range(len(at) - 1)]
     if start >= target:
         times = 1.0
     elif slope <= 0:
@@ -117,7 +120,7 @@ def measure(unipen: Path, reps: int = 2000) -> dict:
     from handwriting.unipen import select
 
     conf, classes = params(), labels()
-    for row, _ in ROWS:
+    for row, _, _ in ROWS:
         for name in ("model.keras", "stroke_model.keras"):
             if not (P.MODELS / row / name).exists():
                 raise SystemExit(f"{P.MODELS / row / name} is missing: run "
@@ -131,12 +134,12 @@ def measure(unipen: Path, reps: int = 2000) -> dict:
     weights = np.array([min(1.0, 100 / count[classes[c]]) for c in pen["y"]])
     weight = float(conf["stroke_modelling"]["fusion_weight"])
     tops, rows = {}, []
-    for row, share in ROWS:
+    for row, share, seed in ROWS:
         models = tuple(keras.models.load_model(P.MODELS / row / name)
                        for name in ("model.keras", "stroke_model.keras"))
         tops[row] = P.shape_probs(models, pen["x"], pen["paths"], weight).argmax(1)
         right = correctness(tops[row], pen)
-        rows.append({"row": row, "share": share, **writer_counts(strokes, conf, share),
+        rows.append({"row": row, "share": share, "seed": seed, **writer_counts(strokes, conf, share),
                      "weighted": S.weighted(right, weights, pen["writer"], reps, seed=0),
                      "natural": {k: float(right[k][right["mask"][k]].mean()) for k in TARGETS}})
     base = P.fused_right(tops[SHIPPED], pen)
@@ -166,14 +169,19 @@ def plot(r: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 5.0), dpi=110)
-    w = [x["image_writers"] for x in r["rows"]]
+    fig, ax = plt.subplots(figsize=(7.5, 5.6), dpi=110)
+    main = [x for x in r["rows"] if x.get("seed", 42) == 42]
+    other = [x for x in r["rows"] if x.get("seed", 42) != 42]
+    w = [x["image_writers"] for x in main]
     for k, style, colour in (("case_folded", "-o", "C0"), ("digits", "-^", "C2"),
                              ("exact", "-s", "C1")):
-        est = [100 * x["weighted"][k]["estimate"] for x in r["rows"]]
-        lo = [100 * x["weighted"][k]["low"] for x in r["rows"]]
-        hi = [100 * x["weighted"][k]["high"] for x in r["rows"]]
+        est = [100 * x["weighted"][k]["estimate"] for x in main]
+        lo = [100 * x["weighted"][k]["low"] for x in main]
+        hi = [100 * x["weighted"][k]["high"] for x in main]
         ax.plot(w, est, style, color=colour, ms=5, label=NAMES[k])
+        ax.plot([x["image_writers"] for x in other],
+                [100 * x["weighted"][k]["estimate"] for x in other], style[-1], color=colour,
+                ms=7, mfc="none", label=f"{NAMES[k]}, another seed" if other else None)
         ax.fill_between(w, lo, hi, color=colour, alpha=0.12)
         ax.axhline(100 * r["targets"][k], color=colour, lw=0.8, ls=":")
     ax.set_xscale("log", base=2)
@@ -183,7 +191,7 @@ def plot(r: dict, path: Path) -> None:
     ax.set_title("The page's two models trained on fewer writers' pen data\n"
                  "(shaded: 95% of each level over resamples of the held-out writers; the paired "
                  "differences\nin the table are tighter; dotted: the targets)", fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.13))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
@@ -201,10 +209,10 @@ def markdown(r: dict) -> str:
          "benchmark's 100-per-class draw (`sample_draws.md`), with the central 95% over "
          "resamples of the writers. *Against the shipped pair*: the same characters unweighted, "
          "paired writer by writer (`paired.by_writer`).", "",
-         "| row | share of the training writers | writers (image model / stroke model) | pen "
+         "| row | share of the training writers | seed | writers (image model / stroke model) | pen "
          "characters (image / stroke) | exact, as drawn | case-folded, as drawn | digits, as "
          "drawn | exact against the shipped pair | case-folded against it | digits against it |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for x in r["rows"]:
         w, d = x["weighted"], x.get("against_shipped") or {}
 
@@ -213,7 +221,8 @@ def markdown(r: dict) -> str:
             return "(shipped)" if v is None else (
                 f"{100 * v['difference']:+.2f} ({100 * v['low']:+.2f} to {100 * v['high']:+.2f})")
 
-        L.append(f"| `{x['row']}` | {x['share']:g} | {x['image_writers']} / "
+        L.append(f"| `{x['row']}` | {x['share']:g} | {x.get('seed', 42)} | "
+                 f"{x['image_writers']} / "
                  f"{x['stroke_writers']} | {x['image_characters']:,} / "
                  f"{x['stroke_characters']:,} | "
                  + " | ".join(f"{pct(w[k]['estimate'])} ({pct(w[k]['low'])} – "
@@ -241,13 +250,14 @@ def markdown(r: dict) -> str:
     L += ["", "The pipeline reads the drawings here as its reporting does (`paired.md`, "
           "`stroke_sizes.md`): rendered from the recorded strokes, not fitted to the page's "
           "drawing square, so its figures sit a little apart from the page's.", "",
-          "A straight line in log2(writers) through the three rows (as drawn) gives the gain per "
+          "A straight line in log2(writers) through the rows (as drawn) gives the gain per "
           f"doubling of the writers; rising at that rate from {start}: "
           + "; ".join(f"{NAMES[k]} {100 * t[k]['per_doubling']:+.2f} points per doubling "
                       "(the steps: " + ", ".join(f"{100 * v:+.2f}" for v in t[k]["steps"])
                       + f"), from {100 * t[k]['start']:.2f}% the {100 * r['targets'][k]:.0f}% target "
                       f"{reach(k)}" for k in TARGETS)
-          + ". An extrapolation from three single-seed points, beyond the data: an order of "
+          + ". An extrapolation from a few single-seed points (the half with two seeds), beyond "
+          "the data: an order of "
           "magnitude for deciding whether to collect pen data, not a promise.", "",
           "![the figures against the writers](pen_writers.png)", "",
           f"Re-run: `{r['command']}` ({r['wall_seconds']:.0f} s on 2 CPU cores, after "

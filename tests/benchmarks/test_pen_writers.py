@@ -30,6 +30,13 @@ def test_slope_and_reach_projects_along_the_line_in_log_writers():
     assert flat["times_writers"] is None and flat["per_doubling"] < 0
 
 
+def test_two_seeds_at_one_writer_count_both_count_in_the_fit_and_average_in_the_steps():
+    t = W.slope_and_reach([(50, 0.78), (100, 0.79), (100, 0.80), (200, 0.80)], target=0.9,
+                          start=0.80)
+    assert t["steps"] == pytest.approx([0.015, 0.005])
+    assert t["per_doubling"] == pytest.approx(0.01)  # least squares over the four points
+
+
 def test_correctness_marks_every_clean_sample_and_the_digits():
     pen = {"y": np.array([0, 1, 2]), "fold": np.array([0, 2, 2]),
            "digits": np.array([True, False, False])}
@@ -69,7 +76,7 @@ def test_page_figures_come_from_sample_draws(tmp_path):
 def test_markdown_names_each_row_and_the_projection():
     est = {k: {"estimate": 0.8, "low": 0.78, "high": 0.82} for k in W.TARGETS}
     diff = {k: {"difference": -0.01, "low": -0.02, "high": 0.0} for k in W.TARGETS}
-    rows = [{"row": "q", "share": 0.25, "image_writers": 50, "stroke_writers": 60,
+    rows = [{"row": "q", "share": 0.25, "seed": 42, "image_writers": 50, "stroke_writers": 60,
              "image_characters": 1000, "stroke_characters": 2000, "weighted": est,
              "against_shipped": diff},
             {"row": "lite_pen_x2_seeded", "share": 1.0, "image_writers": 200,
@@ -84,7 +91,7 @@ def test_markdown_names_each_row_and_the_projection():
     r = {"rows": rows, "trend": trend, "targets": W.TARGETS, "page": None, "n_clean": 10,
          "writers_heldout": 3, "fusion_weight": 1.0, "wall_seconds": 5, "command": "c"}
     text = W.markdown(r)
-    assert "| `q` | 0.25 | 50 / 60 | 1,000 / 2,000 | 80.00% (78.00% – 82.00%)" in text
+    assert "| `q` | 0.25 | 42 | 50 / 60 | 1,000 / 2,000 | 80.00% (78.00% – 82.00%)" in text
     assert "-1.00 (-2.00 to +0.00)" in text and "(shipped)" in text
     # 1.4 times today's 200 writers: some 80 more
     assert "exact +0.80 points per doubling (the steps: +0.60, +1.00), from 79.92%" in text
