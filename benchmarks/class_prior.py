@@ -58,8 +58,7 @@ def training_prior(y: np.ndarray, class_weights: dict[str, float], num_classes: 
 
 def without_prior(probs: np.ndarray, prior: np.ndarray, tau: float) -> np.ndarray:
     """``probs`` divided by ``prior`` ** ``tau``, rows renormalised."""
-    out = np.asarray(probs, np.float64) / np.asarray(prior, np.float64) ** tau
-    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
+    return D.rescale(probs, np.asarray(prior, np.float64) ** -float(tau))
 
 
 def sweep(samples: list[dict], probs: np.ndarray, valid: np.ndarray, labels: list[str],

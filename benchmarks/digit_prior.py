@@ -35,11 +35,15 @@ WEIGHTS = (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256)
 TARGETS = {"digits": 0.97, "exact": 0.80, "case-folded": 0.90}
 
 
+def rescale(probs: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``probs`` with each class's probability multiplied by its ``scale``, rows renormalised."""
+    out = np.asarray(probs, dtype=np.float64) * np.asarray(scale, dtype=np.float64)
+    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
+
+
 def favour_digits(probs: np.ndarray, labels: list[str], k: float) -> np.ndarray:
     """``probs`` with every digit's probability multiplied by ``k``, rows renormalised."""
-    scale = np.where([lab.isdigit() for lab in labels], float(k), 1.0)
-    out = np.asarray(probs, dtype=np.float64) * scale
-    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
+    return rescale(probs, np.where([lab.isdigit() for lab in labels], float(k), 1.0))
 
 
 def measures(samples: list[dict], pred: list[str | None]) -> dict:

@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digit_prior as D  # noqa: E402
 import paired as P  # noqa: E402
+import sample_draws as S  # noqa: E402
 import unipen as U  # noqa: E402
 from _project import rerun_command, write_results  # noqa: E402
 
@@ -41,16 +42,13 @@ MEASURES = ("exact", "case_folded", "digits")
 
 def right_of(samples: list[dict], pred: list[str | None]) -> dict[str, np.ndarray]:
     """Per-sample correctness on the clean subset: ``exact`` and ``case_folded`` over every
-    clean sample, ``digits`` over the clean digits; ``writers`` of each, in the same order."""
-    clean = [i for i, s in enumerate(samples) if U.is_clean(s["contrib"])]
-    digits = [i for i in clean if samples[i]["label"].isdigit()]
-    true = [samples[i]["label"] for i in range(len(samples))]
-    exact = np.array([pred[i] == true[i] for i in range(len(samples))])
-    folded = np.array([pred[i] is not None and U.fold(pred[i]) == U.fold(true[i])
-                       for i in range(len(samples))])
+    clean sample, ``digits`` over the clean digits (``sample_draws.correctness``, masked);
+    ``writers`` of each, in the same order."""
+    right = S.correctness(samples, pred)
     who = np.array([s["writer"] for s in samples])
-    return {"exact": exact[clean], "case_folded": folded[clean], "digits": exact[digits],
-            "writers": {"exact": who[clean], "case_folded": who[clean], "digits": who[digits]}}
+    mask = right["mask"]
+    return {**{m: right[m][mask[m]] for m in MEASURES},
+            "writers": {m: who[mask[m]] for m in MEASURES}}
 
 
 def sweep(samples: list[dict], parts: dict, valid: np.ndarray, labels: list[str],

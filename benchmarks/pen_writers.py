@@ -57,28 +57,24 @@ NAMES = {"exact": "exact", "case_folded": "case-folded", "digits": "digits"}
 def writer_counts(strokes: list[dict], conf: dict, share: float) -> dict:
     """How many training writers and pen characters each model learns from at ``share`` of the
     training writers, read through the pipeline's own selection nodes."""
-    from handwriting.pipelines.preprocessing.nodes import stroke_writer_split
-    from handwriting.unipen import in_writer_share, select
+    from handwriting.pipelines.preprocessing.nodes import pen_train_records, stroke_writer_split
 
     pre = {**conf["preprocessing"],
            "unipen": {**conf["preprocessing"]["unipen"], "train_writers": share}}
-    cfg = pre["unipen"]
-    image = [r for r in select(strokes, heldout=False, fraction=cfg["heldout_fraction"],
-                               clean_only=cfg.get("train_clean_only", True))
-             if in_writer_share(r["writer"], cfg["heldout_fraction"], share)]
+    image = pen_train_records(strokes, pre["unipen"])
     train, _ = stroke_writer_split(strokes, pre, conf["stroke_modelling"])
     return {"image_writers": len({r["writer"] for r in image}), "image_characters": len(image),
             "stroke_writers": len({r["writer"] for r in train}), "stroke_characters": len(train)}
 
 
 def correctness(top: np.ndarray, pen: dict) -> dict:
-    """``sample_draws.correctness``'s layout for fused top-1 classes of ``clean_heldout``'s
-    (every sample clean): 0/1 per sample and each measure's mask."""
-    y, fold = pen["y"], pen["fold"]
-    exact = top == y
-    every = np.ones(len(y), bool)
-    return {"exact": exact, "case_folded": fold[top] == fold[y], "digits": exact,
-            "mask": {"exact": every, "case_folded": every, "digits": pen["digits"]}}
+    """``sample_draws.correctness``'s layout of ``paired.fused_right`` for fused top-1 classes of
+    ``clean_heldout``'s (every sample clean): 0/1 per sample and each measure's mask."""
+    right = P.fused_right(top, pen)
+    every = np.ones(len(pen["y"]), bool)
+    return {"exact": right["exact"], "case_folded": right["case-folded"],
+            "digits": right["exact"], "mask": {"exact": every, "case_folded": every,
+                                               "digits": pen["digits"]}}
 
 
 def slope_and_reach(points: list[tuple[float, float]], target: float, start: float) -> dict:
@@ -130,8 +126,7 @@ def measure(unipen: Path, reps: int = 2000) -> dict:
     held = [r["label"] for r in select(strokes, heldout=True,
                                        fraction=conf["preprocessing"]["unipen"]["heldout_fraction"],
                                        clean_only=False)]
-    count = {c: held.count(c) for c in set(held)}
-    weights = np.array([min(1.0, 100 / count[classes[c]]) for c in pen["y"]])
+    weights = S.inclusion_weights([classes[c] for c in pen["y"]], 100, population=held)
     weight = float(conf["stroke_modelling"]["fusion_weight"])
     tops, rows = {}, []
     for row, share, seed in ROWS:

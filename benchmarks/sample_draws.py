@@ -66,12 +66,15 @@ def correctness(samples: list[dict], pred: list[str | None]) -> dict[str, np.nda
     }
 
 
-def inclusion_weights(labels: list[str], per_class: int) -> np.ndarray:
-    """Each sample's chance of being in a ``per_class`` stratified draw of ``labels``
-    (``unipen.stratified_sample``: ``per_class`` of a class drawn uniformly, all of a smaller
-    class)."""
-    names, which, counts = np.unique(np.asarray(labels), return_inverse=True, return_counts=True)
-    return np.minimum(1.0, per_class / counts[which])
+def inclusion_weights(labels: list[str], per_class: int,
+                      population: list[str] | None = None) -> np.ndarray:
+    """Each sample's chance of being in a ``per_class`` stratified draw (``unipen.
+    stratified_sample``: ``per_class`` of a class drawn uniformly, all of a smaller class) of
+    ``population``'s labels (default: ``labels`` themselves), for samples labelled ``labels``."""
+    names, counts = np.unique(np.asarray(labels if population is None else population),
+                              return_counts=True)
+    size = dict(zip(names.tolist(), counts.tolist()))
+    return np.minimum(1.0, per_class / np.array([size[lab] for lab in labels], float))
 
 
 def weighted(right: dict, weights: np.ndarray, writers: np.ndarray, reps: int,
@@ -95,7 +98,12 @@ def weighted(right: dict, weights: np.ndarray, writers: np.ndarray, reps: int,
 def draw_figures(right: dict, labels: list[str], per_class: int, seed: int) -> dict:
     """Every measure on one stratified draw (``unipen.stratified_sample`` of ``labels``, the
     samples ``right`` describes, with ``seed``), and how many samples each counts."""
-    idx = np.asarray(U.stratified_sample(labels, per_class, seed), dtype=int)
+    return figures_at(right, U.stratified_sample(labels, per_class, seed))
+
+
+def figures_at(right: dict, positions) -> dict:
+    """Every measure on the samples at ``positions`` of those ``right`` describes."""
+    idx = np.asarray(positions, dtype=int)
     out = {}
     for key, _, _ in MEASURES:
         m = idx[right["mask"][key][idx]]
@@ -177,9 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     true = [s["label"] for s in samples]
     writers = np.array([s["writer"] for s in samples])
 
-    committed = draw_figures(right, true, args.per_class, args.seed)
-    committed_ids = {samples[i]["id"] for i in U.stratified_sample(true, args.per_class,
-                                                                     args.seed)}
+    drawn = U.stratified_sample(true, args.per_class, args.seed)
+    committed = figures_at(right, drawn)
     seeds = [s for s in range(args.draws + 1) if s != args.seed][:args.draws]
     others = [draw_figures(right, true, args.per_class, s) for s in seeds]
     values = {key: [d[key] for d in others] for key, _, _ in MEASURES}
@@ -194,9 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                    "source": str(args.unipen)},
         "targets": D.TARGETS,
         "committed": committed,
-        "committed_check": committed_check(
-            args, [s for s in samples if s["id"] in committed_ids],
-            [p for s, p in zip(samples, pred) if s["id"] in committed_ids]),
+        "committed_check": committed_check(args, [samples[i] for i in drawn],
+                                           [pred[i] for i in drawn]),
         "draws": {"count": len(seeds), "seeds": f"{seeds[0]}-{seeds[-1]}" if seeds else "",
                   "values": values,
                   "spread": {key: spread(values[key], committed[key], D.TARGETS[t])

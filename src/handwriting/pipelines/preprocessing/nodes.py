@@ -153,6 +153,18 @@ def render_strokes(records: list[dict], labels: list[str], canvas_spec: dict
     return {**out, "x": out["x"][..., np.newaxis]}
 
 
+def pen_train_records(unipen_strokes: list[dict], unipen_params: dict) -> list[dict]:
+    """The UNIPEN records the image model's pen data comes from: the training writers' (never
+    the held-out ones), clean contributors only unless ``train_clean_only`` is false, and only the
+    ``train_writers`` share of the writers when it is set."""
+    from handwriting.unipen import in_writer_share, select
+
+    held = unipen_params["heldout_fraction"]
+    return [r for r in select(unipen_strokes, heldout=False, fraction=held,
+                              clean_only=unipen_params.get("train_clean_only", True))
+            if in_writer_share(r["writer"], held, unipen_params.get("train_writers"))]
+
+
 def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
                       params: dict) -> dict[str, np.ndarray]:
     """UNIPEN characters of the training writers, rendered as the page renders a drawing.
@@ -160,17 +172,13 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     Held-out writers (see handwriting.unipen) are never rendered here: they are what the
     reporting pipeline and benchmarks/unipen.py measure on.
     """
-    from handwriting.unipen import in_writer_share, select
-
     cfg = params["unipen"]
     repeat = int(cfg.get("repeat", 1))
     if repeat < 1:  # checked before the (slow) rendering
         raise ValueError(f"unipen.repeat must be a positive integer, got {cfg.get('repeat')!r}")
     if not cfg.get("train") or not unipen_strokes:
         return {"x": np.zeros((0, 28, 28, 1), np.float32), "y": np.zeros(0, np.int64)}
-    records = [r for r in select(unipen_strokes, heldout=False, fraction=cfg["heldout_fraction"],
-                                 clean_only=cfg.get("train_clean_only", True))
-               if in_writer_share(r["writer"], cfg["heldout_fraction"], cfg.get("train_writers"))]
+    records = pen_train_records(unipen_strokes, cfg)
     keep = stratified_indices(np.array([r["label"] for r in records]), cfg.get("train_subset"),
                               params["seed"])
     pen = render_strokes([records[i] for i in keep], labels, canvas_spec)
