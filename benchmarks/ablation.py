@@ -133,6 +133,14 @@ VARIANTS = [
     ("lite_pen_x2_writers_half_seed", "lite_pen_x2_writers_half with seed 7 for both models "
      "instead of 42: how far a seed moves a point of the writers' curve",
      {"modelling": {"seed": 7}, "stroke_modelling": {"seed": 7}}, "lite_pen_x2_writers_half"),
+    # the noisy contributors' training writers as more hands for the image model, without the
+    # class-prior shift that row lite_pen_noisy brought with them (the stroke model has them)
+    ("lite_pen_x2_noisy_counts", "lite_pen_x2_seeded's recipe + the noisy contributors' "
+     "training writers (51 more hands; train_clean_only false), each class kept at twice its "
+     "clean strokes per epoch (noisy_within_clean_counts: the second copy drawn from the class's "
+     "clean and noisy strokes): more hands without lite_pen_noisy's shift of the class mix?",
+     {"preprocessing": {"unipen": {"train_clean_only": False,
+                                   "noisy_within_clean_counts": True}}}, "lite_pen_x2_seeded"),
 ]
 
 # The rows measure the image model. The stroke model (trained by the same `kedro run`) is not

@@ -257,3 +257,36 @@ def test_a_share_of_the_training_writers_feeds_both_models_and_keeps_the_validat
     assert all(in_writer_share(w, 0.3, None) for w in writers(records))
     with pytest.raises(ValueError, match="train_writers"):
         in_writer_share("abc/1", 0.3, 0.0)
+
+
+def test_within_clean_counts_keeps_each_class_at_its_clean_count_times_repeat():
+    from handwriting.pipelines.preprocessing.nodes import within_clean_counts
+
+    # class 0: 3 clean, 5 noisy; class 1: 4 clean, 1 noisy; class 2: clean only
+    y = np.array([0] * 8 + [1] * 5 + [2] * 2)
+    clean = np.array([1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1], dtype=bool)
+    rows = within_clean_counts(y, clean, 2, seed=0)
+    assert np.bincount(y[rows]).tolist() == [6, 8, 4]  # twice each class's clean strokes
+    for cls in range(3):  # every clean stroke at least once
+        assert set(np.flatnonzero(clean & (y == cls))) <= set(rows[y[rows] == cls])
+    drawn = np.concatenate([within_clean_counts(y, clean, 2, seed=s) for s in range(200)])
+    assert (~clean[drawn]).any() and set(drawn[y[drawn] == 0]) == set(range(8))  # noisy come in
+    np.testing.assert_array_equal(rows, within_clean_counts(y, clean, 2, seed=0))  # seeded
+    np.testing.assert_array_equal(within_clean_counts(y, clean, 1, seed=0), np.flatnonzero(clean))
+
+
+def test_prepare_pen_train_brings_noisy_writers_in_within_the_clean_class_counts():
+    records = _records(200)
+    base = {"train": True, "heldout_fraction": 0.3, "train_subset": None, "repeat": 2}
+    clean = prepare_pen_train(records, ["1", "7"], {}, {"seed": 0, "unipen": {
+        **base, "train_clean_only": True}})
+    every = prepare_pen_train(records, ["1", "7"], {}, {"seed": 0, "unipen": {
+        **base, "train_clean_only": False}})
+    within = prepare_pen_train(records, ["1", "7"], {}, {"seed": 0, "unipen": {
+        **base, "train_clean_only": False, "noisy_within_clean_counts": True}})
+    assert len(clean["y"]) < len(every["y"])
+    assert np.bincount(within["y"]).tolist() == np.bincount(clean["y"]).tolist()
+    # ignored while the noisy contributors stay out
+    ignored = prepare_pen_train(records, ["1", "7"], {}, {"seed": 0, "unipen": {
+        **base, "train_clean_only": True, "noisy_within_clean_counts": True}})
+    np.testing.assert_array_equal(ignored["y"], clean["y"])

@@ -181,11 +181,41 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     records = pen_train_records(unipen_strokes, cfg)
     keep = stratified_indices(np.array([r["label"] for r in records]), cfg.get("train_subset"),
                               params["seed"])
-    pen = render_strokes([records[i] for i in keep], labels, canvas_spec)
+    records = [records[i] for i in keep]
+    pen = render_strokes(records, labels, canvas_spec)
     logger.info("pen strokes: %d training-writer characters rendered%s", len(pen["y"]),
                 f", each used {repeat} times per epoch" if repeat > 1 else "")
+    if cfg.get("noisy_within_clean_counts") and not cfg.get("train_clean_only", True):
+        from handwriting.unipen import is_clean
+
+        clean = np.array([is_clean(records[i]) for i in pen["index"]], dtype=bool)
+        rows = within_clean_counts(pen["y"], clean, repeat, params["seed"])
+        logger.info("pen strokes: %d rows per epoch, each class as many as its clean strokes "
+                    "times %d (%d from the noisy contributors)", len(rows), repeat,
+                    int((~clean[rows]).sum()))
+        return {"x": pen["x"][rows], "y": pen["y"][rows]}
     # Repeats are not duplicates in effect: augmentation draws a new distortion for each copy.
     return {"x": np.tile(pen["x"], (repeat, 1, 1, 1)), "y": np.tile(pen["y"], repeat)}
+
+
+def within_clean_counts(y: np.ndarray, clean: np.ndarray, repeat: int, seed: int) -> np.ndarray:
+    """Rows of a pen set that bring in every stroke's hand but keep each class's clean count.
+
+    Each class gets its clean strokes once, then ``repeat - 1`` more draws of as many strokes
+    (each without replacement) from all its strokes, clean and noisy alike: per epoch a class has
+    ``repeat`` times its clean count, as with the clean strokes alone. So the noisy contributors'
+    writers (mostly lowercase: added as they come they move the classes' prior from 0 towards o,
+    from 1 towards l) add shapes without moving the class mix the model learns.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        own = members[clean[members]]
+        rows.append(own)
+        for _ in range(repeat - 1):
+            rows.append(rng.choice(members, size=len(own), replace=False))
+    return np.sort(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
 
 
 def combine_training_sets(emnist_train_set: dict, pen_train_set: dict) -> dict[str, np.ndarray]:
