@@ -141,6 +141,11 @@ VARIANTS = [
      "clean and noisy strokes): more hands without lite_pen_noisy's shift of the class mix?",
      {"preprocessing": {"unipen": {"train_clean_only": False,
                                    "noisy_within_clean_counts": True}}}, "lite_pen_x2_seeded"),
+    ("lite_pen_x2_staircase", "lite_pen_x2_seeded's recipe + the training writers of the two "
+     "noisy contributors whose characters are isolated (apa, app: screen pixels, staircase "
+     "strokes; 21 more hands, admit_noisy), each twice per epoch like the clean ones: are the "
+     "cursive cut-outs what cost lite_pen_x2_noisy_counts its digits?",
+     {"preprocessing": {"unipen": {"admit_noisy": ["apa", "app"]}}}, "lite_pen_x2_seeded"),
 ]
 
 # The rows measure the image model. The stroke model (trained by the same `kedro run`) is not

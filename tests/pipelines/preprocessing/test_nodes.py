@@ -290,3 +290,17 @@ def test_prepare_pen_train_brings_noisy_writers_in_within_the_clean_class_counts
     ignored = prepare_pen_train(records, ["1", "7"], {}, {"seed": 0, "unipen": {
         **base, "train_clean_only": True, "noisy_within_clean_counts": True}})
     np.testing.assert_array_equal(ignored["y"], clean["y"])
+
+
+def test_admitted_noisy_contributors_join_the_clean_ones():
+    from handwriting.pipelines.preprocessing.nodes import pen_train_records
+
+    records = _records(200) + [dict(r, contrib="kai", writer="kai/" + r["writer"].split("/")[1])
+                               for r in _records(200) if r["contrib"] == "apa"]
+    cfg = {"heldout_fraction": 0.3, "train_clean_only": True}
+    clean = pen_train_records(records, cfg)
+    admitted = pen_train_records(records, {**cfg, "admit_noisy": ["apa"]})
+    assert {r["contrib"] for r in clean} == {"abc"}
+    assert {r["contrib"] for r in admitted} == {"abc", "apa"}  # kai stays out
+    assert len(admitted) == len(clean) + sum(
+        r["contrib"] == "apa" and not is_heldout_writer(r["writer"], 0.3) for r in records)

@@ -155,14 +155,17 @@ def render_strokes(records: list[dict], labels: list[str], canvas_spec: dict
 
 def pen_train_records(unipen_strokes: list[dict], unipen_params: dict) -> list[dict]:
     """The UNIPEN records the image model's pen data comes from: the training writers' (never
-    the held-out ones), clean contributors only unless ``train_clean_only`` is false, and only the
-    ``train_writers`` share of the writers when it is set."""
-    from handwriting.unipen import in_writer_share, select
+    the held-out ones), clean contributors only unless ``train_clean_only`` is false (or the
+    contributor is one of ``admit_noisy``), and only the ``train_writers`` share of the writers
+    when it is set."""
+    from handwriting.unipen import in_writer_share, is_clean, select
 
     held = unipen_params["heldout_fraction"]
-    return [r for r in select(unipen_strokes, heldout=False, fraction=held,
-                              clean_only=unipen_params.get("train_clean_only", True))
-            if in_writer_share(r["writer"], held, unipen_params.get("train_writers"))]
+    clean_only = unipen_params.get("train_clean_only", True)
+    admitted = set(unipen_params.get("admit_noisy") or ())
+    return [r for r in select(unipen_strokes, heldout=False, fraction=held, clean_only=False)
+            if (not clean_only or is_clean(r) or r["contrib"] in admitted)
+            and in_writer_share(r["writer"], held, unipen_params.get("train_writers"))]
 
 
 def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
