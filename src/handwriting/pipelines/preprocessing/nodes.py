@@ -191,7 +191,9 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     if cfg.get("noisy_within_clean_counts") and not cfg.get("train_clean_only", True):
         from handwriting.unipen import is_clean
 
-        clean = np.array([is_clean(records[i]) for i in pen["index"]], dtype=bool)
+        admitted = set(cfg.get("admit_noisy") or ())  # these count as clean here too
+        clean = np.array([is_clean(records[i]) or records[i]["contrib"] in admitted
+                          for i in pen["index"]], dtype=bool)
         rows = within_clean_counts(pen["y"], clean, repeat, params["seed"])
         logger.info("pen strokes: %d rows per epoch, each class as many as its clean strokes "
                     "times %d (%d from the noisy contributors)", len(rows), repeat,
