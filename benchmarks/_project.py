@@ -109,6 +109,13 @@ def rerun_command(script: str, argv: list[str]) -> str:
     return " ".join([".venv/bin/python", f"benchmarks/{script}", *map(shlex.quote, argv)])
 
 
+def twin_rerun_line(result: dict, needs: str = "") -> str:
+    """The closing line of a Python-twin table (``write_results``): its re-run command and wall
+    time, and ``needs`` (what it reads beyond the UNIPEN file) when given."""
+    return (f"Re-run: `{result['command']}` ({result['wall_s']:.0f} s on 2 CPU cores; no browser"
+            + (f"; needs {needs}" if needs else "") + ").")
+
+
 def unipen_main(stem: str, doc: str, measure, markdown, argv: list[str] | None = None,
                 plot=None) -> int:
     """The command line of a Python benchmark over the UNIPEN file: ``--unipen``, then

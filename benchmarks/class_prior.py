@@ -37,7 +37,7 @@ import fusion_weight as F  # noqa: E402
 import paired as P  # noqa: E402
 import sample_draws as S  # noqa: E402
 import unipen as U  # noqa: E402
-from _project import REPO, rerun_command, write_results  # noqa: E402
+from _project import REPO, rerun_command, twin_rerun_line, write_results  # noqa: E402
 
 TAUS = (0, 0.25, 0.5, 1, 1.5)
 SET_BEFORE = 1
@@ -186,8 +186,8 @@ def markdown(r: dict) -> str:
           " against the page. Differences: points, central 95% over resamples of the writers "
           "(`paired.by_writer`).", "",
           "Reading: " + verdict(r["sweep"]), "",
-          f"Re-run: `{r['command']}` ({r['wall_s']:.0f} s on 2 CPU cores; no browser; needs the "
-          "shipped model's `kedro run` outputs in `data/05_model_input`).", ""]
+          twin_rerun_line(r, "the shipped model's `kedro run` outputs in "
+                          "`data/05_model_input`"), ""]
     return "\n".join(L)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import unipen as U  # noqa: E402
-from _project import rerun_command, write_results  # noqa: E402
+from _project import rerun_command, twin_rerun_line, write_results  # noqa: E402
 
 WEIGHTS = (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256)
 TARGETS = {"digits": 0.97, "exact": 0.80, "case-folded": 0.90}
@@ -215,7 +215,7 @@ def markdown(r: dict) -> str:
               f"and {cost_f:.1f} of case-folded accuracy over all classes. The 123 mode meets it "
               "without that cost.", ""]
     L += ["![digits against letters](digit_prior.png)", "",
-          f"Re-run: `{r['command']}` ({r['wall_s']:.0f} s on 2 CPU cores; no browser).", ""]
+          twin_rerun_line(r), ""]
     return "\n".join(L)
 
 

@@ -34,7 +34,7 @@ import digit_prior as D  # noqa: E402
 import paired as P  # noqa: E402
 import sample_draws as S  # noqa: E402
 import unipen as U  # noqa: E402
-from _project import rerun_command, write_results  # noqa: E402
+from _project import rerun_command, twin_rerun_line, write_results  # noqa: E402
 
 WEIGHTS = (0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3)
 MEASURES = ("exact", "case_folded", "digits")
@@ -197,7 +197,7 @@ def markdown(r: dict) -> str:
           "because choosing the best row here would fit the page to the writers that every page "
           "figure is measured on.", "",
           "![accuracy against the fusion weight](fusion_weight.png)", "",
-          f"Re-run: `{r['command']}` ({r['wall_s']:.0f} s on 2 CPU cores; no browser).", ""]
+          twin_rerun_line(r), ""]
     return "\n".join(L)
 
 

@@ -40,6 +40,7 @@ import unipen as U  # noqa: E402
 from _project import (  # noqa: E402
     rerun_command,
     resampled_interval,
+    twin_rerun_line,
     write_results,
     writer_resamples,
 )
@@ -263,7 +264,7 @@ def markdown(r: dict) -> str:
           "This table measures the measurement: the issue's targets stay read on the committed "
           "draw (`unipen.py`, `summary.md`), whichever way a draw falls.", "",
           "![the figures over the draws](sample_draws.png)", "",
-          f"Re-run: `{r['command']}` ({r['wall_s']:.0f} s on 2 CPU cores; no browser).", ""]
+          twin_rerun_line(r), ""]
     return "\n".join(L)
 
 

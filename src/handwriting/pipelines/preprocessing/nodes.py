@@ -158,14 +158,23 @@ def pen_train_records(unipen_strokes: list[dict], unipen_params: dict) -> list[d
     the held-out ones), clean contributors only unless ``train_clean_only`` is false (or the
     contributor is one of ``admit_noisy``), and only the ``train_writers`` share of the writers
     when it is set."""
-    from handwriting.unipen import in_writer_share, is_clean, select
+    from handwriting.unipen import in_writer_share, select
 
     held = unipen_params["heldout_fraction"]
     clean_only = unipen_params.get("train_clean_only", True)
-    admitted = set(unipen_params.get("admit_noisy") or ())
+    clean = _counts_as_clean(unipen_params)
     return [r for r in select(unipen_strokes, heldout=False, fraction=held, clean_only=False)
-            if (not clean_only or is_clean(r) or r["contrib"] in admitted)
+            if (not clean_only or clean(r))
             and in_writer_share(r["writer"], held, unipen_params.get("train_writers"))]
+
+
+def _counts_as_clean(unipen_params: dict):
+    """Whether a record counts as clean for the image model's pen data: a clean contributor's,
+    or one of the noisy contributors named in ``admit_noisy``."""
+    from handwriting.unipen import is_clean
+
+    admitted = frozenset(unipen_params.get("admit_noisy") or ())
+    return lambda record: is_clean(record) or record["contrib"] in admitted
 
 
 def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec: dict,
@@ -189,11 +198,8 @@ def prepare_pen_train(unipen_strokes: list[dict], labels: list[str], canvas_spec
     logger.info("pen strokes: %d training-writer characters rendered%s", len(pen["y"]),
                 f", each used {repeat} times per epoch" if repeat > 1 else "")
     if cfg.get("noisy_within_clean_counts") and not cfg.get("train_clean_only", True):
-        from handwriting.unipen import is_clean
-
-        admitted = set(cfg.get("admit_noisy") or ())  # these count as clean here too
-        clean = np.array([is_clean(records[i]) or records[i]["contrib"] in admitted
-                          for i in pen["index"]], dtype=bool)
+        counts_as_clean = _counts_as_clean(cfg)
+        clean = np.array([counts_as_clean(records[i]) for i in pen["index"]], dtype=bool)
         rows = within_clean_counts(pen["y"], clean, repeat, params["seed"])
         logger.info("pen strokes: %d rows per epoch, each class as many as its clean strokes "
                     "times %d (%d from the noisy contributors)", len(rows), repeat,
