@@ -4,7 +4,7 @@ Each writer writes all their characters one after another as one text line (a ra
 writer, seed 42, as the reporting pipeline's ``in_sequence``), and corrects every reading whose
 true class is among the three guesses shown by picking it. A character counts as first read,
 before its correction. Rows, all in Python with the shipped models (``data/06_models``), the
-shipped size cue and ``handwriting.adaptation`` (the twin of web/js/adapt.js):
+shipped size cue and ``handwriting.page.adapt`` (the twin of web/js/adapt.js):
 
 - *each alone*: the shape only (what ``unipen.py`` measures on its sample);
 - *in sequence*: with the size cue, no picks (``unipen_sequence.py``'s setting);
@@ -57,8 +57,8 @@ def shipped() -> dict:
 
 def grid(p: np.ndarray, y: np.ndarray, writers: np.ndarray, fold: np.ndarray,
          classes: list[str], capacity: int) -> list[dict]:
-    from handwriting.adaptation import with_corrections
-    from handwriting.size_cue import writer_sequences
+    from handwriting.page.adapt import with_corrections
+    from handwriting.page.sizecue import writer_sequences
 
     order = writer_sequences(writers, np.random.default_rng(SEED))
     rows = []
@@ -74,9 +74,9 @@ def grid(p: np.ndarray, y: np.ndarray, writers: np.ndarray, fold: np.ndarray,
 
 
 def measure(unipen: Path) -> dict:
-    from handwriting.adaptation import with_corrections
+    from handwriting.page.adapt import with_corrections
     from handwriting.datasets import StrokesDataset
-    from handwriting.size_cue import SizeCue, writer_sequences
+    from handwriting.page.sizecue import SizeCue, writer_sequences
 
     conf, classes = params(), labels()
     weight = float(conf["stroke_modelling"]["fusion_weight"])
@@ -146,7 +146,7 @@ def markdown(r: dict) -> str:
          f"writers, {lo} to {hi} each, median {med}), written writer by writer in a random order "
          f"(seed {r['seed']}) as one text line. The user picks the right guess whenever it is "
          "among the three shown; each character counts as first read, before its pick. Python "
-         "twin of the page (`handwriting.adaptation`, the twin of `web/js/adapt.js`, with the "
+         "twin of the page (`handwriting.page.adapt`, the twin of `web/js/adapt.js`, with the "
          "shipped models and size cue); shipped settings: tau "
          f"{cfg['tau']}, beta {cfg['beta']}, capacity {cfg['capacity']}. Re-run: "
          "`.venv/bin/python benchmarks/adaptation.py`.", "",

@@ -91,7 +91,7 @@ def emnist_reference(emnist_dir: Path, labels: list[str]) -> dict:
 def distance_fields(strokes: list, spec) -> tuple[np.ndarray, np.ndarray]:
     """Per sample, the distance of every pixel centre to the nearest stroke segment, as the spec
     computes it (steps 2-4 before the ink profile); ``valid`` False for nothing-to-draw samples."""
-    from handwriting import preprocessing_spec as ps
+    from handwriting.page import preprocess as ps
 
     d = np.full((len(strokes), spec.size * spec.size), np.inf)
     valid = np.zeros(len(strokes), bool)
@@ -107,7 +107,7 @@ def distance_fields(strokes: list, spec) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ink_from_distance(d: np.ndarray, valid: np.ndarray, spec) -> np.ndarray:
-    from handwriting import preprocessing_spec as ps
+    from handwriting.page import preprocess as ps
 
     img = ps._ink(d.copy(), spec).reshape(len(d), spec.size, spec.size).astype(np.float32)
     img[~valid] = 0.0
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=B.RESULTS)
     args = ap.parse_args(argv)
 
-    from handwriting.preprocessing_spec import CanvasSpec, render_batch
+    from handwriting.page.preprocess import CanvasSpec, render_batch
 
     t_start = time.perf_counter()
     info = B.model_info(args.model_dir)

@@ -56,7 +56,7 @@ ARCHITECTURE = [
 def direction_planes(paths, size: int = SIZE, inner: int = INNER, bins: int = BINS,
                      sigma: float = SIGMA):
     """float32 ``(B, size, size, bins)`` direction planes of ``(B, points, 5)`` pen paths
-    (``handwriting.trajectory_spec``: x, y centred with a longer side of 1, dx, dy, pen).
+    (``handwriting.page.trajectory``: x, y centred with a longer side of 1, dx, dy, pen).
 
     Each sample on ink (pen 1, moving) adds 1, shared bilinearly between the 4 pixels around
     ``size / 2 + inner * (x, y)`` and linearly between the 2 direction planes around the angle of
@@ -162,7 +162,7 @@ def measure(unipen: Path, seed: int) -> dict:
     from paired import fused_right, pipeline_models
 
     from handwriting.datasets import StrokesDataset
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
     from handwriting.pipelines.reporting.nodes import predict
 
     labels = _labels()

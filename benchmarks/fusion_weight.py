@@ -1,7 +1,7 @@
 """The fusion weight: does the page's untuned 1.0 leave accuracy on the table?
 
 The page multiplies the image model's probabilities with the stroke model's raised to a weight w
-(``handwriting.fusion``; ``stroke_modelling.fusion_weight``, 1.0: two independent experts). The
+(``handwriting.page.fusion``; ``stroke_modelling.fusion_weight``, 1.0: two independent experts). The
 weight was set before measuring, not tuned. For the top guess only the ratio of the two models'
 exponents matters, so this one number is the whole of how the two are combined. This benchmark
 reads ``unipen.py``'s own sample (held-out writers, each character alone, clean subset) at a
@@ -55,7 +55,7 @@ def sweep(samples: list[dict], parts: dict, valid: np.ndarray, labels: list[str]
           shipped: float, weights=WEIGHTS) -> list[dict]:
     """One row per weight (and ``stroke alone``): ``digit_prior.measures`` plus, for every measure
     of ``MEASURES``, the paired difference with the ``shipped`` weight over writers."""
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
 
     def pred(probs):
         return U.top_guesses(probs, valid, labels)[0]

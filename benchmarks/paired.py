@@ -117,7 +117,7 @@ def pipeline_models():
 def shape_probs(models, x: np.ndarray, paths: np.ndarray, weight: float) -> np.ndarray:
     """The page's fused probabilities before its size cue: ``models`` (``pipeline_models``) on
     images ``x`` and pen ``paths``, fused with the stroke model's ``weight``."""
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
     from handwriting.pipelines.reporting.nodes import predict
 
     return fuse(predict(models[0], x), predict(models[1], paths), weight)
@@ -171,7 +171,7 @@ def measure(row_a: str, row_b: str, unipen: Path) -> list[dict]:
     import keras
 
     from handwriting.datasets import ArraysDataset, StrokesDataset
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
     from handwriting.pipelines.reporting.nodes import predict
 
     conf, classes = params(), labels()

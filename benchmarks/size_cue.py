@@ -3,7 +3,7 @@
 The page fits every drawing to its box (as EMNIST's conversion did), so a lowercase s and an S
 look alike to both models; the page benchmark's largest kind of mistake is the other case of the
 same letter. The same hand draws the lowercase one smaller. The page now compares each letter's
-height with the characters before it in the line (``handwriting.size_cue``,
+height with the characters before it in the line (``handwriting.page.sizecue``,
 ``web/js/sizecue.js``); this measures the design choices behind that, in Python, on all the
 held-out writers' clean characters.
 
@@ -54,18 +54,18 @@ from paired import (  # noqa: E402
     writers_of,
 )
 
-from handwriting.size_cue import (  # noqa: E402
+from handwriting.page.sizecue import (  # noqa: E402
     SizeCue,
     fit_likelihood,
     log_ratio,
     typical_heights,
     writer_sequences,
 )
-from handwriting.size_cue import apply as apply_likelihood  # noqa: E402
+from handwriting.page.sizecue import apply as apply_likelihood  # noqa: E402
 
 SEED = 20240601
 KS = (3, 5, 10, None)  # None: all of the writer's other characters
-# ln(height / reference) is clipped to +-CLIP (handwriting.size_cue): a few recordings are tens
+# ln(height / reference) is clipped to +-CLIP (handwriting.page.sizecue): a few recordings are tens
 # of times their writer's usual size (another device or unit), and unclipped they flatten the
 # fitted slope (s: 0.19 instead of 1.7) while barely changing which side of the threshold a
 # character falls
@@ -218,7 +218,7 @@ def measure_lines(unipen: Path, iso_coefs: dict, pairs: dict, typical: np.ndarra
     import unipen_lines as L
     from paired import by_writer, compare
 
-    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
+    from handwriting.page.decoder import DEFAULT_FREE_PENALTY
 
     model_dir, _, meta, classes, spec = U.page_model(B.WEB, None)
     penalty = float((meta.get("line_decoder") or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
@@ -391,7 +391,7 @@ def markdown(r: dict) -> str:
          f"{r['case_letter_samples']:,} of them are these letters, either case), with the shipped "
          "models (Keras). A = without the size cue, B = with it; only A / only B and p as in "
          "[paired.md](paired.md). The page ships the likelihood of every class "
-         "(`handwriting.size_cue`, `web/js/sizecue.js`); [unipen_sequence.md](unipen_sequence.md) "
+         "(`handwriting.page.sizecue`, `web/js/sizecue.js`); [unipen_sequence.md](unipen_sequence.md) "
          "measures it on the page.", "",
          "## Isolated characters, the reference from k random other characters of the writer", "",
          "First design: one logistic regression per case pair (upper case against "
@@ -430,7 +430,7 @@ def markdown(r: dict) -> str:
     sh = r.get("shipped")
     if sh:
         L += ["## The shipped size cue, characters in sequence", "",
-              "Exactly what the page does (`handwriting.size_cue.SizeCue`, the likelihoods in "
+              "Exactly what the page does (`handwriting.page.sizecue.SizeCue`, the likelihoods in "
               "`web/model/metadata.json`, fitted by the pipeline's `fit_size_cue` node on the "
               "training writers' characters in sequence): each held-out writer's characters in a "
               f"random order, each against up to {sh['k']} characters before it (normalised "

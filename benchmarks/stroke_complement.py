@@ -1,7 +1,7 @@
 """Should the stroke model learn what the image model misses? A stroke model trained as a
 complement, measured against the shipped independent one.
 
-The page multiplies the two models' probabilities (``handwriting.fusion``). The shipped stroke
+The page multiplies the two models' probabilities (``handwriting.page.fusion``). The shipped stroke
 model is trained alone, as an independent expert. The alternative trained here fits the fused
 output itself: for every training path, the image model's log-probabilities of the same drawing
 (rendered through the canvas spec) are added to the stroke model's, and the loss is the cross
@@ -57,7 +57,7 @@ def complement_model(inner, keras, floor: float):
 def _training_sets(strokes, classes, conf, image_model):
     """Training and validation writers' paths (as prepare_stroke_sets splits them) with the
     image model's log-probabilities of the same drawings, and each set's image accuracy."""
-    from handwriting.fusion import FLOOR
+    from handwriting.page.fusion import FLOOR
     from handwriting.pipelines.preprocessing.nodes import (
         render_strokes,
         stroke_writer_split,
@@ -87,12 +87,12 @@ def train(sets: dict, conf: dict, num_classes: int):
     import keras
     import tensorflow as tf
 
-    from handwriting.fusion import FLOOR
+    from handwriting.page.fusion import FLOOR
     from handwriting.model_architecture import build_model
     from handwriting.pipelines.modelling.augmentation import augment_paths
     from handwriting.pipelines.modelling.nodes import _optimizer
     from handwriting.pipelines.preprocessing.nodes import class_weights
-    from handwriting.trajectory_spec import FEATURES
+    from handwriting.page.trajectory import FEATURES
 
     sp = conf["stroke_modelling"]
     keras.utils.set_random_seed(sp["seed"])
@@ -132,7 +132,7 @@ def train(sets: dict, conf: dict, num_classes: int):
 
 def measure(unipen: Path) -> dict:
     from handwriting.datasets import StrokesDataset
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
     from handwriting.pipelines.reporting.nodes import predict
 
     conf, classes = params(), labels()

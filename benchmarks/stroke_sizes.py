@@ -132,7 +132,7 @@ def traced_emnist(labels: list[str], points: int, emnist_dir: Path = EMNIST) -> 
     from handwriting.datasets.emnist import EMNISTMappingDataset, EMNISTSplitDataset
     from handwriting.ink_tracing import traced_drawings
     from handwriting.pipelines.preprocessing.nodes import fix_orientation
-    from handwriting.trajectory_spec import trajectory_features
+    from handwriting.page.trajectory import trajectory_features
 
     split = EMNISTSplitDataset(emnist_dir, split="train", download=False).load()
     images = fix_orientation(split["images"])

@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 from _project import UNIPEN, resampled_interval, writer_resamples  # noqa: E402
 
-from handwriting.line_decoder import MODES, restrict  # noqa: E402
+from handwriting.page.decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
 
 
@@ -512,7 +512,7 @@ def load_stroke_model(model_dir: Path, meta: dict):
 
 
 def render(strokes: Iterable, spec_dict: dict) -> tuple[np.ndarray, np.ndarray]:
-    from handwriting.preprocessing_spec import CanvasSpec, render_batch
+    from handwriting.page.preprocess import CanvasSpec, render_batch
 
     return render_batch(list(strokes), CanvasSpec.from_dict(spec_dict), return_valid=True)
 
@@ -535,8 +535,8 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
     ``stroke`` = (stroke model, points, weight) is given, restricted to the input ``mode``.
     ``parts``, if a dict, receives each model's own probabilities (``image``, ``stroke``),
     unrestricted."""
-    from handwriting.fusion import fuse
-    from handwriting.trajectory_spec import trajectory_batch
+    from handwriting.page.fusion import fuse
+    from handwriting.page.trajectory import trajectory_batch
 
     images, valid = render(strokes, spec)
     probs = predict(model, images)
@@ -1003,7 +1003,7 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
         if len(q.get("accuracy_python_by_model") or {}) > 1:
             L += ["### Each model alone and fused (Python twin, the same samples)", "",
                   "The page multiplies the image model's probabilities with the stroke model's raised "
-                  f"to {m['stroke_model']['weight']} (`handwriting.fusion`, `web/js/fusion.js`).", ""]
+                  f"to {m['stroke_model']['weight']} (`handwriting.page.fusion`, `web/js/fusion.js`).", ""]
             L += by_model_table(q["accuracy_python_by_model"]) + [""]
     if r.get("error_kinds"):
         L += ["## What the mistakes are", "",

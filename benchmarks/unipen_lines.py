@@ -2,7 +2,7 @@
 
 ``benchmarks/unipen.py`` measures isolated characters; a user writes words. This benchmark writes
 lines of real English text with real pen trajectories and reads back the page's text line, with
-the word decoder (``web/js/decoder.js``, specification ``handwriting.line_decoder``) and without
+the word decoder (``web/js/decoder.js``, specification ``handwriting.page.decoder``) and without
 it (each character its own top guess, which is what the isolated benchmark measures).
 
 - Text: lines of consecutive words (tokens of ``[0-9A-Za-z]+``) from English prose that every
@@ -18,9 +18,9 @@ it (each character its own top guess, which is what the isolated benchmark measu
 - Page: per line, Clear all, then every character through ``window.handwriting.replay`` (the
   pointer path after pen-up) and the Space button's action after every word; the text line is
   read back and compared with the truth, character by character.
-- Python: the page's own probabilities decoded by ``handwriting.line_decoder`` must give the
+- Python: the page's own probabilities decoded by ``handwriting.page.decoder`` must give the
   page's text exactly; the page's probabilities before its size cue (``shapeProbs``), moved by
-  ``handwriting.size_cue`` against the text so far, must give the page's probabilities; the
+  ``handwriting.page.sizecue`` against the text so far, must give the page's probabilities; the
   text without the size cue (the same replays' shape probabilities, decoded) is paired with the
   page's; the same probabilities decoded with other ``free_penalty`` values give the
   sweep table (no browser needed for that), and the cross-fit over writers that chooses a value
@@ -60,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 
-from handwriting.line_decoder import (  # noqa: E402
+from handwriting.page.decoder import (  # noqa: E402
     DEFAULT_FREE_PENALTY,
     FLOOR,
     PATTERNS,
@@ -71,7 +71,7 @@ from handwriting.line_decoder import (  # noqa: E402
 
 SWEEP = [0.0, 1.0, 2.0, 3.0, 3.4, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, float("inf")]
 # free_penalty values a cross-fit may choose: finite (a mixed word must stay possible) and below
-# the 24.4 nats that keep input modes working inside a word (handwriting.line_decoder)
+# the 24.4 nats that keep input modes working inside a word (handwriting.page.decoder)
 CHOOSABLE = [p for p in SWEEP if 0 < p <= 12.0]
 LEGACY = [3.4, 8.0, 12.0]  # the word-penalty decoder's shipped value (3.4), and two larger
 GROUP_OF = {"digit": str.isdigit, "uppercase": str.isupper, "lowercase": str.islower}
@@ -352,7 +352,7 @@ def natural_strokes(ink: list, by_id: dict, median_px: float) -> tuple[list, int
     Returns (strokes per line, per word), and how many were shrunk to the square."""
     from unipen_sequence import place, usual_height
 
-    from handwriting.size_cue import ink_height
+    from handwriting.page.sizecue import ink_height
 
     heights: dict[str, list[float]] = defaultdict(list)
     for r in by_id.values():
@@ -487,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     if meta.get("size_cue"):
         from paired import by_writer, compare
 
-        from handwriting.size_cue import SizeCue
+        from handwriting.page.sizecue import SizeCue
 
         cue = SizeCue(meta["size_cue"], labels)
         twin_probs = size_cue_twin(lines, shape, [r["heights"] for r in res], cue, labels, penalty)
@@ -564,7 +564,7 @@ def _size_rows(size: dict | None) -> list[str]:
          "replays' "
          "probabilities before the size cue (`shapeProbs`), read the same way; B = the page. "
          "Writers: each line's writer as one unit (`paired.py`). The Python twin "
-         "(`handwriting.size_cue` against the text as the page showed it) reproduces the page's "
+         "(`handwriting.page.sizecue` against the text as the page showed it) reproduces the page's "
          f"probabilities to {size['probs_max_abs_diff_twin']:.1e}.", "",
          f"| reading | {CELLS_HEAD.format(a='without size cue', b='page')} |",
          f"|---|{CELLS_RULE}|"]
@@ -641,7 +641,7 @@ def _markdown(r: dict) -> str:
           "Top guess = each character its own top guess (what the isolated benchmark, unipen.md, "
           "measures; the page with `?decoder=off`). Case-folded as in unipen.md.", "",
           ] + _length_rows(pg.get("by_length"), numbers) + [
-          f"Python twin: `handwriting.line_decoder` applied to the page's own probabilities gives "
+          f"Python twin: `handwriting.page.decoder` applied to the page's own probabilities gives "
           f"the page's text on **{r['python_twin_lines_equal']}/{tx['lines']}** lines.", "",
           ] + _size_rows(r.get("size_cue")) + [
           "## free_penalty sweep (Python, the page's probabilities)", "",

@@ -12,7 +12,7 @@ emptied. Two passes through the page:
   corrected text) but teach it nothing.
 
 Each character counts as first read (its top guess before any pick of its own). A Python twin
-(the TF.js models loaded back, ``handwriting.adaptation.with_corrections`` with the size cue)
+(the TF.js models loaded back, ``handwriting.page.adapt.with_corrections`` with the size cue)
 replays B; its first readings must agree with the page's.
 
     .venv/bin/python benchmarks/unipen_picks.py
@@ -38,8 +38,8 @@ import unipen_sequence as S  # noqa: E402
 from _project import by_position  # noqa: E402
 from paired import CELLS_HEAD, CELLS_RULE, cells  # noqa: E402
 
-from handwriting.adaptation import with_corrections  # noqa: E402
-from handwriting.size_cue import SizeCue, ink_height  # noqa: E402
+from handwriting.page.adapt import with_corrections  # noqa: E402
+from handwriting.page.sizecue import SizeCue, ink_height  # noqa: E402
 
 PARTS = ((0, 25), (25, 50), (50, None))
 
@@ -237,7 +237,7 @@ def markdown(r: dict) -> str:
     q, t = r["python_twin"], r["timing_s"]
     L += ["", "## Python twin", "",
           "The same sequences through the TF.js models loaded back, the size cue and "
-          "`handwriting.adaptation.with_corrections`: first-reading agreement with the page "
+          "`handwriting.page.adapt.with_corrections`: first-reading agreement with the page "
           f"**{pct(q['top1_agreement'], 2)}**. Disagreements: {q['disagreements'] or 'none'}.", "",
           "## Run", "",
           f"- wall time {t['total']:.0f} s (page, both passes, {t['page']:.0f} s; Python twin "

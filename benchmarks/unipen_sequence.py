@@ -4,7 +4,7 @@ size the writer drew them, so that the page's size cue has something to go on.
 ``unipen.py`` fits every sample to the drawing square and clears the page before each one: each
 character is read by its shape alone, which is all the page can do with a first character. A
 user writes on; the page then compares each letter's height with the characters before it in the
-text line (``web/js/sizecue.js``, specification ``handwriting.size_cue``). This benchmark replays
+text line (``web/js/sizecue.js``, specification ``handwriting.page.sizecue``). This benchmark replays
 the same stratified sample as ``unipen.py`` (same seed and count per class, held-out writers
 only), grouped by writer:
 
@@ -18,7 +18,7 @@ only), grouped by writer:
   probabilities before the size cue (``shapeProbs``: what the page would answer without it).
 
 The two are paired (characters and writers as units, ``paired.py``). A Python twin (the TF.js
-models loaded back, ``handwriting.size_cue.SizeCue``, the word decoder) replays the same
+models loaded back, ``handwriting.page.sizecue.SizeCue``, the word decoder) replays the same
 sequences; its top guesses must agree with the page's. ``--mode digits`` opens the page in the
 123 mode and draws only digits, as ``unipen.py --mode digits``.
 
@@ -45,8 +45,8 @@ import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 from paired import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare  # noqa: E402
 
-from handwriting.line_decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict  # noqa: E402
-from handwriting.size_cue import SizeCue, ink_height, writer_sequences  # noqa: E402
+from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict  # noqa: E402
+from handwriting.page.sizecue import SizeCue, ink_height, writer_sequences  # noqa: E402
 
 MEDIAN_PX = 120.0
 
@@ -75,7 +75,7 @@ async (writers) => {
 
 def writer_order(writers: Sequence[str], seed: int) -> list[list[int]]:
     """Sample indices grouped by writer (writers sorted), each writer's in a seeded random order:
-    the order the page receives them (``handwriting.size_cue.writer_sequences``)."""
+    the order the page receives them (``handwriting.page.sizecue.writer_sequences``)."""
     rng = np.random.default_rng(seed)
     return [[int(i) for i in idx] for idx in writer_sequences(np.asarray(writers), rng)]
 
@@ -348,7 +348,7 @@ def markdown(r: dict) -> str:
     q = r["python_twin"]
     t = r["timing_s"]
     L += ["", "## Python twin", "",
-          "The same sequences through the TF.js models loaded back, `handwriting.size_cue` and the "
+          "The same sequences through the TF.js models loaded back, `handwriting.page.sizecue` and the "
           f"word decoder: top-1 agreement with the page **{pct(q['top1_agreement'], 2)}**; largest "
           f"|difference| of the ink heights {q['height_max_abs_diff']:.1e} px. Disagreements: "
           f"{q['disagreements'] or 'none'}.", "",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from handwriting.ink_tracing import skeletonize, trace_skeleton, traced_drawings
-from handwriting.trajectory_spec import trajectory_features
+from handwriting.page.trajectory import trajectory_features
 
 
 def _draw(size=28, *boxes):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from handwriting.size_cue import ink_height
+from handwriting.page.sizecue import ink_height
 
 # Contributors the UNIPEN README flags as noisy: screen-pixel staircase strokes (apa, app) or
 # characters cut out of cursive writing (kai, cea, ceb, mot, sie, lav).

@@ -12,7 +12,7 @@ sys.path.insert(0, str(BENCH))
 
 import direction_maps as D  # noqa: E402
 
-from handwriting.trajectory_spec import trajectory_features  # noqa: E402
+from handwriting.page.trajectory import trajectory_features  # noqa: E402
 
 
 def _planes(*drawings):

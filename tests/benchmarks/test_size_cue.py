@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import size_cue as Z  # noqa: E402
 
-from handwriting.size_cue import CLIP  # noqa: E402
+from handwriting.page.sizecue import CLIP  # noqa: E402
 
 CLASSES = ["0", "O", "S", "o", "s"]
 

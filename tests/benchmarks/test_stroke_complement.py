@@ -16,7 +16,7 @@ import stroke_complement as C  # noqa: E402
 def test_complement_model_outputs_the_pages_fusion_of_both_models():
     import keras
 
-    from handwriting.fusion import FLOOR, fuse
+    from handwriting.page.fusion import FLOOR, fuse
     from handwriting.model_architecture import build_model
 
     keras.utils.set_random_seed(0)

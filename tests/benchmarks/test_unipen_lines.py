@@ -13,7 +13,7 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import unipen_lines as L  # noqa: E402
-from handwriting.line_decoder import decode_word  # noqa: E402
+from handwriting.page.decoder import decode_word  # noqa: E402
 
 LABELS = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 

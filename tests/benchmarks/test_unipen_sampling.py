@@ -117,7 +117,7 @@ def test_confusions_counts_true_to_predicted():
 
 
 def test_stroke_width_estimate_matches_the_spec_profile():
-    from handwriting.preprocessing_spec import CanvasSpec, render
+    from handwriting.page.preprocess import CanvasSpec, render
 
     for r, s in [(0.8, 0.5), (1.2, 0.8), (1.6, 1.2)]:
         spec = CanvasSpec(radius=r, softness=s)
@@ -132,7 +132,7 @@ def test_stroke_width_estimate_matches_the_spec_profile():
 
 
 def test_fast_sweep_rendering_equals_render_batch():
-    from handwriting.preprocessing_spec import CanvasSpec, render_batch
+    from handwriting.page.preprocess import CanvasSpec, render_batch
 
     strokes = [[[[0, 0], [10, 12], [20, 3]], [[5, 5]]], [[[1, 1]]], [[[0, 0], [0, 5]]]]
     spec = CanvasSpec(radius=1.4, softness=0.45)

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import unipen_lines as L  # noqa: E402
 import unipen_sequence as S  # noqa: E402
 
-from handwriting.line_decoder import decode_word  # noqa: E402
-from handwriting.size_cue import SizeCue, ink_height  # noqa: E402
+from handwriting.page.decoder import decode_word  # noqa: E402
+from handwriting.page.sizecue import SizeCue, ink_height  # noqa: E402
 
 BOX = (350.0, 250.0, 300.0)
 LABELS = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")

@@ -1,6 +1,6 @@
 """Learning from picks on the page: a pick is remembered (web/js/adapt.js in the recogniser, the
 app telling it each pick), later drawings of the same shape move as the Python specification
-(handwriting.adaptation) says, and ``?adapt=off`` turns it off."""
+(handwriting.page.adapt) says, and ``?adapt=off`` turns it off."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from web_glyphs import _arc
 from web_input import text
 from web_support import attach_error_log, open_app
 
-from handwriting.adaptation import Adaptation
+from handwriting.page.adapt import Adaptation
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 

@@ -1,4 +1,4 @@
-"""Learning from picks, twice: web/js/adapt.js against handwriting.adaptation, in Node, on the
+"""Learning from picks, twice: web/js/adapt.js against handwriting.page.adapt, in Node, on the
 same seeded sequences of picks, withdrawals and readings; and what the specification promises."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from test_trajectory_parity import run
 
-from handwriting.adaptation import Adaptation, apply, boost, checked, embed, with_corrections
+from handwriting.page.adapt import Adaptation, apply, boost, checked, embed, with_corrections
 
 pytestmark = [pytest.mark.web]
 

@@ -1,4 +1,4 @@
-"""One word decoder, two languages: web/js/decoder.js (in Node) against handwriting.line_decoder:
+"""One word decoder, two languages: web/js/decoder.js (in Node) against handwriting.page.decoder:
 the word decoder (decodeWord / decode_word) and the input modes (restrict)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from test_spec_parity import node
 from web_support import WEB
 
-from handwriting.line_decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict
+from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict
 
 pytestmark = [pytest.mark.web]
 

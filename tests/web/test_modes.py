@@ -1,5 +1,5 @@
 """The page's input modes (Auto, 123, abc, ABC): the control, ?mode=, and what they do to the
-recognised characters (handwriting.line_decoder.restrict = web/js/decoder.js restrict)."""
+recognised characters (handwriting.page.decoder.restrict = web/js/decoder.js restrict)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from web_glyphs import _arc, scaled
 from web_input import BOX, draw_mouse, glyph, text, wait_for, wait_results
 from web_support import attach_error_log, open_app
 
-from handwriting.fusion import fuse
-from handwriting.line_decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict
-from handwriting.size_cue import SizeCue
+from handwriting.page.fusion import fuse
+from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict
+from handwriting.page.sizecue import SizeCue
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 
@@ -248,7 +248,7 @@ def test_abc_gives_lowercase_letters(app_page, real_model, metadata):
 
 def test_a_word_with_a_mode_switch_in_the_middle_decodes_as_the_python_spec(app_page, metadata):
     """abc mode for the first characters, 123 for the rest of the same word: the text line is
-    handwriting.line_decoder.decode_word on the page's own (restricted) probabilities, every
+    handwriting.page.decoder.decode_word on the page's own (restricted) probabilities, every
     character within the mode it was written in, and switching the mode changes nothing already
     written."""
     page = app_page

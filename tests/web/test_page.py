@@ -355,17 +355,17 @@ def _top_guesses(labels, probs):
 
 
 def _decoded(labels, probs, penalty):
-    """The text line handwriting.line_decoder gives, a space after each word."""
-    from handwriting.line_decoder import decode_word
+    """The text line handwriting.page.decoder gives, a space after each word."""
+    from handwriting.page.decoder import decode_word
 
     return "".join("".join(decode_word(w, labels, free_penalty=penalty)[0]) + " " for w in probs)
 
 
 def test_words_are_decoded_as_a_whole_as_the_python_spec_does(app_page, metadata, real_model):
-    """The page's text line is handwriting.line_decoder applied word by word to the page's own
+    """The page's text line is handwriting.page.decoder applied word by word to the page's own
     probabilities, with the free_penalty shipped in metadata.json."""
     page = app_page
-    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
+    from handwriting.page.decoder import DEFAULT_FREE_PENALTY
 
     labels = page.evaluate("handwriting.labels")
     penalty = metadata.get("line_decoder", {}).get("free_penalty", DEFAULT_FREE_PENALTY)
@@ -406,7 +406,7 @@ def test_a_letter_read_again_is_flashed_and_announced(app_page, real_model):
     (span.reread) and announced."""
     import numpy as np
 
-    from handwriting.line_decoder import DEFAULT_FREE_PENALTY, decode_word
+    from handwriting.page.decoder import DEFAULT_FREE_PENALTY, decode_word
 
     page = app_page
     labels = page.evaluate("handwriting.labels")

@@ -1,6 +1,6 @@
 """The size cue on the page: each letter's height against the text line's earlier characters
 (web/js/sizecue.js in the recogniser, the app keeping the heights), checked against the Python
-specification (handwriting.size_cue) on the page's own numbers."""
+specification (handwriting.page.sizecue) on the page's own numbers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from web_glyphs import _arc, scaled
 from web_input import BOX, glyph, text
 from web_support import attach_error_log, open_app
 
-from handwriting.size_cue import SizeCue
+from handwriting.page.sizecue import SizeCue
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 

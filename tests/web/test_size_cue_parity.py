@@ -1,4 +1,4 @@
-"""The size cue's two implementations: web/js/sizecue.js against handwriting.size_cue, in Node;
+"""The size cue's two implementations: web/js/sizecue.js against handwriting.page.sizecue, in Node;
 and what the specification itself promises."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_trajectory_parity import run
 
-from handwriting.size_cue import (
+from handwriting.page.sizecue import (
     SizeCue,
     apply,
     bin_of,

@@ -1,5 +1,5 @@
 """One specification, two languages: web/js/preprocess.js (Node and the page) against
-src/handwriting/preprocessing_spec.py, and the page's predictions against Keras."""
+src/handwriting/page/preprocess.py, and the page's predictions against Keras."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from web_support import IN_CI, WEB, attach_error_log, open_app
 from web_glyphs import GLYPHS, accepted
 from web_input import glyph
 
-from handwriting.preprocessing_spec import DEFAULT_SPEC, CanvasSpec, render
+from handwriting.page.preprocess import DEFAULT_SPEC, CanvasSpec, render
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 
@@ -167,9 +167,9 @@ def test_page_predictions_equal_keras(context, site, metadata, keras_model, kera
     (with a stroke model) its probabilities equal the Python fusion of both models. The size cue
     is off (``?size=off``): it moves the probabilities from the fourth character of a line on,
     and test_size_cue_page checks it."""
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
     from handwriting.pipelines.deployment.nodes import as_model_input
-    from handwriting.trajectory_spec import trajectory_features
+    from handwriting.page.trajectory import trajectory_features
 
     page = context.new_page()
     page.errors = attach_error_log(page)

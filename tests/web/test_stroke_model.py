@@ -1,5 +1,5 @@
 """The stroke model in the page: loaded when metadata.json names one, its probabilities fused with
-the image model's as handwriting.fusion specifies, off with ?strokes=off, and clear errors when
+the image model's as handwriting.page.fusion specifies, off with ?strokes=off, and clear errors when
 the export does not fit. Each test serves its own copy of web/ with an untrained stroke model
 (random weights, float16 like the shipped model) written next to the image model."""
 
@@ -25,9 +25,9 @@ from web_support import (
     serving,
 )
 
-from handwriting.fusion import fuse
-from handwriting.preprocessing_spec import CanvasSpec, render
-from handwriting.trajectory_spec import trajectory_features
+from handwriting.page.fusion import fuse
+from handwriting.page.preprocess import CanvasSpec, render
+from handwriting.page.trajectory import trajectory_features
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 
@@ -103,8 +103,8 @@ def _samples():
 
 def test_page_probs_are_the_python_fusion_of_its_two_models(context, stroke_site, keras_models):
     """imageProbs = the image model on the rendered ink, strokeProbs = the stroke model on
-    handwriting.trajectory_spec's features (both against tf_keras on the same export), probs =
-    handwriting.fusion.fuse of the two with metadata's weight; the guesses, the text line and the
+    handwriting.page.trajectory's features (both against tf_keras on the same export), probs =
+    handwriting.page.fusion.fuse of the two with metadata's weight; the guesses, the text line and the
     word decoder's evidence come from the fused probabilities. The size cue is off (``size=off``:
     from a line's fourth character on it moves the probabilities; test_size_cue_page checks it)."""
     image_model, stroke_model = keras_models

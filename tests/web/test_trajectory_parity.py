@@ -1,5 +1,5 @@
 """The stroke model's two specifications, two languages each: web/js/trajectory.js against
-handwriting.trajectory_spec and web/js/fusion.js against handwriting.fusion, run in Node."""
+handwriting.page.trajectory and web/js/fusion.js against handwriting.page.fusion, run in Node."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from test_spec_parity import node
 from web_glyphs import GLYPHS
 from web_support import WEB
 
-from handwriting.fusion import DEFAULT_WEIGHT, FLOOR, fuse
-from handwriting.trajectory_spec import DEFAULT_POINTS, FEATURES, trajectory_features
+from handwriting.page.fusion import DEFAULT_WEIGHT, FLOOR, fuse
+from handwriting.page.trajectory import DEFAULT_POINTS, FEATURES, trajectory_features
 
 pytestmark = [pytest.mark.web]
 

@@ -75,7 +75,7 @@ def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
     import numpy as np
     import tf_keras as keras
 
-    from handwriting.preprocessing_spec import CanvasSpec
+    from handwriting.page.preprocess import CanvasSpec
 
     keras.utils.set_random_seed(seed)
     layers = keras.layers

@@ -1,7 +1,7 @@
 // Learning a user's handwriting from the corrections they pick.
 //
 // Pure ES module, no DOM: it runs in the page and in Node. The authoritative definition is
-// src/handwriting/adaptation.py; tests/web/test_adapt_parity.py compares both.
+// src/handwriting/page/adapt.py; tests/web/test_adapt_parity.py compares both.
 //
 // One writer's plain bar is an l, another's a 1; the models cannot know which, but the user says
 // so whenever they pick another guess for a character. metadata.json's `adaptation` holds `tau`,

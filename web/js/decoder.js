@@ -1,5 +1,5 @@
 // Word-level decoding of the text line: one case (or digits) per word, unless the ink insists.
-// The specification is src/handwriting/line_decoder.py (read its docstring); this is the same
+// The specification is src/handwriting/page/decoder.py (read its docstring); this is the same
 // function for the page, and tests/web/test_decoder_parity.py checks that the two agree. It also
 // holds the input modes (restrict): a character written in the 123 / abc / ABC mode may only be a
 // digit / lowercase / uppercase letter.
@@ -13,7 +13,7 @@ const isLower = (c) => c.length === 1 && c !== c.toUpperCase() && c === c.toLowe
 const isUpper = (c) => c.length === 1 && c !== c.toLowerCase() && c === c.toUpperCase();
 const isDigit = (c) => c.length === 1 && c >= '0' && c <= '9';
 
-/** Boolean masks over the classes, as handwriting.line_decoder.groups. */
+/** Boolean masks over the classes, as handwriting.page.decoder.groups. */
 export function groups(labels) {
   return {
     lower: labels.map(isLower),
@@ -24,7 +24,7 @@ export function groups(labels) {
 
 /**
  * One character's probabilities restricted to an input mode's group and renormalised, as
- * handwriting.line_decoder.restrict: 'auto' gives them unchanged, otherwise classes outside the
+ * handwriting.page.decoder.restrict: 'auto' gives them unchanged, otherwise classes outside the
  * group get 0 and the group's are divided by their sum (added in class order); a group without
  * mass gets equal shares. Throws on an unknown mode, a wrong length or an empty group.
  * @param {ArrayLike<number>} probs
@@ -63,7 +63,7 @@ function allowed(pattern, position, masks) {
  * under each pattern a character scores the larger of its best log-probability among the classes
  * the pattern allows and its top log-probability minus freePenalty (an exception, which keeps its
  * top guess); a fixed character scores 0, or -freePenalty where the pattern does not allow it.
- * As handwriting.line_decoder.decode_word (read its docstring).
+ * As handwriting.page.decoder.decode_word (read its docstring).
  * @param {Array<ArrayLike<number>|null>} probs  one probability vector per character (null where fixed)
  * @param {string[]} labels
  * @param {Array<string|null>} [fixed]           labels the user chose by hand, or null

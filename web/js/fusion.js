@@ -1,7 +1,7 @@
 // How the page combines its two models' opinions of one drawing.
 //
 // Pure ES module, no DOM: it runs in the page and in Node. The authoritative definition is
-// src/handwriting/fusion.py; tests/web/test_trajectory_parity.py compares both.
+// src/handwriting/page/fusion.py; tests/web/test_trajectory_parity.py compares both.
 //
 // The image model (the rendered ink) and the stroke model (the pen path, trajectory.js) are
 // treated as independent experts: their probabilities are multiplied, the stroke model's raised

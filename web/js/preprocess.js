@@ -1,7 +1,7 @@
 // The canvas -> 28x28 specification: pen strokes in, model input out.
 //
 // Pure ES module, no DOM: it runs in the page and in Node (tests/web/test_spec_parity.py runs
-// it with `node --input-type=module` and compares with src/handwriting/preprocessing_spec.py,
+// it with `node --input-type=module` and compares with src/handwriting/page/preprocess.py,
 // the Python implementation of the same specification, to 1e-4).
 //
 // 1. strokes: array of strokes, each an array of [x, y] points (any units, y grows downward).
@@ -14,7 +14,7 @@
 //    exp(-(d - radius)^2 / (2 softness^2)) (softness <= 0: hard edge, 0 outside).
 // 5. Float32Array(size*size), row-major, values in [0, 1], ink 1 on background 0.
 
-/** Defaults; must equal CanvasSpec() in src/handwriting/preprocessing_spec.py. The page uses
+/** Defaults; must equal CanvasSpec() in src/handwriting/page/preprocess.py. The page uses
  *  the canvas_spec of web/model/metadata.json, these only fill in missing keys. */
 export const DEFAULT_SPEC = Object.freeze({ size: 28, inner: 24, radius: 1.0, softness: 0.6 });
 

@@ -1,7 +1,7 @@
 // The strokes -> trajectory specification: how the stroke model sees a drawing.
 //
 // Pure ES module, no DOM: it runs in the page and in Node. The authoritative definition is
-// src/handwriting/trajectory_spec.py (numpy, used for training and benchmarks);
+// src/handwriting/page/trajectory.py (numpy, used for training and benchmarks);
 // tests/web/test_trajectory_parity.py runs this file in Node and compares both on the same
 // strokes. Arithmetic is float64 in the same order as the Python, cast to float32 at the end.
 //

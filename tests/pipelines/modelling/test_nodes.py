@@ -118,7 +118,7 @@ STROKE_ARCH = [{"type": "conv1d", "filters": 8, "kernel_size": 3, "batch_norm": 
 
 def _paths(n, seed=0):
     """Pen paths of two classes: a vertical bar drawn down (0) and a horizontal one drawn right (1)."""
-    from handwriting.trajectory_spec import trajectory_features
+    from handwriting.page.trajectory import trajectory_features
 
     rng = np.random.default_rng(seed)
     xs, ys = [], []

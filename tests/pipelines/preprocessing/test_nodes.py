@@ -137,7 +137,7 @@ from handwriting.pipelines.preprocessing.nodes import (  # noqa: E402
     prepare_pen_train,
     render_strokes,
 )
-from handwriting.preprocessing_spec import CanvasSpec, render  # noqa: E402
+from handwriting.page.preprocess import CanvasSpec, render  # noqa: E402
 from handwriting.unipen import is_heldout_writer  # noqa: E402
 
 BAR = [[[0, 0], [0, 10]]]   # a vertical bar
@@ -199,7 +199,7 @@ def test_combine_training_sets_concatenates():
 
 def test_stroke_sets_split_training_writers_and_never_touch_heldout_ones():
     from handwriting.pipelines.preprocessing.nodes import prepare_stroke_sets
-    from handwriting.trajectory_spec import trajectory_features
+    from handwriting.page.trajectory import trajectory_features
 
     records = _records(200) + [{"label": "7", "writer": "abc/dot", "contrib": "abc",
                                 "strokes": [[[3, 3]]]}]

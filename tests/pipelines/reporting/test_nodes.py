@@ -168,7 +168,7 @@ def test_heldout_pen_set_gives_each_drawing_its_writer_and_ink_height():
 
 
 def test_evaluate_pen_strokes_fuses_the_stroke_model_as_the_page_does():
-    from handwriting.fusion import fuse
+    from handwriting.page.fusion import fuse
     from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
 
     class Unsure:  # the image model cannot tell the two apart

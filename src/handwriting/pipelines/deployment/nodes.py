@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.fusion import uses_stroke_model
+from handwriting.page.fusion import uses_stroke_model
 from handwriting.model_architecture import build_model
 from handwriting.pipelines.reporting.nodes import accuracy_summary, predict
-from handwriting.preprocessing_spec import CanvasSpec
+from handwriting.page.preprocess import CanvasSpec
 from handwriting.tfjs_compat import converters
 
 logger = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def export_stroke_tfjs(stroke_model, stroke_history: dict, labels: list[str],
                        stroke_params: dict, params: dict) -> dict[str, bytes]:
     """The stroke model as a TF.js LayersModel (``stroke_model.json`` + hashed weights), or ``{}``
     when it was not trained or its fusion weight is 0 (the page then uses the image model alone)."""
-    from handwriting.trajectory_spec import FEATURES
+    from handwriting.page.trajectory import FEATURES
 
     if not uses_stroke_model(stroke_history, stroke_params):
         logger.info("no stroke model to ship (not trained, or fusion_weight 0)")
@@ -240,7 +240,7 @@ def verify_stroke_export(stroke_tfjs_export: dict[str, bytes], stroke_model,
 
 def _line_decoder(params: dict | None) -> dict:
     """The page's word decoder settings, checked here so a bad value fails the run, not the page."""
-    from handwriting.line_decoder import DEFAULT_FREE_PENALTY
+    from handwriting.page.decoder import DEFAULT_FREE_PENALTY
 
     penalty = float((params or {}).get("free_penalty", DEFAULT_FREE_PENALTY))
     if not penalty >= 0:
@@ -258,7 +258,7 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
                       adaptation: dict | None = None) -> dict[str, bytes]:
     """Add metadata.json (labels, metrics, canvas spec, word decoder, stroke model, size cue,
     learning from picks, version) beside the export(s)."""
-    from handwriting.adaptation import checked
+    from handwriting.page.adapt import checked
     stroke_tfjs_export = stroke_tfjs_export or {}
     everything = {**tfjs_export, **stroke_tfjs_export}
     version = hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
@@ -312,7 +312,7 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             "quantization": stroke_report["quantization"],
         }
     if (size_cue or {}).get("fitted"):
-        from handwriting.size_cue import SizeCue
+        from handwriting.page.sizecue import SizeCue
 
         cue = {k: v for k, v in size_cue.items() if k != "fitted"}
         try:  # a malformed one fails the run, not the page

@@ -89,7 +89,7 @@ def augment_batch(images: tf.Tensor, cfg: dict, seed=None) -> tf.Tensor:
 
 
 def augment_paths(paths: tf.Tensor, cfg: dict, seed=None) -> tf.Tensor:
-    """Augment a float32 (B, points, 5) batch of pen paths (handwriting.trajectory_spec).
+    """Augment a float32 (B, points, 5) batch of pen paths (handwriting.page.trajectory).
 
     Each path gets its own rotation, shear and aspect change plus a little Gaussian jitter on
     x, y; it is then re-centred and re-scaled to a longer side of 1 and its dx, dy recomputed,

@@ -146,7 +146,7 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     """
     import keras
 
-    from handwriting.trajectory_spec import FEATURES
+    from handwriting.page.trajectory import FEATURES
 
     from .augmentation import augment_paths
 
@@ -182,10 +182,10 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
 
 def fit_size_cue(unipen_strokes: list[dict], labels: list[str], preprocessing_params: dict,
                  params: dict) -> dict:
-    """The page's size cue (handwriting.size_cue), fitted on the training writers' clean UNIPEN
+    """The page's size cue (handwriting.page.sizecue), fitted on the training writers' clean UNIPEN
     characters (labels and ink heights only; held-out writers never enter). Without UNIPEN data,
     or with ``enabled: false``, ``{"fitted": False}`` and the page does without."""
-    from handwriting.size_cue import fit_size_cue as fit, ink_height
+    from handwriting.page.sizecue import fit_size_cue as fit, ink_height
     from handwriting.unipen import select
 
     if not params.get("enabled", True) or not unipen_strokes:

@@ -146,7 +146,7 @@ def render_strokes(records: list[dict], labels: list[str], canvas_spec: dict
     Records whose label is not a class, or whose drawing is a single dot, are dropped;
     ``index`` says which records the rows of ``x`` and ``y`` came from.
     """
-    from handwriting.preprocessing_spec import CanvasSpec, render
+    from handwriting.page.preprocess import CanvasSpec, render
 
     spec = CanvasSpec.from_dict(canvas_spec or {})
     out = _featurise(records, labels, lambda strokes: render(strokes, spec), (spec.size, spec.size))
@@ -236,12 +236,12 @@ def combine_training_sets(emnist_train_set: dict, pen_train_set: dict) -> dict[s
 
 
 def trajectory_set(records: list[dict], labels: list[str], points: int) -> dict[str, np.ndarray]:
-    """Pen-path features (handwriting.trajectory_spec) of stroke records, as model inputs.
+    """Pen-path features (handwriting.page.trajectory) of stroke records, as model inputs.
 
     Records whose label is not a class, or whose drawing is a single dot, are dropped;
     ``index`` says which records the rows of ``x`` and ``y`` came from.
     """
-    from handwriting.trajectory_spec import FEATURES, trajectory_features
+    from handwriting.page.trajectory import FEATURES, trajectory_features
 
     return _featurise(records, labels, lambda strokes: trajectory_features(strokes, points),
                       (points, FEATURES))

@@ -222,7 +222,7 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     """Accuracy on real pen trajectories of held-out writers, recognised as the page does it.
 
     Each drawing is rendered through the canvas spec for the image model and resampled through
-    the trajectory spec for the stroke model, and the two are fused (handwriting.fusion) with
+    the trajectory spec for the stroke model, and the two are fused (handwriting.page.fusion) with
     the shipped weight. This is the Python twin of benchmarks/unipen.py (which replays the same
     strokes through the page in Chromium); they agree because each spec is one specification,
     tested across Python and JavaScript. ``all`` and ``clean`` are what the page recognises
@@ -232,11 +232,11 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     order (``preprocessing.seed``) at their own relative sizes (benchmarks/unipen_sequence.py
     replays that through the page); ``with_corrections`` (with ``adaptation`` enabled) is that
     same sequence written by a user who picks the right guess whenever it is among the three
-    shown, and a page that learns from those picks (handwriting.adaptation), each character
+    shown, and a page that learns from those picks (handwriting.page.adapt), each character
     counted as first read.
     """
-    from handwriting.fusion import fuse, uses_stroke_model
-    from handwriting.size_cue import SizeCue, writer_sequences
+    from handwriting.page.fusion import fuse, uses_stroke_model
+    from handwriting.page.sizecue import SizeCue, writer_sequences
 
     if not unipen_strokes:
         return {"available": False}
@@ -265,7 +265,7 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     if cue is not None:
         report["in_sequence"] = summary(cue.in_sequence(probs, pen["height"], order))
     if (adaptation or {}).get("enabled"):
-        from handwriting.adaptation import with_corrections
+        from handwriting.page.adapt import with_corrections
 
         first, corrected = with_corrections(probs, order, adaptation, y, labels, cue,
                                             pen["height"])

@@ -1,10 +1,10 @@
-"""The strokes -> pen-path specification (handwriting.trajectory_spec) and the fusion rule."""
+"""The strokes -> pen-path specification (handwriting.page.trajectory) and the fusion rule."""
 
 import numpy as np
 import pytest
 
-from handwriting.fusion import FLOOR, fuse
-from handwriting.trajectory_spec import FEATURES, trajectory_batch, trajectory_features
+from handwriting.page.fusion import FLOOR, fuse
+from handwriting.page.trajectory import FEATURES, trajectory_batch, trajectory_features
 
 
 def test_hand_computed_path_with_a_pen_up_jump():

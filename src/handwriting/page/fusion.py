@@ -46,6 +46,6 @@ def fuse(p_image: np.ndarray, p_stroke: np.ndarray | None, weight: float = DEFAU
 
 def normalise_log(s: np.ndarray) -> np.ndarray:
     """Probabilities from log scores along the last axis: exp(s - max s), summing to 1 (float64).
-    Shared with handwriting.size_cue, as web/js/fusion.js's normalizeLog is with sizecue.js."""
+    Shared with handwriting.page.sizecue, as web/js/fusion.js's normalizeLog is with sizecue.js."""
     e = np.exp(s - s.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)

@@ -1,11 +1,11 @@
-"""The word decoder (handwriting.line_decoder): case and digit consistency within a word."""
+"""The word decoder (handwriting.page.decoder): case and digit consistency within a word."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from handwriting.line_decoder import DEFAULT_FREE_PENALTY, FLOOR, MODES, PATTERNS, decode_word, groups, restrict
+from handwriting.page.decoder import DEFAULT_FREE_PENALTY, FLOOR, MODES, PATTERNS, decode_word, groups, restrict
 
 LABELS = [str(d) for d in range(10)] + [chr(c) for c in range(65, 91)] + [chr(c) for c in range(97, 123)]
 

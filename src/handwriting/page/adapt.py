@@ -31,7 +31,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from handwriting.fusion import normalise_log
+from handwriting.page.fusion import normalise_log
 
 DEFAULT = {"tau": 0.5, "beta": 2.0, "capacity": 500}
 

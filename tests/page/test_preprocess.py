@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from handwriting.preprocessing_spec import (
+from handwriting.page.preprocess import (
     DEFAULT_SPEC,
     CanvasSpec,
     render,

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from handwriting.fusion import normalise_log
+from handwriting.page.fusion import normalise_log
 
 CLIP = 1.0
 K = 5
