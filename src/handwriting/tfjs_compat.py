@@ -1,4 +1,5 @@
-"""Import tensorflowjs's Keras converter without its optional heavy dependencies.
+"""Load and convert TF.js LayersModels with tensorflowjs's Keras converter, without its optional
+heavy dependencies.
 
 tensorflowjs 4.22 imports every converter eagerly from its package ``__init__``; the SavedModel
 and JAX converters need tensorflow_decision_forests, tensorflow_hub and jax, which pull a second
@@ -14,7 +15,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import tempfile
 import types
+from pathlib import Path
+
+import numpy as np
 
 _OPTIONAL = ("tensorflow_decision_forests", "tensorflow_hub", "jax", "jax.experimental",
              "jax.experimental.jax2tf")
@@ -57,3 +62,18 @@ def converters():
         for name in placeholders:
             sys.modules.pop(name, None)
     return h5, loader
+
+
+def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):
+    """Load a TF.js LayersModel given as ``{filename: bytes}`` back into tf_keras."""
+    _, loader = converters()
+    with tempfile.TemporaryDirectory(prefix="tfjs-load-") as tmp:
+        for name, content in files.items():
+            (Path(tmp) / name).write_bytes(content)
+        return loader.load_keras_model(str(Path(tmp) / model_file))
+
+
+def as_model_input(model, x: np.ndarray) -> np.ndarray:
+    """``x`` reshaped to what ``model`` takes (a pen path (N, points, 5) for an export that takes
+    it as (N, points, 1, 5), see build_model's ``sequence_as_image``)."""
+    return np.reshape(x, (len(x),) + tuple(model.input_shape[1:]))

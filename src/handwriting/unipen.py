@@ -33,22 +33,6 @@ def is_heldout_writer(writer: str, fraction: float) -> bool:
     return _position(writer) < fraction
 
 
-def in_writer_share(writer: str, heldout_fraction: float, share: float | None) -> bool:
-    """Whether a training writer is among the ``share`` of the training writers kept (None: all).
-
-    The kept writers are the top ``share`` of the training writers' hash range, so a smaller
-    share keeps a subset of a larger one's writers, and the writers at the bottom of the range
-    (where the stroke model's validation writers lie) are the first to go: a learning curve over
-    writers (benchmarks/pen_writers.py), what fewer or more real hands would give.
-    """
-    if share is None:
-        return True
-    share = float(share)
-    if not 0 < share <= 1:
-        raise ValueError(f"train_writers must be in (0, 1], got {share!r}")
-    return _position(writer) >= 1 - share * (1 - heldout_fraction)
-
-
 def select(records: Iterable[dict], *, heldout: bool, fraction: float,
            clean_only: bool) -> list[dict]:
     """Records of the held-out (or the training) writers, optionally clean contributors only."""
@@ -60,7 +44,7 @@ def drawing_height(record: dict) -> float:
     """The height of a sample's ink in its recording's own units (0 without points).
 
     The page fits every drawing to its box, so this is what it throws away: a lowercase s is
-    drawn smaller than an S by the same hand (benchmarks/size_cue.py measures how much that says).
+    drawn smaller than an S by the same hand, which the page's size cue reads.
     """
     return ink_height(record["strokes"])
 

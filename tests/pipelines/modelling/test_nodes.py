@@ -163,26 +163,6 @@ def test_train_stroke_model_learns_direction_and_skips_without_data():
         train_stroke_model(_paths(8), _paths(4), ["|", "-"], {**params, "points": 32})
 
 
-def test_train_stroke_model_can_start_from_another_models_weights():
-    """``initial_model`` replaces the random initial weights (stroke_sizes' pre-training rows)."""
-    from handwriting.pipelines.modelling.nodes import train_stroke_model
-
-    params = {"seed": 0, "points": 16, "architecture": STROKE_ARCH, "batch_size": 16,
-              "epochs": 6, "learning_rate": 0.01, "lr_schedule": None,
-              "early_stopping": {"patience": 10}, "verbose": 0, "augmentation": {"enabled": False}}
-    trained, _ = train_stroke_model(_paths(200), _paths(40, seed=1), ["|", "-"], params)
-    still = {**params, "epochs": 1, "learning_rate": 1e-9}  # one epoch that barely moves
-    test = _paths(40, seed=2)
-
-    def accuracy(start):
-        model, history = train_stroke_model(_paths(64), _paths(16, seed=1), ["|", "-"], still,
-                                             initial_model=start)
-        assert history["recipe"].get("initial_model", False) == (start is not None)
-        return (model.predict(test["x"], verbose=0).argmax(1) == test["y"]).mean()
-
-    assert accuracy(trained) > 0.9 and accuracy(None) < 0.8
-
-
 def test_path_augmentation_keeps_the_spec_invariants():
     from handwriting.pipelines.modelling.augmentation import augment_paths
 

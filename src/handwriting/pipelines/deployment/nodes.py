@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.page.fusion import uses_stroke_model
+from handwriting.evaluation import accuracy_summary, predict
 from handwriting.model_architecture import build_model
-from handwriting.pipelines.reporting.nodes import accuracy_summary, predict
+from handwriting.page.fusion import uses_stroke_model
 from handwriting.page.preprocess import CanvasSpec
-from handwriting.tfjs_compat import converters
+from handwriting.tfjs_compat import as_model_input, converters, load_tfjs
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +87,6 @@ def tf_keras_twin(model, architecture: list[dict], num_classes: int, fold: bool 
         # a (k, in, out) Conv1D kernel is the (k, 1, in, out) kernel of its Conv2D form
         layer.set_weights([np.reshape(w, t.shape) for w, t in zip(weights, layer.get_weights())])
     return final
-
-
-def as_model_input(model, x: np.ndarray) -> np.ndarray:
-    """``x`` reshaped to what ``model`` takes (a pen path (N, points, 5) for an export that takes
-    it as (N, points, 1, 5), see build_model's ``sequence_as_image``)."""
-    return np.reshape(x, (len(x),) + tuple(model.input_shape[1:]))
 
 
 def _hash_weight_files(directory: Path, model_file: str = "model.json") -> dict[str, bytes]:
@@ -161,15 +155,6 @@ def export_stroke_tfjs(stroke_model, stroke_history: dict, labels: list[str],
                          input_shape=(int(stroke_params["points"]), FEATURES),
                          name="stroke_model", input_name="strokes", sequence_as_image=True)
     return _convert(twin, quantization, STROKE_MODEL_FILE)
-
-
-def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):
-    """Load a TF.js LayersModel given as ``{filename: bytes}`` back into tf_keras."""
-    _, loader = converters()
-    with tempfile.TemporaryDirectory(prefix="tfjs-load-") as tmp:
-        for name, content in files.items():
-            (Path(tmp) / name).write_bytes(content)
-        return loader.load_keras_model(str(Path(tmp) / model_file))
 
 
 def _weights_bytes(files: dict[str, bytes]) -> int:

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from handwriting.model_architecture import build_model
+from handwriting.sampling import class_weights
 
 logger = logging.getLogger(__name__)
 
@@ -128,21 +129,17 @@ def stroke_recipe(params: dict) -> dict:
 
 def balanced_weight_vector(y: np.ndarray, num_classes: int, params: dict) -> np.ndarray:
     """Per-class training weights of labels ``y``, balanced to ``params["class_weight_power"]``
-    (``preprocessing.nodes.class_weights``), as a float32 vector indexed by class."""
-    from handwriting.pipelines.preprocessing.nodes import class_weights
-
+    (``handwriting.sampling.class_weights``), as a float32 vector indexed by class."""
     cw = class_weights(y, num_classes, power=params.get("class_weight_power", 1.0))
     return np.array([cw[str(c)] for c in range(num_classes)], np.float32)
 
 
 def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labels: list[str],
-                       params: dict, initial_model=None):
+                       params: dict):
     """Build and fit the stroke model (a 1-D CNN over pen paths); return it with its history.
 
     Without pen paths (no UNIPEN data) the model is returned untrained with
     ``history["trained"] = False``, and the deployment ships the image model alone.
-    ``initial_model`` (same architecture) gives the starting weights instead of a random draw:
-    benchmarks/stroke_sizes.py pre-trains on other data with it; the pipeline does not.
     """
     import keras
 
@@ -155,8 +152,6 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
     keras.utils.set_random_seed(params["seed"])
     model = build_model(params["architecture"], num_classes, keras, input_shape=(points, FEATURES),
                         name="stroke_model", input_name="strokes")
-    if initial_model is not None:
-        model.set_weights(initial_model.get_weights())
     x, y = stroke_train_set["x"], stroke_train_set["y"]
     if len(y) == 0 or len(stroke_validation_set["y"]) == 0:
         logger.warning("no pen paths: the stroke model is not trained (the page will use the "
@@ -167,12 +162,9 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
                          f"{(points, FEATURES)}; rerun the preprocessing pipeline")
     weights = balanced_weight_vector(y, num_classes, params)
     dataset = _dataset(stroke_train_set, weights, num_classes, params, augment=augment_paths)
-    recipe = stroke_recipe(params)
-    if initial_model is not None:  # not a recipe's fresh draw: never taken for one
-        recipe["initial_model"] = True
     history = {"trained": True, **_fit(model, dataset, stroke_train_set, stroke_validation_set,
                                        num_classes, params),
-               "recipe": recipe}
+               "recipe": stroke_recipe(params)}
     hist = history["metrics"]
     logger.info("stroke model: %d epochs in %.0f s; best epoch %d, validation accuracy %.4f",
                 history["epochs_run"], history["train_seconds"], history["best_epoch"],

@@ -16,84 +16,10 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
 
-
-def case_fold_map(labels: list[str], letters: str) -> np.ndarray:
-    """Class index -> folded class index, merging lower into upper case for ``letters``.
-
-    ``letters`` are those whose two cases share a shape (EMNIST's bymerge list: c i j k l m o p s
-    u v w x y z); other classes map to themselves.
-    """
-    index = {ch: i for i, ch in enumerate(labels)}
-    folded = np.arange(len(labels))
-    for ch in letters:
-        if ch.lower() in index and ch.upper() in index:
-            folded[index[ch.lower()]] = index[ch.upper()]
-    return folded
-
-
-def group_of(label: str) -> str:
-    return "digit" if label.isdigit() else "upper" if label.isupper() else "lower"
-
-
-def class_balanced(y_true: np.ndarray, exact: np.ndarray, folded: np.ndarray,
-                   labels: list[str]) -> dict:
-    """Accuracy as if every class were equally frequent: the mean of the per-class accuracies.
-
-    The EMNIST byclass test file is about half digits, while the page benchmark samples each of
-    the 62 classes equally; this is the test file's figure at the benchmark's class mix.
-    ``exact`` and ``folded`` say which samples are right (exactly, case-folded). ``class_counts``
-    (samples per class) lets a per-class table be weighted back to this file's own mix.
-    """
-    counts = np.bincount(y_true, minlength=len(labels))
-    present = counts > 0
-    right = np.bincount(y_true, weights=exact, minlength=len(labels))
-    right_folded = np.bincount(y_true, weights=folded, minlength=len(labels))
-
-    def means(classes: np.ndarray) -> dict:
-        k = classes & present
-        return {"accuracy": float((right[k] / counts[k]).mean()),
-                "case_folded_accuracy": float((right_folded[k] / counts[k]).mean()),
-                "classes": int(k.sum())}
-
-    out = means(present)
-    groups = np.array([group_of(c) for c in labels])
-    out["by_group"] = {g: means(groups == g) for g in ("digit", "upper", "lower")
-                       if (present & (groups == g)).any()}
-    out["class_counts"] = [int(c) for c in counts]
-    return out
-
-
-def accuracy_summary(y_true: np.ndarray, probs: np.ndarray, labels: list[str],
-                     case_fold_letters: str) -> dict:
-    """Exact, top-3, case-folded and per-group accuracy of predicted probabilities, and the same
-    with every class weighted equally (``class_balanced``)."""
-    pred = probs.argmax(axis=1)
-    top3 = np.argsort(-probs, axis=1)[:, :3]
-    fold = case_fold_map(labels, case_fold_letters)
-    groups = np.array([group_of(labels[c]) for c in y_true])
-    summary = {
-        "accuracy": float((pred == y_true).mean()),
-        "top3_accuracy": float((top3 == y_true[:, None]).any(axis=1).mean()),
-        "case_folded_accuracy": float((fold[pred] == fold[y_true]).mean()),
-        "n_test": int(len(y_true)),
-        "by_group": {},
-    }
-    for g in ("digit", "upper", "lower"):
-        m = groups == g
-        if m.any():
-            summary["by_group"][g] = {
-                "accuracy": float((pred[m] == y_true[m]).mean()),
-                "case_folded_accuracy": float((fold[pred[m]] == fold[y_true[m]]).mean()),
-                "n": int(m.sum()),
-            }
-    if len(y_true):
-        summary["class_balanced"] = class_balanced(y_true, pred == y_true,
-                                                   fold[pred] == fold[y_true], labels)
-    return summary
-
-
-def predict(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+from handwriting.evaluation import accuracy_summary, group_of, most_confused, predict  # noqa: E402
+from handwriting.rendering import render_strokes, trajectory_set  # noqa: E402
+from handwriting.sampling import stratified_indices  # noqa: E402
+from handwriting.unipen import drawing_height, is_clean, select  # noqa: E402
 
 
 def evaluate_model(model, test_set: dict, labels: list[str], training_history: dict,
@@ -116,16 +42,6 @@ def evaluate_model(model, test_set: dict, labels: list[str], training_history: d
     metrics["most_confused"] = most_confused(matrix, labels, params.get("top_confusions", 10))
     table = pd.DataFrame(matrix, index=pd.Index(labels, name="true"), columns=labels)
     return metrics, per_class, table
-
-
-def most_confused(matrix: np.ndarray, labels: list[str], n: int) -> list[dict]:
-    """The n largest off-diagonal cells: which true character is read as which."""
-    off = matrix.copy()
-    np.fill_diagonal(off, 0)
-    flat = np.argsort(-off, axis=None)[:n]
-    rows, cols = np.unravel_index(flat, off.shape)
-    return [{"true": labels[r], "predicted": labels[c], "count": int(off[r, c])}
-            for r, c in zip(rows, cols) if off[r, c] > 0]
 
 
 def plot_confusion_matrix(confusion: pd.DataFrame, labels: list[str]) -> plt.Figure:
@@ -188,13 +104,6 @@ def heldout_pen_set(unipen_strokes: list[dict], labels: list[str], canvas_spec: 
     (of the ink, in the recording's units: ``unipen.drawing_height``). A stratified
     ``params["pen_eval_subset"]`` (count or fraction) shrinks it; None keeps all.
     """
-    from handwriting.pipelines.preprocessing.nodes import (
-        render_strokes,
-        stratified_indices,
-        trajectory_set,
-    )
-    from handwriting.unipen import drawing_height, is_clean, select
-
     split = preprocessing_params["unipen"]
     records = select(unipen_strokes, heldout=heldout, fraction=split["heldout_fraction"],
                      clean_only=False)
