@@ -51,7 +51,7 @@ from collections.abc import Sequence
 import numpy as np
 
 PATTERNS = ("lower", "capital", "upper", "digits")
-# The shipped value (conf/base/parameters_deployment.yml explains it: chosen by cross-fitting over
+# The shipped value (docs/results.md explains it: chosen by cross-fitting over
 # writers in benchmarks/unipen_lines.py; web/js/decoder.js has the same default).
 DEFAULT_FREE_PENALTY = 8.0
 FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
