@@ -65,6 +65,8 @@ def _pen_records():
 
 
 class _ImageOracle:  # says "7" when there is ink in the top-right corner (the slash), else "1"
+    input_shape = (None, 28, 28, 1)
+
     def predict(self, x, batch_size=None, verbose=0):
         slash = x[:, 2:8, 20:26, 0].sum(axis=(1, 2)) > 1.0
         return np.stack([~slash, slash], axis=1).astype(float)
@@ -113,10 +115,14 @@ def test_evaluate_pen_strokes_fuses_the_stroke_model_as_the_page_does():
     from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
 
     class Unsure:  # the image model cannot tell the two apart
+        input_shape = (None, 28, 28, 1)
+
         def predict(self, x, batch_size=None, verbose=0):
             return np.tile([0.55, 0.45], (len(x), 1))
 
     class StrokeOracle:  # reads the pen path: the slash starts at the bottom left (y = +0.5)
+        input_shape = (None, 16, 5)
+
         def predict(self, x, batch_size=None, verbose=0):
             assert x.shape[1:] == (16, 5)
             slash = x[:, 0, 1] > 0
@@ -158,6 +164,8 @@ def test_evaluate_pen_strokes_reports_the_size_cue_in_sequence():
     from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
 
     class Unsure:
+        input_shape = (None, 28, 28, 1)
+
         def predict(self, x, batch_size=None, verbose=0):
             return np.tile([0.5, 0.5], (len(x), 1))
 
@@ -190,6 +198,8 @@ def test_evaluate_pen_strokes_reports_the_page_learning_from_picks():
     labels = ["1", "l", "x"]
 
     class BarIsOne:
+        input_shape = (None, 28, 28, 1)
+
         def predict(self, x, batch_size=None, verbose=0):
             return np.tile([0.55, 0.43, 0.02], (len(x), 1))
 

@@ -17,6 +17,9 @@ import seaborn as sns  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
 
 from handwriting.evaluation import accuracy_summary, group_of, most_confused, predict  # noqa: E402
+from handwriting.page.fusion import uses_stroke_model  # noqa: E402
+from handwriting.page.recognizer import Recognizer  # noqa: E402
+from handwriting.page.sizecue import writer_sequences  # noqa: E402
 from handwriting.rendering import render_strokes, trajectory_set  # noqa: E402
 from handwriting.sampling import stratified_indices  # noqa: E402
 from handwriting.unipen import drawing_height, is_clean, select  # noqa: E402
@@ -131,9 +134,9 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     """Accuracy on real pen trajectories of held-out writers, recognised as the page does it.
 
     Each drawing is rendered through the canvas spec for the image model and resampled through
-    the trajectory spec for the stroke model, and the two are fused (handwriting.page.fusion) with
-    the shipped weight. This is the Python twin of benchmarks/unipen.py (which replays the same
-    strokes through the page in Chromium); they agree because each spec is one specification,
+    the trajectory spec for the stroke model, and the page's recognizer (handwriting.page.recognizer)
+    reads them: both models, fused with the shipped weight. benchmarks/unipen.py replays the same
+    strokes through the page in Chromium; they agree because each piece is one specification,
     tested across Python and JavaScript. ``all`` and ``clean`` are what the page recognises
     from a drawing's shape (a line's first characters, or each one alone); ``image_model`` and
     ``stroke_model`` are each model alone; ``in_sequence`` (with a fitted ``size_cue``) is the
@@ -144,9 +147,6 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
     shown, and a page that learns from those picks (handwriting.page.adapt), each character
     counted as first read.
     """
-    from handwriting.page.fusion import fuse, uses_stroke_model
-    from handwriting.page.sizecue import SizeCue, writer_sequences
-
     if not unipen_strokes:
         return {"available": False}
     fused = uses_stroke_model(stroke_history, stroke_params)
@@ -159,25 +159,25 @@ def evaluate_pen_strokes(model, stroke_model, stroke_history: dict, unipen_strok
         return {"all": accuracy_summary(y, probs, labels, letters),
                 "clean": accuracy_summary(y[clean], probs[clean], labels, letters)}
 
-    image_probs = predict(model, pen["x"])
+    strokes = {"stroke_model": stroke_model, "points": stroke_params["points"],
+               "stroke_weight": stroke_params["fusion_weight"]} if fused else {}
+    page = Recognizer(model, labels, canvas_spec, **strokes,
+                      size_cue=size_cue if (size_cue or {}).get("fitted") else None,
+                      adaptation=adaptation if (adaptation or {}).get("enabled") else None)
+    read = page.shape_probs(pen["x"], pen["paths"])
+    probs = read["shape"]
     report = {"available": True, "writers": "held-out writers only (never trained on)",
-              "image_model": summary(image_probs)}
-    probs, report["fusion_weight"] = image_probs, 0.0
+              "image_model": summary(read["image"]), "fusion_weight": page.stroke_weight}
     if fused:
-        stroke_probs = predict(stroke_model, pen["paths"])
-        report["stroke_model"] = summary(stroke_probs)
-        report["fusion_weight"] = float(stroke_params["fusion_weight"])
-        probs = fuse(image_probs, stroke_probs, report["fusion_weight"])
+        report["stroke_model"] = summary(read["stroke"])
     report.update(summary(probs))
     order = writer_sequences(pen["writer"], np.random.default_rng(preprocessing_params["seed"]))
-    cue = SizeCue(size_cue, labels) if (size_cue or {}).get("fitted") else None
-    if cue is not None:
-        report["in_sequence"] = summary(cue.in_sequence(probs, pen["height"], order))
-    if (adaptation or {}).get("enabled"):
-        from handwriting.page.adapt import with_corrections
-
-        first, corrected = with_corrections(probs, order, adaptation, y, labels, cue,
-                                            pen["height"])
+    in_sequence = page.in_sequence(probs, pen["height"], order)
+    if in_sequence is not None:
+        report["in_sequence"] = summary(in_sequence)
+    picked = page.with_corrections(probs, order, y, pen["height"])
+    if picked is not None:
+        first, corrected = picked
         report["with_corrections"] = {**summary(first),  # picks: per character written
                                       "picks": {"all": float(corrected.mean()),
                                                 "clean": float(corrected[clean].mean())}}
