@@ -48,13 +48,6 @@ LITE_ARCH = [
     {"type": "conv", "filters": 64, "batch_norm": True}, {"type": "max_pool"},
     {"type": "flatten"}, {"type": "dropout", "rate": 0.25},
 ]
-WIDE_ARCH = [
-    {"type": "conv", "filters": 24, "batch_norm": True}, {"type": "max_pool"},
-    {"type": "conv", "filters": 48, "batch_norm": True}, {"type": "max_pool"},
-    {"type": "conv", "filters": 64, "batch_norm": True}, {"type": "max_pool"},
-    {"type": "flatten"}, {"type": "dropout", "rate": 0.25},
-]
-
 # (name, what it adds, overrides[, base]). Each variant's overrides are applied on top of the
 # variant named `base`, by default the one listed before it.
 VARIANTS = [
@@ -75,10 +68,6 @@ VARIANTS = [
      {"modelling": {"label_smoothing": 0.1, "lr_schedule": "cosine", "epochs": 20,
                     "early_stopping": {"patience": 4}},
       "deployment": {"quantization": "float16"}}),
-    ("pen_strokes", "+ 25,000 UNIPEN characters of the training writers (clean contributors), "
-     "rendered through the canvas spec; 12 epochs (about as many steps as 20 without them)",
-     {"preprocessing": {"unipen": {"train": True, "train_subset": 25000, "repeat": 1}},
-      "modelling": {"epochs": 12}}),
     ("lite", "final recipe with a narrower CNN: 16/32/64 conv with batch norm (2.0M instead of "
      "5.2M multiply-adds per character), batch norm folded into the convs at export",
      {"modelling": {"architecture": LITE_ARCH}}, "final"),
@@ -87,73 +76,19 @@ VARIANTS = [
      {"preprocessing": {"unipen": {"train": True, "train_subset": 25000, "repeat": 1}}}),
     ("lite_pen_all", "+ all 48,953 clean UNIPEN characters of the training writers instead of "
      "25,000", {"preprocessing": {"unipen": {"train_subset": None}}}),
-    ("lite_pen_balanced", "+ balanced class weights (power 1.0, uncapped, as the seed recipe): "
-     "does an even class prior help the pen benchmark's 100-per-class sample?",
-     {"preprocessing": {"class_weights": {"power": 1.0, "max_weight": None}}}),
-    ("wide_pen_all", "a wider CNN, 24/48/64 conv with batch norm (74,550 parameters, 148 KB as "
-     "float16, about 3.55M multiply-adds), with all the clean pen strokes: does capacity help "
-     "real pens?", {"modelling": {"architecture": WIDE_ARCH}}, "lite_pen_all"),
     ("lite_pen_x2", "every clean pen stroke twice per epoch, each copy augmented "
      "anew: does more weight on real pens help them?",
      {"preprocessing": {"unipen": {"repeat": 2}}}, "lite_pen_all"),
-    ("lite_pen_x2_long", "26 epochs instead of 20: lite_pen_x2's validation loss was still "
-     "falling at its last epoch (best epoch 20 of 20)", {"modelling": {"epochs": 26}}),
-    ("lite_pen_x2_26", "+ early-stopping patience 10 instead of 4, so that all 26 epochs run: "
-     "lite_pen_x2_long stopped at epoch 14 on a noisy validation loss, before the cosine "
-     "schedule had lowered the rate", {"modelling": {"early_stopping": {"patience": 10}}}),
-    ("lite_pen_noisy", "+ the training writers' pen strokes of the contributors "
-     "the UNIPEN README flags as noisy (train_clean_only false; 84,151 strokes instead of "
-     "48,953, each twice per epoch): the stroke model did better with them; does the image "
-     "model?", {"preprocessing": {"unipen": {"train_clean_only": False}}}, "lite_pen_x2"),
-    ("lite_pen_x4", "every clean pen stroke four times per epoch instead of twice: twice "
-     "gained on real pens over once without costing the EMNIST figure; does more?",
-     {"preprocessing": {"unipen": {"repeat": 4}}}, "lite_pen_x2"),
     ("lite_pen_x2_seeded", "lite_pen_x2's recipe with reproducible augmentation (each batch's "
-     "draws from its own seed, stop 16): the same parameters, other random draws, exported as "
-     "uint8 as the page ships it; the model shipped since stop 17, recorded from the project's "
-     "own `kedro run` (--from-project)",
+     "draws from its own seed): the same parameters, other random draws, exported as uint8 as "
+     "the page ships it; the shipped model, recorded from the project's own `kedro run` "
+     "(--from-project)",
      {"deployment": {"quantization": "uint8"}}, "lite_pen_x2"),
-    # how much more EMNIST buys on real pens: this checkout's EMNIST is a reduced split (85,000
-    # training images); the full release a user's run downloads has 697,932
-    ("lite_pen_x2_emnist_half", "lite_pen_x2_seeded's recipe on half the EMNIST training images "
-     "(stratified; the pen strokes unchanged): what do more EMNIST images buy on real pens?",
-     {"preprocessing": {"train_subset": 0.5}}, "lite_pen_x2_seeded"),
-    ("lite_pen_x2_emnist_quarter", "lite_pen_x2_seeded's recipe on a quarter of the EMNIST "
-     "training images (stratified; the pen strokes unchanged)",
-     {"preprocessing": {"train_subset": 0.25}}, "lite_pen_x2_seeded"),
-    # a learning curve over real hands: both models (BOTH_MODELS) on a share of the training
-    # writers' pen data, read fused by benchmarks/pen_writers.py
-    ("lite_pen_x2_writers_half", "lite_pen_x2_seeded's recipe with half the training writers' "
-     "pen data, for both models (the same writers: preprocessing.unipen.train_writers 0.5; the "
-     "stroke model trained in full): what do more real hands buy?",
-     {"preprocessing": {"unipen": {"train_writers": 0.5}}}, "lite_pen_x2_seeded"),
-    ("lite_pen_x2_writers_quarter", "lite_pen_x2_seeded's recipe with a quarter of the training "
-     "writers' pen data, for both models (train_writers 0.25; the stroke model trained in full)",
-     {"preprocessing": {"unipen": {"train_writers": 0.25}}}, "lite_pen_x2_seeded"),
-    ("lite_pen_x2_writers_half_seed", "lite_pen_x2_writers_half with seed 7 for both models "
-     "instead of 42: how far a seed moves a point of the writers' curve",
-     {"modelling": {"seed": 7}, "stroke_modelling": {"seed": 7}}, "lite_pen_x2_writers_half"),
-    # the noisy contributors' training writers as more hands for the image model, without the
-    # class-prior shift that row lite_pen_noisy brought with them (the stroke model has them)
-    ("lite_pen_x2_noisy_counts", "lite_pen_x2_seeded's recipe + the noisy contributors' "
-     "training writers (51 more hands; train_clean_only false), each class kept at twice its "
-     "clean strokes per epoch (noisy_within_clean_counts: the second copy drawn from the class's "
-     "clean and noisy strokes): more hands without lite_pen_noisy's shift of the class mix?",
-     {"preprocessing": {"unipen": {"train_clean_only": False,
-                                   "noisy_within_clean_counts": True}}}, "lite_pen_x2_seeded"),
-    ("lite_pen_x2_staircase", "lite_pen_x2_seeded's recipe + the training writers of the two "
-     "noisy contributors whose characters are isolated (apa, app: screen pixels, staircase "
-     "strokes; 21 more hands, admit_noisy), each twice per epoch like the clean ones: are the "
-     "cursive cut-outs what cost lite_pen_x2_noisy_counts its digits?",
-     {"preprocessing": {"unipen": {"admit_noisy": ["apa", "app"]}}}, "lite_pen_x2_seeded"),
 ]
 
 # The rows measure the image model. The stroke model (trained by the same `kedro run`) is not
-# part of any column, so each variant trains it for one epoch only, to save its 13 minutes;
-# except the rows in BOTH_MODELS, whose kept stroke model is read too (benchmarks/pen_writers.py).
+# part of any column, so each variant trains it for one epoch only, to save its 13 minutes.
 IMAGE_ONLY = {"stroke_modelling": {"epochs": 1}}
-BOTH_MODELS = {"lite_pen_x2_writers_half", "lite_pen_x2_writers_quarter",
-               "lite_pen_x2_writers_half_seed"}
 
 
 def cumulative_overrides() -> list[tuple[str, str, dict]]:
@@ -173,7 +108,7 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
         shutil.copytree(REPO / "conf" / "base", root / "conf" / "base")
         (root / "conf" / "local").mkdir()
         (root / "conf" / "local" / "parameters_ablation.yml").write_text(yaml.safe_dump(
-            overrides if name in BOTH_MODELS else deep_merge(overrides, IMAGE_ONLY)))
+            deep_merge(overrides, IMAGE_ONLY)))
         shutil.copytree(REPO / "src", root / "src",
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(emnist_dir.resolve()),

@@ -1,8 +1,9 @@
 """One table for the shipped model: ingestion, training, accuracy per export, size, latency.
 
 Collates what the other benchmarks measured (their JSON under benchmarks/results/) with the
-shipped model's own reports, and checks issue 4's targets against the seed baseline and issue 5's
-against the page benchmark (benchmarks/unipen.py):
+shipped model's own reports, and checks the model's targets (accuracy against the seed recipe,
+size, quantisation loss, speed) and the page's targets on real pens (benchmarks/unipen.py and the
+sequence and picks benchmarks):
 
     python benchmarks/summary.py            # collate the latest results
     python benchmarks/summary.py --rerun    # first re-measure ingestion, exports, web latency
@@ -26,13 +27,13 @@ from _project import EMNIST, REPO, RESULTS  # noqa: E402
 
 REPORTS = REPO / "data" / "08_reporting"
 
-# issue 4's targets
+# The model's targets
 MIN_GAIN_PP = 3.0          # exact accuracy above the seed recipe on the same data
 MAX_WEIGHTS_BYTES = 150_000
 MAX_QUANT_LOSS_PP = 0.2    # shipped export vs the float32 export of the same model
 MAX_WASM_MS = 1.0          # warm prediction, median
 
-# issue 5's targets: real pens (UNIPEN, held-out writers, clean subset) replayed through the page
+# The page's targets: real pens (UNIPEN, held-out writers, clean subset) replayed through the page
 # (interval key, what, target), each read from the isolated benchmark (unipen.py: every character
 # alone, fitted to the square) and from the same characters written in sequence at their writer's
 # relative size (unipen_sequence.py: what the page's size cue can use), and so written by a user
@@ -75,7 +76,7 @@ def _optional(name: str, folder: Path = RESULTS) -> dict:
 
 
 def pen_targets(results: Path = RESULTS) -> list[dict] | None:
-    """Issue 5's targets against the page benchmark's figures and their writer intervals (None
+    """The page's targets against the page benchmarks' figures and their writer intervals (None
     before ``benchmarks/unipen.py`` has run). ``met``: the figure reaches the target;
     ``interval``: whether the target lies below, inside or above the 95% interval over writers
     (inside: this sample of writers cannot tell)."""
@@ -145,9 +146,7 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
             "shipped_quantization": shipped_q, "latency": latency, "ingestion": ingestion,
             "targets": targets, "pen_targets": pen_targets(results),
             "class_mix": _optional("unipen.json", results).get("class_mix"),
-            "digit_prior": _optional("digit_prior.json", results) or None,
             "numbers": _optional("unipen_numbers.json", results) or None,
-            "sample_draws": _optional("sample_draws.json", results) or None,
             "model_version": latency["model"].get("model_version")}
 
 
@@ -155,27 +154,6 @@ def _stale(result: dict, stem: str, command: str) -> list[str]:
     """The line that replaces a table's paragraph when it was measured on another model."""
     return ["", f"[{stem}.md]({stem}.md) was measured on model "
             f"`{result['model'].get('model_version')}`, not this one: re-run `{command}`."]
-
-
-def digit_prior_lines(dp: dict | None, model_version: str | None) -> list[str]:
-    """The summary's paragraph on digit_prior.json: what meeting the digits target in Auto mode
-    by favouring digits would cost the letters (nothing when that table is missing)."""
-    if not dp:
-        return []
-    if dp["model"].get("model_version") != model_version:
-        return _stale(dp, "digit_prior", "benchmarks/digit_prior.py")
-    base, reach = dp["sweep"][0], dp.get("first_reaching_digits_target")
-    one = lambda v: f"{100 * v:.1f}%"  # noqa: E731
-    if reach is None:
-        return ["", "Favouring digits in Auto mode does not reach the digits target at any weight "
-                "tried ([digit_prior.md](digit_prior.md))."]
-    return ["", "Digits against letters ([digit_prior.md](digit_prior.md)): most digits the page "
-            "misses in Auto mode are read as a letter of the same shape (0 as o or O, 1 as l or "
-            "I). Multiplying every digit's probability by a weight brings the digits (each alone) "
-            f"to the target only at weight {reach['k']:g}: digits {one(base['digits'])} → "
-            f"{one(reach['digits'])}, but exact {one(base['exact'])} → {one(reach['exact'])} and "
-            f"case-folded {one(base['case_folded'])} → {one(reach['case_folded'])}. The 123 mode "
-            f"reads the same digits at {one(dp['mode_123_digits'])} without touching the letters."]
 
 
 def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
@@ -196,26 +174,6 @@ def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
             f"{over} ({spans}: a lone digit is a one-character word, read as its top guess)."]
 
 
-def sample_draws_lines(sd: dict | None, model_version: str | None) -> list[str]:
-    """The summary's paragraph on sample_draws.json: where the committed draw falls among other
-    draws, and the figures over every held-out character weighted as drawn."""
-    if not sd:
-        return []
-    if sd["model"].get("model_version") != model_version:
-        return _stale(sd, "sample_draws", "benchmarks/sample_draws.py")
-    two = lambda v: f"{100 * v:.2f}%"  # noqa: E731
-    sp, ev, c = sd["draws"]["spread"], sd["every_character"], sd["committed"]
-    names = {"exact": "exact", "case_folded": "case-folded", "digits": "digits"}
-    parts = [f"{names[k]} {two(c[k])} on this draw, {two(ev[k]['estimate'])} over every "
-             f"character ({100 * sp[k]['meeting_target']:.0f}% of draws meet the target)"
-             for k in names]
-    return ["", "The draw itself ([sample_draws.md](sample_draws.md)): the sample is one "
-            f"stratified draw of the held-out writers' characters; over {sd['draws']['count']} "
-            "other draws, and over every held-out character counted with its chance of being "
-            f"drawn (the average over all draws), each alone: {'; '.join(parts)}. The targets "
-            "above stay read on the committed draw."]
-
-
 def markdown(s: dict) -> str:
     seed, shipped, ing = s["seed"], s["shipped"], s["ingestion"]
     pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
@@ -226,10 +184,10 @@ def markdown(s: dict) -> str:
          f"recipe trained on the same files. Collated by `python benchmarks/summary.py` from the "
          "tables linked in each section; `--rerun` re-measures ingestion, exports and latency "
          "first.", "",
-         "## Targets (issue 4)", "", "| target | measured | met |", "|---|---|---|"]
+         "## Targets: the model against the seed recipe, its size and speed", "", "| target | measured | met |", "|---|---|---|"]
     L += [f"| {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |" for t in s["targets"]]
     if s.get("pen_targets"):
-        L += ["", "## Targets (issue 5): real pens on the page ([UNIPEN](unipen.md), "
+        L += ["", "## Targets: real pens on the page ([UNIPEN](unipen.md), "
               "[123 mode](unipen_digits.md), [in sequence](unipen_sequence.md), "
               "[with picks](unipen_picks.md))", "",
               "Held-out writers' UNIPEN characters (100 per class; their clean subset) replayed "
@@ -251,15 +209,13 @@ def markdown(s: dict) -> str:
         mix = s.get("class_mix")
         if mix:
             f, a = mix["emnist"]["file"], mix["all"]["emnist_mix"]
-            L += ["", "The issue also asks the page to approach the model's EMNIST test figure. "
+            L += ["", "The page is also meant to approach the model's EMNIST test figure. "
                   f"The test file is {100 * f['digit_share']:.0f}% digits, the page sample 100 per "
                   "class; at the test file's class mix the page reads the sample's real pens at "
                   f"{one(a['exact'])} exact, {one(a['case_folded'])} case-folded, against "
                   f"{one(f['exact'])} and {one(f['case_folded'])} for the test file "
                   "([unipen.md](unipen.md#against-the-emnist-test-figure-at-the-same-class-mix))."]
-        L += digit_prior_lines(s.get("digit_prior"), s.get("model_version"))
         L += numbers_lines(s.get("numbers"), s.get("model_version"))
-        L += sample_draws_lines(s.get("sample_draws"), s.get("model_version"))
     L += ["", "## Accuracy on the test file, size ([ablation](ablation.md), [exports](exports.md))", "",
           "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|",
           f"| seed recipe | {seed['quantization'] or 'float32'} | {seed['shipped_weights_bytes'] / 1000:.1f} KB | "

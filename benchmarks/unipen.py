@@ -51,7 +51,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
-from _project import UNIPEN, resampled_interval, writer_resamples  # noqa: E402
+from _project import UNIPEN  # noqa: E402
+from stats import resampled_interval, writer_resamples  # noqa: E402
 
 from handwriting.page.decoder import MODES, restrict  # noqa: E402
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402

@@ -301,7 +301,7 @@ def writer_interval(lines: list[list[str]], truth: list[str], text: list[str], w
     """Characters right in ``text``, with the central ``level`` share of the same figure over
     ``reps`` resamples of the lines' writers (each keeping all its lines), as unipen.md's
     intervals."""
-    from _project import resampled_interval, writer_resamples
+    from stats import resampled_interval, writer_resamples
 
     ok, n = line_hits(truth, text)
     names, writer = np.unique(np.asarray(who), return_inverse=True)
@@ -317,7 +317,7 @@ def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: 
                  who: list[str]) -> dict:
     """The page's text against ``old`` (another decoder's text of the same lines), character by
     character, paired, with each line's writer as the unit (``paired.compare``, ``by_writer``)."""
-    from paired import by_writer, compare
+    from stats import by_writer, compare
 
     chars = lambda texts: np.array([c for t in texts for c in t if c != " "])  # noqa: E731
     true = chars(truth)
@@ -485,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     agree = sum(a == b for a, b in zip(twin, page_text))
     size = None
     if meta.get("size_cue"):
-        from paired import by_writer, compare
+        from stats import by_writer, compare
 
         from handwriting.page.sizecue import SizeCue
 
@@ -554,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _size_rows(size: dict | None) -> list[str]:
     """The size cue's section: the page against its own shape probabilities, paired."""
-    from paired import CELLS_HEAD, CELLS_RULE, cells
+    from stats import CELLS_HEAD, CELLS_RULE, cells
 
     if not size:
         return []
@@ -693,7 +693,7 @@ def _markdown(r: dict) -> str:
                      f"| {f(a['words']['exact'])} | "
                      + (f"{f(mixed['exact'])} of {mixed['n']}" if mixed.get("n") else "–") + " |")
         if legacy.get("paired"):
-            from paired import CELLS_HEAD, CELLS_RULE, cells
+            from stats import CELLS_HEAD, CELLS_RULE, cells
 
             L += ["", "Paired, character by character (A = the word-penalty decoder at 3.4, B = the "
                   "page; writers: each line's writer as one unit, `paired.py`):", "",

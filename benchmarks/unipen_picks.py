@@ -35,8 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
 import unipen_sequence as S  # noqa: E402
-from _project import by_position  # noqa: E402
-from paired import CELLS_HEAD, CELLS_RULE, cells  # noqa: E402
+from stats import CELLS_HEAD, CELLS_RULE, by_position, cells  # noqa: E402
 
 from handwriting.page.adapt import with_corrections  # noqa: E402
 from handwriting.page.sizecue import SizeCue, ink_height  # noqa: E402

@@ -43,7 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _browser as B  # noqa: E402
 import unipen as U  # noqa: E402
-from paired import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare  # noqa: E402
+from stats import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare  # noqa: E402
 
 from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict  # noqa: E402
 from handwriting.page.sizecue import SizeCue, ink_height, writer_sequences  # noqa: E402

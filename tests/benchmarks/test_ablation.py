@@ -27,16 +27,16 @@ def test_recipe_differences_name_each_nested_mismatch():
 
 def test_the_projects_parameters_are_the_shipped_variants_recipe():
     """The row recorded with --from-project is the shipped recipe: conf/base runs exactly the
-    cumulative overrides of lite_pen_x2_seeded (lite_pen_x2's, exported as uint8), and not those of rows
-    that changed something (lite_pen_x4, the seed recipe)."""
+    cumulative overrides of lite_pen_x2_seeded (lite_pen_x2's, exported as uint8), and not those of
+    the rows before it (each pen stroke once per epoch, the seed recipe)."""
     overrides = {name: o for name, _, o in A.cumulative_overrides()}
     base = A.project_parameters(REPO, folders=("base",))  # a developer's conf/local aside
     assert A.recipe_differences(overrides["lite_pen_x2_seeded"], base) == []
     # the same training recipe as lite_pen_x2, exported as the page ships it
     assert A.recipe_differences(overrides["lite_pen_x2"], overrides["lite_pen_x2_seeded"]) == [
         "deployment.quantization: 'uint8' instead of 'float16'"]
-    assert "preprocessing.unipen.repeat: 2 instead of 4" in A.recipe_differences(
-        overrides["lite_pen_x4"], base)
+    assert "preprocessing.unipen.repeat: 2 instead of 1" in A.recipe_differences(
+        overrides["lite_pen_all"], base)
     assert A.recipe_differences(overrides["seed"], base)
 
 

@@ -142,19 +142,3 @@ def test_pen_targets_read_the_page_benchmark_and_place_the_target_in_its_interva
     assert t[8]["target"] == "case-folded, Auto mode >= 90%" and t[8]["met"]
     assert t[8]["interval"] == "inside" and "picking the right guess" in t[8]["reading"]
     assert "EMNIST test figure" not in md  # no class-mix block in this unipen.json
-
-
-def test_sample_draws_paragraph_reads_its_table_or_says_it_is_stale():
-    assert S.sample_draws_lines(None, "abc") == []
-    spread = {k: {"meeting_target": m} for k, m in (("exact", 0.48), ("case_folded", 0.14),
-                                                      ("digits", 0.0))}
-    sd = {"model": {"model_version": "abc"}, "draws": {"count": 500, "spread": spread},
-          "committed": {"exact": 0.7951, "case_folded": 0.8918, "digits": 0.8905},
-          "every_character": {"exact": {"estimate": 0.7992}, "case_folded": {"estimate": 0.8954},
-                              "digits": {"estimate": 0.8817}}}
-    text = " ".join(S.sample_draws_lines(sd, "abc"))
-    assert "over 500 other draws" in text
-    assert "exact 79.51% on this draw, 79.92% over every character (48% of draws meet" in text
-    assert "digits 89.05% on this draw, 88.17% over every character (0% of draws" in text
-    stale = " ".join(S.sample_draws_lines(sd, "xyz"))
-    assert "not this one" in stale and "benchmarks/sample_draws.py" in stale

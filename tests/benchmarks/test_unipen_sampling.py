@@ -1,10 +1,8 @@
-"""Pure helpers of benchmarks/unipen.py and benchmarks/canvas_spec_sweep.py: sampling, the clean
-subset, coordinate normalisation, case-folded scoring, the ink statistics. Fast, no browser, no
-model, no UNIPEN file."""
+"""Pure helpers of benchmarks/unipen.py: sampling, the clean subset, coordinate normalisation,
+case-folded scoring, intervals over writers. Fast, no browser, no model, no UNIPEN file."""
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,7 +13,6 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-import canvas_spec_sweep as S  # noqa: E402
 import unipen as U  # noqa: E402
 
 LABELS = [c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]
@@ -114,33 +111,6 @@ def test_confusions_counts_true_to_predicted():
     c = U.confusions(["o", "o", "o", "l", "l", "x"], ["0", "0", "O", "1", "l", None], k=2)
     assert c[0] == {"true": "o", "pred": "0", "count": 2, "of_true": pytest.approx(2 / 3)}
     assert len(c) == 2
-
-
-def test_stroke_width_estimate_matches_the_spec_profile():
-    from handwriting.page.preprocess import CanvasSpec, render
-
-    for r, s in [(0.8, 0.5), (1.2, 0.8), (1.6, 1.2)]:
-        spec = CanvasSpec(radius=r, softness=s)
-        img = render([[[0, 0], [0, 100]]], spec)  # a vertical bar filling the inner square
-        got = S.ink_stats(img[None])["width"][0]
-        # across the stroke the profile integrates to w = 2r + sqrt(2 pi) s; with its two rounded
-        # ends a bar of length L has ink ~ w L + pi w^2 / 4 and gradient ~ 2 L + pi w
-        w = 2 * r + math.sqrt(2 * math.pi) * s
-        length = spec.inner - 2 * r
-        assert got == pytest.approx(2 * (w * length + math.pi * w * w / 4) / (2 * length + math.pi * w), rel=0.05)
-    assert np.isnan(S.ink_stats(np.zeros((1, 28, 28)))["width"][0])
-
-
-def test_fast_sweep_rendering_equals_render_batch():
-    from handwriting.page.preprocess import CanvasSpec, render_batch
-
-    strokes = [[[[0, 0], [10, 12], [20, 3]], [[5, 5]]], [[[1, 1]]], [[[0, 0], [0, 5]]]]
-    spec = CanvasSpec(radius=1.4, softness=0.45)
-    d, valid = S.distance_fields(strokes, spec)
-    got = S.ink_from_distance(d, valid, spec)
-    want, want_valid = render_batch(strokes, spec, return_valid=True)
-    assert (valid == want_valid).all()
-    np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 def test_error_kinds_split_the_mistakes():

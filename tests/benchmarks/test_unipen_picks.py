@@ -1,0 +1,24 @@
+"""benchmarks/unipen_picks.py: what a user who picks the right guess sees (no browser, no model)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import unipen_picks as P  # noqa: E402
+
+
+def test_picks_summary_counts_first_readings_picks_and_stuck_characters():
+    samples = [{"label": c, "cat": "1c", "contrib": "abc", "writer": "abc/1", "id": i}
+               for i, c in enumerate("llx")]
+    rep = [{"top": ["1", "l", "i"], "picked": 1}, {"top": ["l", "1", "i"], "picked": None},
+           {"top": ["1", "l", "i"], "picked": None}]
+    s = P.summary(samples, rep, ["l", "l", "x"])
+    assert s["pred"] == ["1", "l", "1"]
+    assert s["picks"]["all"] == pytest.approx(1 / 3) and s["stuck"]["all"] == pytest.approx(1 / 3)
+    assert s["accuracy"]["all"]["overall"]["exact"] == pytest.approx(1 / 3)
