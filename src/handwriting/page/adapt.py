@@ -21,8 +21,7 @@ specification of how the page uses that; ``web/js/adapt.js`` is its copy,
    space. A remembered correction therefore pulls only drawings the models saw much as they saw
    the corrected one.
 
-``tau`` and ``beta`` were chosen on the training writers' characters, never the held-out ones
-(``benchmarks/adaptation.py``).
+``tau`` and ``beta`` were chosen on the training writers' characters, never the held-out ones.
 """
 
 from __future__ import annotations

@@ -19,9 +19,7 @@ minus ``free_penalty``; a pattern's score is the sum. So a character leaves the 
 its ink gives at least e**free_penalty times more evidence for its own top guess than for the
 pattern's best class, and each exception is paid for separately: one odd character does not
 free the rest of the word (the 0 of "2064" stays a digit when its 6 looks like a G). The word is
-reported as ``free`` when its best pattern needed at least one exception. (Until stop 16 the
-penalty was paid once per word and the mixed reading made every character its own top guess;
-benchmarks/results/unipen_lines.md compares.)
+reported as ``free`` when its best pattern needed at least one exception.
 
 A one-character word is always its top guess: the pattern of its top guess's group reads it
 without an exception, and no other pattern scores more. So recognising isolated characters is
@@ -51,8 +49,8 @@ from collections.abc import Sequence
 import numpy as np
 
 PATTERNS = ("lower", "capital", "upper", "digits")
-# The shipped value (docs/results.md explains it: chosen by cross-fitting over
-# writers in benchmarks/unipen_lines.py; web/js/decoder.js has the same default).
+# The shipped value, chosen by cross-fitting over writers (docs/results.md); web/js/decoder.js
+# has the same default.
 DEFAULT_FREE_PENALTY = 8.0
 FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
 MODES = ("auto", "digits", "lower", "upper")  # the page's input modes; "auto" restricts nothing

@@ -95,14 +95,6 @@ def augment_paths(paths: tf.Tensor, cfg: dict, seed=None) -> tf.Tensor:
     x, y; it is then re-centred and re-scaled to a longer side of 1 and its dx, dy recomputed,
     so an augmented path is again exactly what the spec would give for a distorted drawing
     (up to the arc-length resampling, which an affine map bends only slightly).
-
-    Two optional smooth, non-affine distortions stand in for the variety of hands that one
-    writer's sample lacks (both off unless set, in units of the drawing's longer side):
-    ``warp`` moves every point by a smooth field of its position (one random low-frequency
-    sine wave per axis: a loop grows, a stroke bows), ``wobble`` by a smooth function of how far
-    along the path it is (a random walk of ``points`` steps, low-pass filtered: a stroke bends
-    where this hand bends it), each by at most that much. Measured on held-out writers
-    (``benchmarks/stroke_sizes.py`` rows warp, wobble), neither helped; the recipe leaves them off.
     """
     draws = Draws(seed)
     batch = tf.shape(paths)[0]
@@ -117,12 +109,6 @@ def augment_paths(paths: tf.Tensor, cfg: dict, seed=None) -> tf.Tensor:
     a = tf.reshape(tf.stack([cos * aspect, (cos * tan - sin) / aspect,
                              sin * aspect, (sin * tan + cos) / aspect], axis=1), [-1, 2, 2])
     xy = tf.einsum("bij,bnj->bni", a, paths[..., :2])
-    warp = cfg.get("warp", 0.0)
-    if warp:
-        xy = xy + _warp_field(xy, warp, batch, draws)
-    wobble = cfg.get("wobble", 0.0)
-    if wobble:
-        xy = xy + _wobble(tf.shape(xy), wobble, draws)
     jitter = cfg.get("jitter", 0.0)
     if jitter:
         xy = xy + draws.normal(tf.shape(xy), stddev=jitter)
@@ -131,36 +117,3 @@ def augment_paths(paths: tf.Tensor, cfg: dict, seed=None) -> tf.Tensor:
     xy = (xy - (lo + hi) / 2) / side
     d = tf.concat([xy[:, 1:] - xy[:, :-1], tf.zeros_like(xy[:, :1])], axis=1)
     return tf.concat([xy, d, paths[..., 4:]], axis=2)
-
-
-def _warp_field(xy: tf.Tensor, amplitude: float, batch, draws: Draws) -> tf.Tensor:
-    """A smooth displacement of each point by its position: per path and axis, one sine wave of
-    random direction, a frequency of 0.5 to 1.5 cycles over the drawing and a random phase, with
-    a random amplitude up to ``amplitude``."""
-    direction = draws.uniform([batch, 2], 0.0, 2 * math.pi)
-    frequency = draws.uniform([batch, 2], 0.5, 1.5) * 2 * math.pi
-    phase = draws.uniform([batch, 2], 0.0, 2 * math.pi)
-    size = draws.uniform([batch, 2], -amplitude, amplitude)
-    unit = tf.stack([tf.cos(direction), tf.sin(direction)], axis=-1)     # (B, axis, 2)
-    along = tf.einsum("bnj,bij->bni", xy, unit)                          # (B, N, axis)
-    return size[:, None, :] * tf.sin(frequency[:, None, :] * along + phase[:, None, :])
-
-
-def _wobble(shape, amplitude: float, draws: Draws) -> tf.Tensor:
-    """A smooth displacement along the path: Gaussian steps, summed and centred, then smoothed by
-    a Gaussian of ``points / 12`` samples' width (cut at 10 samples either side; zero-padded,
-    so the ends move less) and scaled so that each path's largest excursion is ``amplitude``
-    times a random factor in [0, 1]."""
-    steps = draws.normal(shape, stddev=1.0)
-    walk = tf.cumsum(steps, axis=1)
-    walk = walk - tf.reduce_mean(walk, axis=1, keepdims=True)
-    n = shape[1]
-    width = tf.maximum(tf.cast(n, tf.float32) / 6.0, 1.0)
-    taps = tf.range(-10, 11, dtype=tf.float32)
-    kernel = tf.exp(-0.5 * tf.square(taps / (width / 2.0)))
-    kernel = kernel / tf.reduce_sum(kernel)
-    channels = tf.reshape(tf.transpose(walk, [0, 2, 1]), [-1, n, 1])       # (B * 2, N, 1)
-    smooth = tf.nn.conv1d(channels, tf.reshape(kernel, [21, 1, 1]), stride=1, padding="SAME")
-    smooth = tf.transpose(tf.reshape(smooth, [shape[0], 2, n]), [0, 2, 1])
-    peak = tf.maximum(tf.reduce_max(tf.abs(smooth), axis=[1, 2], keepdims=True), 1e-6)
-    return smooth / peak * amplitude * draws.uniform([shape[0], 1, 1])
