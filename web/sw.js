@@ -14,7 +14,7 @@
 // The models are also cached at install (best effort), so the first visit already leaves
 // everything needed to work offline.
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 const SHELL_CACHE = `hw-shell-${VERSION}`;
 const MODEL_CACHE = 'hw-model';
 
@@ -24,6 +24,12 @@ const SHELL = [
   'app.css',
   'manifest.webmanifest',
   'js/app.js',
+  'js/controls.js',
+  'js/info-panel.js',
+  'js/modes.js',
+  'js/storage.js',
+  'js/test-hook.js',
+  'js/ui.js',
   'js/decoder.js',
   'js/drawing.js',
   'js/fusion.js',

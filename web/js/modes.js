@@ -1,0 +1,57 @@
+// The input modes: what a newly recognised character may be (Auto, 123, abc, ABC). The
+// restriction itself is decoder.js's `restrict`, shared with the Python twin.
+
+import { MODES, restrict } from './decoder.js';
+import { topGuesses } from './recognizer.js';
+
+export { MODES };
+
+/** Spoken when the mode changes. */
+export const MODE_NAMES = {
+  auto: 'automatic: letters and digits',
+  digits: 'digits only',
+  lower: 'lowercase letters only',
+  upper: 'capital letters only',
+};
+
+/** The drawing area's hint in each mode. */
+const MODE_HINTS = {
+  auto: 'Write a character here',
+  digits: 'Write a digit here',
+  lower: 'Write a lowercase letter here',
+  upper: 'Write a capital letter here',
+};
+
+/** The mode to start in: ?mode=digits|lower|upper|auto, else auto (an unknown value is ignored). */
+export function modeFromQuery(params) {
+  if (!params.has('mode')) return 'auto';
+  const mode = params.get('mode');
+  if (MODES.includes(mode)) return mode;
+  console.warn(`unknown ?mode=${mode}: expected one of ${MODES.join(', ')}`);
+  return 'auto';
+}
+
+/** The next (step 1) or previous (step -1) mode in MODES, wrapping around. */
+export function nextMode(mode, step = 1) {
+  const i = MODES.indexOf(mode);
+  return MODES[(i + step + MODES.length) % MODES.length];
+}
+
+/**
+ * A recognition result restricted to an input mode: `probs` masked to the mode's group and
+ * renormalised, `top` re-ranked from them; the models' own `imageProbs` and `strokeProbs` are
+ * kept. Auto leaves the result as it is. Adds `mode`; null stays null.
+ */
+export function restrictResult(result, labels, mode) {
+  if (result === null) return null;
+  if (mode === 'auto') return { ...result, mode };
+  const probs = restrict(result.probs, labels, mode);
+  return { ...result, probs, top: topGuesses(probs, labels, result.top.length), mode };
+}
+
+/** Show `mode` on the page: the checked switch, the root's data-mode and the drawing hint. */
+export function showMode(el, mode) {
+  for (const input of el.modes) input.checked = input.value === mode;
+  el.html.dataset.mode = mode;
+  if (el.hint) el.hint.textContent = MODE_HINTS[mode];
+}

@@ -1,0 +1,38 @@
+// What the page keeps in this browser (localStorage) between visits: the on-screen stroke width
+// and the picks it learnt from (adapt.js). Nothing leaves the browser.
+
+const PICKS_KEY = 'hw.picks'; // {model, picks}: the model version and adapt.js's dump()
+const STROKE_WIDTH_KEY = 'hw.strokeWidth';
+
+/** The stroke width chosen on an earlier visit, or 0 when none was stored. */
+export function storedStrokeWidth() {
+  return Number(localStorage.getItem(STROKE_WIDTH_KEY));
+}
+
+export function storeStrokeWidth(px) {
+  try { localStorage.setItem(STROKE_WIDTH_KEY, String(px)); } catch { /* private mode */ }
+}
+
+/**
+ * Put the picks stored on earlier visits back into `memory` (adapt.js) when they were learnt
+ * with the same model: another model sees drawings differently, so its picks are dropped.
+ */
+export function restorePicks(memory, modelVersion) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(PICKS_KEY) || 'null');
+    if (saved && saved.model === modelVersion) memory.restore(saved.picks);
+    else if (saved) localStorage.removeItem(PICKS_KEY);
+  } catch (err) {
+    console.warn('stored picks not read:', err);
+  }
+}
+
+/** Store what `memory` holds now (nothing stored while it is empty). */
+export function storePicks(memory, modelVersion) {
+  try {
+    if (memory.size === 0) localStorage.removeItem(PICKS_KEY);
+    else localStorage.setItem(PICKS_KEY, JSON.stringify({ model: modelVersion, picks: memory.dump() }));
+  } catch (err) {
+    console.warn('picks not stored:', err); // private mode, or storage full
+  }
+}
