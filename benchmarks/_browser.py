@@ -12,15 +12,13 @@ import contextlib
 import hashlib
 import json
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS  # noqa: E402,F401
-
-from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401
+from benchmarks._project import REPO, RESULTS  # noqa: F401
+from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
+from handwriting.static_server import serving as serve
 
 WEB = REPO / "web"
 VIEWPORT = {"width": 1000, "height": 800}
@@ -35,8 +33,6 @@ window.addEventListener('error', (e) => window.__pageErrors.push(String(e.messag
 window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push(String(e.reason)));
 """
 
-
-from handwriting.static_server import serving as serve  # noqa: E402
 
 
 @contextlib.contextmanager

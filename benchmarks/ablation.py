@@ -6,8 +6,9 @@ files. Variants are cumulative: each row adds one change to the row above (or to
 names as its base, shown in brackets in the table). Model choices are read off the validation
 split; the test file is reported beside it and never used to choose.
 
-    python benchmarks/ablation.py --emnist-dir ../shared/emnist            # all variants
-    python benchmarks/ablation.py --emnist-dir ../shared/emnist --only seed final
+    .venv/bin/python -m benchmarks.ablation                       # all variants
+    .venv/bin/python -m benchmarks.ablation --only seed final
+    .venv/bin/python -m benchmarks.ablation --from-project lite_pen_x2_seeded
 
 Writes benchmarks/results/ablation.json and ablation.md (rows are merged into existing files,
 so variants can be run one at a time).
@@ -27,8 +28,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import EMNIST, REPO, RESULTS, deep_merge  # noqa: E402
+from benchmarks._project import EMNIST, REPO, RESULTS, UNIPEN, data_path, deep_merge
 
 SEED_ARCH = [
     {"type": "conv", "filters": 16}, {"type": "max_pool"},
@@ -129,15 +129,13 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
 def row_from_run(root: Path, name: str, wall_seconds: float | None) -> dict:
     """A table row from the reports and models a `kedro run` left in the project at ``root``;
     its models are kept under results/models/NAME for the export benchmark."""
-    reports = root / "data" / "08_reporting"
-    metrics = json.loads((reports / "metrics.json").read_text())
-    deployment = json.loads((reports / "deployment.json").read_text())
-    history = json.loads((root / "data" / "06_models" / "training_history.json").read_text())
-    pen = json.loads((reports / "pen_metrics.json").read_text())
+    metrics, deployment, history, pen = (
+        json.loads(data_path(n, root).read_text())
+        for n in ("test_metrics", "deployment_report", "training_history", "pen_metrics"))
     keep = RESULTS / "models" / name
     if keep.exists():
         shutil.rmtree(keep)
-    shutil.copytree(root / "data" / "06_models", keep)  # for the export benchmark
+    shutil.copytree(data_path("model", root).parent, keep)  # for the export benchmark
     best = history["best_epoch"] - 1
     return {
         "variant": name,
@@ -193,8 +191,7 @@ def row_from_project(name: str, overrides: dict, root: Path = REPO) -> dict:
     if differences:
         raise SystemExit(f"the project does not run variant {name}'s recipe: "
                          + "; ".join(differences))
-    models = root / "data" / "06_models" / "model.keras"
-    metrics = root / "data" / "08_reporting" / "metrics.json"
+    models, metrics = data_path("model", root), data_path("test_metrics", root)
     if not models.exists() or not metrics.exists() or (
             metrics.stat().st_mtime < models.stat().st_mtime):
         raise SystemExit("run `kedro run` in the project first (its model and reports are "
@@ -216,31 +213,6 @@ def pen_columns(pen: dict, canvas_spec: dict) -> dict:
             "pen_n": pen["all"]["n_test"]}
 
 
-def refresh_pen(rows: dict[str, dict], unipen_file: Path, emnist_dir: Path = EMNIST) -> None:
-    """Fill in pen-stroke columns for rows run before the pen report existed (kept models)."""
-    import keras
-
-    from handwriting.datasets import StrokesDataset
-    from handwriting.pipelines.reporting.nodes import evaluate_pen_strokes
-
-    conf = {name: yaml.safe_load((REPO / "conf" / "base" / f"parameters_{name}.yml").read_text())
-            for name in ("preprocessing", "reporting")}
-    strokes = StrokesDataset(filepath=str(unipen_file)).load()
-    labels = [chr(int(line.split()[1])) for line in (
-        emnist_dir / "emnist-byclass-mapping.txt").read_text().splitlines()
-        if line.strip()]
-    for name, row in rows.items():
-        model_file = RESULTS / "models" / name / "model.keras"
-        if "pen_clean_accuracy" in row or not model_file.exists():
-            continue
-        model = keras.models.load_model(model_file)
-        pen = evaluate_pen_strokes(model, None, {"trained": False}, strokes, labels,
-                                   conf["preprocessing"]["canvas_spec"],
-                                   conf["preprocessing"]["preprocessing"], {},
-                                   conf["reporting"]["reporting"])
-        row.update(pen_columns(pen, conf["preprocessing"]["canvas_spec"]))
-
-
 def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f}%"
 
@@ -253,7 +225,7 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
         "# Ablation: from the seed recipe to the shipped model",
         "",
         f"Data: {meta['data']}. Each row is a full `kedro run` adding one change to the row "
-        "above (`python benchmarks/ablation.py`). Choices were made on the validation split; "
+        "above (`python -m benchmarks.ablation`). Choices were made on the validation split; "
         "the test file is only reported. Δ columns are percentage points against the seed row. "
         "Pen columns: real UNIPEN pen trajectories of held-out writers (never trained on), "
         "rendered through the canvas spec as the page renders a drawing; clean = without the "
@@ -292,11 +264,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--emnist-dir", type=Path, default=EMNIST)
     parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
-    parser.add_argument("--unipen-file", type=Path,
-                        default=REPO.parent / "shared" / "strokes" / "unipen_chars.jsonl.gz")
+    parser.add_argument("--unipen-file", type=Path, default=UNIPEN)
     parser.add_argument("--params", help="extra kedro --params for every variant (e.g. subsets)")
-    parser.add_argument("--refresh-pen", action="store_true",
-                        help="only add pen-stroke columns to existing rows from their kept models")
     parser.add_argument("--from-project", metavar="VARIANT",
                         help="record VARIANT from the project's own latest `kedro run` instead of "
                              "running it again (its parameters must be the variant's)")
@@ -306,10 +275,6 @@ def main() -> None:
                     "into train/validation; test file for the test columns)"
                     + (f", kedro params {args.params}" if args.params else ""),
             "cpu_cores": os.cpu_count()}
-    if args.refresh_pen:
-        refresh_pen(existing, args.unipen_file, args.emnist_dir)
-        write_tables(existing, meta)
-        return
     if args.from_project:
         overrides = {n: o for n, _, o in cumulative_overrides()}
         if args.from_project not in overrides:

@@ -4,7 +4,7 @@ Uses the project's catalog (the trained `model`, the `test_set`, `labels`) and t
 pipeline's own nodes, so the numbers are what `kedro run` would ship with each quantisation.
 Every export is loaded back and evaluated on the whole test split.
 
-    HANDWRITING_EMNIST_DIR=../shared/emnist python benchmarks/exports.py
+    HANDWRITING_EMNIST_DIR=../shared/emnist python -m benchmarks.exports
 
 Writes benchmarks/results/exports.json and exports.md.
 """
@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import REPO, RESULTS  # noqa: E402
+from benchmarks._project import REPO, RESULTS, data_path
 
 
 def main() -> None:
@@ -54,11 +52,12 @@ def main() -> None:
     lines = [
         "# TF.js exports of the trained model",
         "",
-        f"Model: `data/06_models/model.keras` ({model.count_params():,} parameters), evaluated on "
+        f"Model: `{data_path('model', Path())}` ({model.count_params():,} parameters), "
+        "evaluated on "
         f"the whole test split ({rows[0]['n_test']:,} images) after loading each export back. "
         "Batch norm folded into the convs at export (`deployment.fold_batch_norm`): "
         f"{'yes' if params['deployment'].get('fold_batch_norm') else 'no'}. "
-        "Re-run: `python benchmarks/exports.py`.",
+        "Re-run: `python -m benchmarks.exports`.",
         "",
         "| export | weights | model.json | exact | Δ vs float32 (pp) | case-folded | top-3 | "
         "max abs Δp vs Keras | top-1 agreement |",

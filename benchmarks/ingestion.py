@@ -1,6 +1,6 @@
 """Benchmark: our vectorised IDX reader vs python-mnist on the same EMNIST byclass files.
 
-Usage: python benchmarks/ingestion.py [--emnist-dir DIR] [--out benchmarks/results]
+Usage: .venv/bin/python -m benchmarks.ingestion [--emnist-dir DIR] [--out benchmarks/results]
 
 Each reader runs in its own subprocess, which reports its own wall time for the load and its
 peak resident memory (VmHWM from /proc/self/status, cross-checked with ru_maxrss), so the
@@ -101,13 +101,13 @@ def child(reader: str, directory: Path, split: str) -> None:
 
 
 def run_child(reader: str, directory: Path, split: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", reader, "--emnist-dir", str(directory), "--split", split],
+    proc = subprocess.run(  # this module alone (the package's __init__ is empty), then the reader
+        [sys.executable, "-m", "benchmarks.ingestion", "--child", reader, "--emnist-dir",
+         str(directory), "--split", split],
         capture_output=True,
         text=True,
-        env=env,
+        cwd=REPO,
         check=False,
     )
     wall = time.perf_counter() - start
@@ -149,7 +149,6 @@ def make_synthetic_full(directory: Path, target: Path, full: int) -> None:
     """Tile the train split up to ``full`` images (same bytes per image as the real file)."""
     import numpy as np
 
-    sys.path.insert(0, str(REPO / "src"))
     from handwriting.datasets.idx import read_idx_images, read_idx_labels
 
     images = read_idx_images(directory / "emnist-byclass-train-images-idx3-ubyte.gz")
@@ -219,7 +218,7 @@ def write_markdown(result: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emnist-dir", type=Path,
-                        help="the byclass files (default: benchmarks/_project.py's EMNIST)")
+                        help="the byclass files (default: benchmarks._project.EMNIST)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--split", default="train", choices=["train", "test"])
     parser.add_argument("--repeats", type=int, default=3, help="runs of our reader (median)")
@@ -233,8 +232,7 @@ def main() -> None:
         return
     if args.emnist_dir is None:
         # imported only here: the memory children load this module and their reader, no more
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from _project import EMNIST
+        from benchmarks._project import EMNIST
 
         args.emnist_dir = EMNIST
 

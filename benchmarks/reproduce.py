@@ -8,8 +8,8 @@ models' weights (``data/06_models``), the size cue and the reports (``data/08_re
 Training is meant to be bit-for-bit reproducible on one machine and TensorFlow build; this is
 the check at full size (~25-30 min on 2 CPU cores).
 
-    python benchmarks/reproduce.py                      # a fresh run in a scratch copy
-    python benchmarks/reproduce.py --run-dir ../other   # compare a finished run elsewhere
+    .venv/bin/python -m benchmarks.reproduce                      # a fresh run in a scratch copy
+    .venv/bin/python -m benchmarks.reproduce --run-dir ../other   # a finished run elsewhere
 
 Writes benchmarks/results/reproduce.json and reproduce.md; exits 1 when anything differs.
 """
@@ -27,15 +27,17 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import EMNIST, REPO, RESULTS, UNIPEN  # noqa: E402
+from benchmarks._project import EMNIST, REPO, RESULTS, UNIPEN, data_path
 
 # metadata.json fields that say when, not what
 VOLATILE_METADATA = ("created",)
 # training_history.json fields that time the run
 VOLATILE_HISTORY = ("train_seconds", "samples_per_second")
-REPORTS = ("metrics.json", "pen_metrics.json", "per_class_metrics.csv", "confusion_matrix.csv",
-           "deployment.json", "stroke_deployment.json")
+# What a run writes besides the page's files, by catalog name
+MODELS = ("model", "stroke_model")
+HISTORIES = ("training_history", "stroke_training_history")
+REPORTS = ("size_cue", "test_metrics", "pen_metrics", "per_class_metrics", "confusion_matrix",
+           "deployment_report", "stroke_deployment_report")
 
 
 def sha256(path: Path) -> str:
@@ -81,15 +83,13 @@ def compare_runs(run: Path, shipped: Path = REPO) -> list[dict]:
         else:
             row.update(compare_bytes(a, b), how="bytes", sha256=sha256(b)[:16])
         rows.append(row)
-    checks = [*((f"data/06_models/{n}", "every weight array", compare_keras)
-                for n in ("model.keras", "stroke_model.keras")),
-              *((f"data/06_models/{n}", f"JSON, apart from {', '.join(VOLATILE_HISTORY)}",
-                 lambda a, b: compare_json(a, b, VOLATILE_HISTORY))
-                for n in ("training_history.json", "stroke_training_history.json")),
-              ("data/06_models/size_cue.json", "bytes", compare_bytes),
-              *((f"data/08_reporting/{n}", "bytes", compare_bytes) for n in REPORTS)]
-    for artefact, how, compare in checks:
-        a, b = run / artefact, shipped / artefact
+    checks = [*((n, "every weight array", compare_keras) for n in MODELS),
+              *((n, f"JSON, apart from {', '.join(VOLATILE_HISTORY)}",
+                 lambda a, b: compare_json(a, b, VOLATILE_HISTORY)) for n in HISTORIES),
+              *((n, "bytes", compare_bytes) for n in REPORTS)]
+    for name, how, compare in checks:
+        a, b = data_path(name, run), data_path(name, shipped)
+        artefact = str(data_path(name, Path()))
         if not b.exists():  # the project holds no such file (e.g. a run without UNIPEN data)
             continue
         rows.append({"artefact": artefact, "how": how, **(
@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = compare_runs(run)
     result = {"model_version": meta.get("model_version"), "run": how, "wall_seconds": wall,
               "rows": rows, "cpu_cores": os.cpu_count(), "tensorflow": tf.__version__,
-              "command": " ".join([".venv/bin/python", "benchmarks/reproduce.py", *(argv or sys.argv[1:])])}
+              "command": " ".join([".venv/bin/python -m benchmarks.reproduce",
+                                   *(argv or sys.argv[1:])])}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "reproduce.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "reproduce.md").write_text(markdown(result))

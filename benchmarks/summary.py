@@ -2,14 +2,14 @@
 
 Collates what the other benchmarks measured (their JSON under benchmarks/results/) with the
 shipped model's own reports, and checks the model's targets (accuracy against the seed recipe,
-size, quantisation loss, speed) and the page's targets on real pens (benchmarks/unipen.py and the
+size, quantisation loss, speed) and the page's targets on real pens (benchmarks.unipen and the
 sequence and picks benchmarks):
 
-    python benchmarks/summary.py            # collate the latest results
-    python benchmarks/summary.py --rerun    # first re-measure ingestion, exports, web latency
+    .venv/bin/python -m benchmarks.summary            # collate the latest results
+    .venv/bin/python -m benchmarks.summary --rerun    # first re-measure ingestion, exports, latency
 
 ``--rerun`` does not retrain: the accuracy rows for the seed recipe and the shipped recipe come
-from ``benchmarks/ablation.py`` (each row a full ``kedro run``; ~20-25 min per variant on 2 CPU
+from ``benchmarks.ablation`` (each row a full ``kedro run``; ~20-25 min per variant on 2 CPU
 cores), run separately. Writes benchmarks/results/summary.md and summary.json.
 """
 
@@ -22,10 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _project import EMNIST, REPO, RESULTS  # noqa: E402
-
-REPORTS = REPO / "data" / "08_reporting"
+from benchmarks._project import EMNIST, REPO, RESULTS, data_path
 
 # The model's targets
 MIN_GAIN_PP = 3.0          # exact accuracy above the seed recipe on the same data
@@ -52,7 +49,10 @@ PEN_READINGS = [  # (file stem, how the characters were drawn)
 
 
 def _load(name: str, folder: Path = RESULTS) -> dict:
-    path = folder / name
+    return _load_path(folder / name)
+
+
+def _load_path(path: Path) -> dict:
     if not path.exists():
         raise SystemExit(f"{path} is missing: run the benchmark that writes it first")
     return json.loads(path.read_text())
@@ -64,9 +64,9 @@ def shipped_row(ablation: dict, metrics: dict) -> dict:
         if row["parameters"] == metrics["parameters"] and abs(
                 row["test_accuracy"] - metrics["accuracy"]) < 1e-9:
             return row
-    raise SystemExit("no ablation row matches data/08_reporting/metrics.json (parameters "
+    raise SystemExit("no ablation row matches the shipped model's test metrics (parameters "
                      f"{metrics['parameters']}, accuracy {metrics['accuracy']:.4f}): run "
-                     "benchmarks/ablation.py for the shipped recipe")
+                     "benchmarks.ablation for the shipped recipe")
 
 
 def _optional(name: str, folder: Path = RESULTS) -> dict:
@@ -77,7 +77,7 @@ def _optional(name: str, folder: Path = RESULTS) -> dict:
 
 def pen_targets(results: Path = RESULTS) -> list[dict] | None:
     """The page's targets against the page benchmarks' figures and their writer intervals (None
-    before ``benchmarks/unipen.py`` has run). ``met``: the figure reaches the target;
+    before ``benchmarks.unipen`` has run). ``met``: the figure reaches the target;
     ``interval``: whether the target lies below, inside or above the 95% interval over writers
     (inside: this sample of writers cannot tell)."""
     if not _optional("unipen.json", results):
@@ -99,11 +99,12 @@ def pen_targets(results: Path = RESULTS) -> list[dict] | None:
     return out
 
 
-def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
+def collate(results: Path = RESULTS, root: Path = REPO) -> dict:
+    """Everything the summary says, from ``results`` and the reports of the project at ``root``."""
     ablation, exports = _load("ablation.json", results), _load("exports.json", results)
     latency, ingestion = _load("web_latency.json", results), _load("ingestion.json", results)
-    metrics = _load("metrics.json", reports)
-    deployment = _load("deployment.json", reports)
+    metrics = _load_path(data_path("test_metrics", root))
+    deployment = _load_path(data_path("deployment_report", root))
     seed = next(r for r in ablation["rows"] if r["variant"] == "seed")
     shipped = shipped_row(ablation, metrics)
     by_q = {r["quantization"]: r for r in exports["rows"]}
@@ -113,7 +114,7 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
     quant_loss = 100 * (by_q["float32"]["accuracy"] - by_q[shipped_q]["accuracy"])
     wasm_ms = wasm["predict_sync"]["median"] if wasm.get("available") else None
     # The page downloads and runs the stroke model too (when one ships): both count.
-    stroke_path = reports / "stroke_deployment.json"
+    stroke_path = data_path("stroke_deployment_report", root)
     stroke = json.loads(stroke_path.read_text()) if stroke_path.exists() else {"shipped": False}
     weights = deployment["weights_bytes"]
     weights_value = f"{weights / 1000:.1f} KB ({shipped_q})"
@@ -125,7 +126,8 @@ def collate(results: Path = RESULTS, reports: Path = REPORTS) -> dict:
     wasm_value = "wasm unavailable" if wasm_ms is None else f"{wasm_ms:.2f} ms"
     if wasm_ms is not None and stroke.get("shipped"):
         if not wasm.get("predict_strokes_sync"):
-            raise SystemExit("web_latency.json has no stroke model timing: re-run web_latency.py")
+            raise SystemExit("web_latency.json has no stroke model timing: re-run "
+                             "benchmarks.web_latency")
         stroke_ms = wasm["predict_strokes_sync"]["median"]
         wasm_value = (f"{wasm_ms + stroke_ms:.2f} ms: image model {wasm_ms:.2f} + stroke model "
                       f"{stroke_ms:.2f} (each tidy + dataSync, median)")
@@ -161,7 +163,7 @@ def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
     if not nums:
         return []
     if nums["model"].get("model_version") != model_version:
-        return _stale(nums, "unipen_numbers", "benchmarks/unipen_lines.py --numbers")
+        return _stale(nums, "unipen_numbers", "python -m benchmarks.unipen_lines --numbers")
     one = lambda v: f"{100 * v:.1f}%"  # noqa: E731
     by = {tuple(r["lengths"]): r["exact"] for r in nums["page"]["by_length"]["decoded"]}
     spans = ", ".join(f"{lo}–{hi} digits {one(v)}" if lo != hi else f"{lo} digit {one(v)}"
@@ -181,7 +183,7 @@ def markdown(s: dict) -> str:
     full = ing.get("synthetic_full")
     L = ["# Benchmark summary: the shipped model", "",
          f"Model `{s['model_version']}` (ablation row `{shipped['variant']}`), beside the seed "
-         f"recipe trained on the same files. Collated by `python benchmarks/summary.py` from the "
+         f"recipe trained on the same files. Collated by `python -m benchmarks.summary` from the "
          "tables linked in each section; `--rerun` re-measures ingestion, exports and latency "
          "first.", "",
          "## Targets: the model against the seed recipe, its size and speed", "", "| target | measured | met |", "|---|---|---|"]
@@ -263,10 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.rerun:
         env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(args.emnist_dir.resolve()),
                "KEDRO_DISABLE_TELEMETRY": "1"}
-        for script, extra in (("ingestion.py", ["--emnist-dir", str(args.emnist_dir)]),
-                              ("exports.py", []), ("web_latency.py", [])):
-            print(f"== {script}", flush=True)
-            subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *extra],
+        for module, extra in (("ingestion", ["--emnist-dir", str(args.emnist_dir)]),
+                              ("exports", []), ("web_latency", [])):
+            print(f"== {module}", flush=True)
+            subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *extra],
                            cwd=REPO, env=env, check=True)
     summary = collate()
     RESULTS.mkdir(parents=True, exist_ok=True)

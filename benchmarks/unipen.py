@@ -10,7 +10,7 @@ Chromium, and what the page recognised is read back:
 - a few hundred of them (``--pointer-samples``) also through genuine pointer events (Playwright
   mouse down / move / up along the trajectory on the canvas, then the idle timer), to show that
   the two paths agree;
-- and, without a browser, through the Python twin of the spec (``preprocessing_spec.render_batch``)
+- and, without a browser, through the Python twin of the spec (``page.preprocess.render_batch``)
   and the same TF.js model loaded back into tf_keras (``--python`` runs only this, e.g. to sweep
   spec parameters; a browser run does it too and reports the top-1 agreement).
 
@@ -20,15 +20,15 @@ gets page-like coordinates; the page is cleared before each, so each is read as 
 character, by its shape alone (``unipen_sequence.py`` writes the same samples writer by writer,
 at their relative sizes, which the page's size cue reads).
 
-    .venv/bin/python benchmarks/unipen.py                      # browser + python check
-    .venv/bin/python benchmarks/unipen.py --python             # python only (fast, no browser)
-    .venv/bin/python benchmarks/unipen.py --model-dir path/to/tfjs_model --per-class 50
-    .venv/bin/python benchmarks/unipen.py --mode digits        # the page's 123 input mode
+    .venv/bin/python -m benchmarks.unipen                      # browser + python check
+    .venv/bin/python -m benchmarks.unipen --python             # python only (fast, no browser)
+    .venv/bin/python -m benchmarks.unipen --model-dir path/to/tfjs_model --per-class 50
+    .venv/bin/python -m benchmarks.unipen --mode digits        # the page's 123 input mode
 
 Writes benchmarks/results/unipen.json, unipen.md, unipen_failures.png (browser run) or
 unipen_python.json / unipen_python.md (``--python``). ``--mode digits|lower|upper`` measures an
 input mode: the page is opened with ``?mode=...``, the Python twin restricts its probabilities the
-same way (``line_decoder.restrict``), only that group's samples are drawn (digits 1a, uppercase 1b,
+same way (``page.decoder.restrict``), only that group's samples are drawn (digits 1a, uppercase 1b,
 lowercase 1c), and the files are unipen_<mode>.json, unipen_<mode>.md, unipen_<mode>_failures.png
 (unipen_<mode>_python.* with ``--python``).
 """
@@ -49,13 +49,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser as B  # noqa: E402
-from _project import UNIPEN  # noqa: E402
-from stats import resampled_interval, writer_resamples  # noqa: E402
-
-from handwriting.page.decoder import MODES, restrict  # noqa: E402
-from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer  # noqa: E402
+from benchmarks import _browser as B
+from benchmarks._project import UNIPEN
+from benchmarks.stats import resampled_interval, writer_resamples
+from handwriting.page.decoder import MODES, restrict
+from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer
 
 
 def heldout_fraction() -> float:
@@ -523,7 +521,7 @@ def predict(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
 
 
 def restrict_rows(probs: np.ndarray, labels: list[str], mode: str) -> np.ndarray:
-    """Each row restricted to the input mode (``line_decoder.restrict``, what the page does)."""
+    """Each row restricted to the input mode (``page.decoder.restrict``, what the page does)."""
     if mode == "auto":
         return probs
     return np.stack([restrict(p, labels, mode) for p in probs]) if len(probs) else probs
@@ -671,7 +669,7 @@ def accuracy_table(acc: dict, with_top3: bool = True) -> list[str]:
 
 
 def command_line(argv: list[str]) -> str:
-    return ".venv/bin/python benchmarks/unipen.py" + ("" if not argv else " " + shlex.join(argv))
+    return ".venv/bin/python -m benchmarks.unipen" + ("" if not argv else " " + shlex.join(argv))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -919,7 +917,7 @@ def _mode_line(mode: str) -> list[str]:
         return []
     return [f"Input mode **{MODE_TITLES[mode]}**: the page opened with `?mode={mode}`, so every "
             f"character's probabilities are restricted to the {GROUPS[MODE_CATS[mode]]} and "
-            "renormalised (`line_decoder.restrict` = `web/js/decoder.js` restrict) before its top "
+            "renormalised (`page.decoder.restrict` = `web/js/decoder.js` restrict) before its top "
             f"guesses are taken; only {GROUPS[MODE_CATS[mode]]} samples (UNIPEN {MODE_CATS[mode]}) are "
             "drawn. The Auto figures are in `unipen.md`.", ""]
 
@@ -993,7 +991,7 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
     q = r["python_vs_browser"]
     if q:
         L += ["## Python twin vs browser", "",
-              f"The same {q['n']} samples rendered with `preprocessing_spec.render_batch` and predicted by "
+              f"The same {q['n']} samples rendered with `page.preprocess.render_batch` and predicted by "
               "the TF.js model loaded back into tf_keras: top-1 agreement with the browser "
               f"**{fmt(q['top1_agreement'], 2)}**; largest |difference| of the inputs "
               f"{q['input_max_abs_diff']:.2e}, of the probabilities {q['probs_max_abs_diff']:.2e} "

@@ -1,6 +1,6 @@
 """Real pens, whole lines: real handwriting written as text on the page, word by word.
 
-``benchmarks/unipen.py`` measures isolated characters; a user writes words. This benchmark writes
+``benchmarks.unipen`` measures isolated characters; a user writes words. This benchmark writes
 lines of real English text with real pen trajectories and reads back the page's text line, with
 the word decoder (``web/js/decoder.js``, specification ``handwriting.page.decoder``) and without
 it (each character its own top guess, which is what the isolated benchmark measures).
@@ -29,9 +29,9 @@ it (each character its own top guess, which is what the isolated benchmark measu
   (``word_penalty_decode``: one penalty per word) reads them too, paired with the page.
 - The page's accuracy gets an interval over writers (``writer_interval``).
 
-    .venv/bin/python benchmarks/unipen_lines.py                  # 400 lines of 6 words
-    .venv/bin/python benchmarks/unipen_lines.py --lines 50       # quicker
-    .venv/bin/python benchmarks/unipen_lines.py --numbers        # numbers instead of prose
+    .venv/bin/python -m benchmarks.unipen_lines                  # 400 lines of 6 words
+    .venv/bin/python -m benchmarks.unipen_lines --lines 50       # quicker
+    .venv/bin/python -m benchmarks.unipen_lines --numbers        # numbers instead of prose
 
 ``--numbers`` writes lines of numbers instead (``number_lines``: 1 to 6 digits each, every
 digit uniform at random, fixed seed), what a user enters as a phone number, a date or an
@@ -56,15 +56,23 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser as B  # noqa: E402
-import unipen as U  # noqa: E402
+from benchmarks import _browser as B
+from benchmarks import unipen as U
+from benchmarks.stats import (
+    CELLS_HEAD,
+    CELLS_RULE,
+    by_writer,
+    cells,
+    compare,
+    resampled_interval,
+    writer_resamples,
+)
+from benchmarks.unipen_sequence import place, usual_height
 
-from handwriting.page.decoder import (  # noqa: E402
+from handwriting.page.decoder import (
     DEFAULT_FREE_PENALTY,
     FLOOR,
     PATTERNS,
-    _allowed,
     decode_word,
     groups,
 )
@@ -301,7 +309,6 @@ def writer_interval(lines: list[list[str]], truth: list[str], text: list[str], w
     """Characters right in ``text``, with the central ``level`` share of the same figure over
     ``reps`` resamples of the lines' writers (each keeping all its lines), as unipen.md's
     intervals."""
-    from stats import resampled_interval, writer_resamples
 
     ok, n = line_hits(truth, text)
     names, writer = np.unique(np.asarray(who), return_inverse=True)
@@ -316,8 +323,7 @@ def writer_interval(lines: list[list[str]], truth: list[str], text: list[str], w
 def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: list[str],
                  who: list[str]) -> dict:
     """The page's text against ``old`` (another decoder's text of the same lines), character by
-    character, paired, with each line's writer as the unit (``paired.compare``, ``by_writer``)."""
-    from stats import by_writer, compare
+    character, paired, with each line's writer as the unit (``stats.compare``, ``by_writer``)."""
 
     chars = lambda texts: np.array([c for t in texts for c in t if c != " "])  # noqa: E731
     true = chars(truth)
@@ -331,10 +337,12 @@ def word_penalty_decode(probs, labels: list[str], free_penalty: float) -> tuple[
     or, when the whole word's top guesses beat it by more than ``free_penalty`` nats (paid once
     per word), every character its own top guess (no fixed characters here)."""
     masks = groups(labels)
+    allowed = lambda name, i: (  # noqa: E731  (a capital: upper case first, lower case after)
+        masks["upper" if i == 0 else "lower"] if name == "capital" else masks[name])
     logp = [np.log(np.maximum(np.asarray(p, dtype=np.float64), FLOOR)) for p in probs]
     best, best_score = None, -np.inf
     for name in PATTERNS:
-        ks = [int(np.argmax(np.where(_allowed(name, i, masks), lp, -np.inf)))
+        ks = [int(np.argmax(np.where(allowed(name, i), lp, -np.inf)))
               for i, lp in enumerate(logp)]
         score = sum(float(lp[k]) for lp, k in zip(logp, ks))
         if score > best_score:
@@ -350,7 +358,6 @@ def natural_strokes(ink: list, by_id: dict, median_px: float) -> tuple[list, int
     character height (a borrowed character thus drawn as large, relative to the line, as its own
     writer drew it against theirs), centred in the drawing square (``unipen_sequence.place``).
     Returns (strokes per line, per word), and how many were shrunk to the square."""
-    from unipen_sequence import place, usual_height
 
     from handwriting.page.sizecue import ink_height
 
@@ -485,7 +492,6 @@ def main(argv: list[str] | None = None) -> int:
     agree = sum(a == b for a, b in zip(twin, page_text))
     size = None
     if meta.get("size_cue"):
-        from stats import by_writer, compare
 
         from handwriting.page.sizecue import SizeCue
 
@@ -542,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
                      zip(truth[:12], decode_lines(lines[:12], probs[:12], labels, 0.0), page_text[:12])],
         "page_errors": errors,
         "timing_s": {"page": t_page, "total": time.perf_counter() - t_start},
-        "command": " ".join([".venv/bin/python", "benchmarks/unipen_lines.py", *map(shlex.quote, argv)]),
+        "command": shlex.join([".venv/bin/python", "-m", "benchmarks.unipen_lines", *argv]),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2))
@@ -554,7 +560,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _size_rows(size: dict | None) -> list[str]:
     """The size cue's section: the page against its own shape probabilities, paired."""
-    from stats import CELLS_HEAD, CELLS_RULE, cells
 
     if not size:
         return []
@@ -563,7 +568,7 @@ def _size_rows(size: dict | None) -> list[str]:
          "against the line's earlier characters, is for it (`web/js/sizecue.js`). A = the same "
          "replays' "
          "probabilities before the size cue (`shapeProbs`), read the same way; B = the page. "
-         "Writers: each line's writer as one unit (`paired.py`). The Python twin "
+         "Writers: each line's writer as one unit (`benchmarks/stats.py`). The Python twin "
          "(`handwriting.page.sizecue` against the text as the page showed it) reproduces the page's "
          f"probabilities to {size['probs_max_abs_diff_twin']:.1e}.", "",
          f"| reading | {CELLS_HEAD.format(a='without size cue', b='page')} |",
@@ -693,10 +698,9 @@ def _markdown(r: dict) -> str:
                      f"| {f(a['words']['exact'])} | "
                      + (f"{f(mixed['exact'])} of {mixed['n']}" if mixed.get("n") else "–") + " |")
         if legacy.get("paired"):
-            from stats import CELLS_HEAD, CELLS_RULE, cells
 
             L += ["", "Paired, character by character (A = the word-penalty decoder at 3.4, B = the "
-                  "page; writers: each line's writer as one unit, `paired.py`):", "",
+                  "page; writers: each line's writer as one unit, `benchmarks/stats.py`):", "",
                   f"| reading | {CELLS_HEAD.format(a='before stop 16', b='page')} |",
                   f"|---|{CELLS_RULE}|",
                   f"| characters right, exact | {cells(legacy['paired'])} |"]

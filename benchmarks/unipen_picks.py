@@ -15,7 +15,7 @@ Each character counts as first read (its top guess before any pick of its own). 
 (the TF.js models loaded back, ``handwriting.page.adapt.with_corrections`` with the size cue)
 replays B; its first readings must agree with the page's.
 
-    .venv/bin/python benchmarks/unipen_picks.py
+    .venv/bin/python -m benchmarks.unipen_picks
 
 Writes benchmarks/results/unipen_picks.json and .md.
 """
@@ -31,14 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser as B  # noqa: E402
-import unipen as U  # noqa: E402
-import unipen_sequence as S  # noqa: E402
-from stats import CELLS_HEAD, CELLS_RULE, by_position, cells  # noqa: E402
-
-from handwriting.page.adapt import with_corrections  # noqa: E402
-from handwriting.page.sizecue import SizeCue, ink_height  # noqa: E402
+from benchmarks import _browser as B
+from benchmarks import unipen as U
+from benchmarks import unipen_sequence as S
+from benchmarks.stats import CELLS_HEAD, CELLS_RULE, by_position, cells
+from handwriting.page.adapt import with_corrections
+from handwriting.page.sizecue import SizeCue, ink_height
 
 PARTS = ((0, 25), (25, 50), (50, None))
 
@@ -178,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                             for i in range(len(y)) if py_pred[i] != b["pred"][i]][:50]},
         "page_errors": errors + errors_off,
         "timing_s": {"page": t_page, "python": t_py, "total": time.perf_counter() - t_start},
-        "command": ".venv/bin/python benchmarks/unipen_picks.py"
+        "command": ".venv/bin/python -m benchmarks.unipen_picks"
                    + ("" if not argv else " " + shlex.join(argv)),
         "samples": {"id": [s["id"] for s in samples], "label": true, "page": b["pred"],
                     "adapt_off": a["pred"]},
@@ -229,7 +227,7 @@ def markdown(r: dict) -> str:
     L += ["", "## Learning against not learning, paired", "",
           "A = adapt=off, B = the page, exact first readings; only A / only B: characters only "
           "that one reads right; p: McNemar; writers: each writer's characters as one unit "
-          "(`paired.py`).", "",
+          "(`benchmarks/stats.py`).", "",
           f"| subset | group | {CELLS_HEAD.format(a='adapt=off', b='page')} |",
           f"|---|---|{CELLS_RULE}|"]
     L += [f"| {row['subset']} | {row['group']} | {cells(row)} |" for row in r["paired"]]

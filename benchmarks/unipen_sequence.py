@@ -17,13 +17,13 @@ only), grouped by writer:
 - read back: the page's top guesses (with the size cue) and, from the same replays, the fused
   probabilities before the size cue (``shapeProbs``: what the page would answer without it).
 
-The two are paired (characters and writers as units, ``paired.py``). A Python twin (the TF.js
+The two are paired (characters and writers as units, ``benchmarks.stats``). A Python twin (the TF.js
 models loaded back, ``handwriting.page.sizecue.SizeCue``, the word decoder) replays the same
 sequences; its top guesses must agree with the page's. ``--mode digits`` opens the page in the
 123 mode and draws only digits, as ``unipen.py --mode digits``.
 
-    .venv/bin/python benchmarks/unipen_sequence.py
-    .venv/bin/python benchmarks/unipen_sequence.py --mode digits
+    .venv/bin/python -m benchmarks.unipen_sequence
+    .venv/bin/python -m benchmarks.unipen_sequence --mode digits
 
 Writes benchmarks/results/unipen_sequence.json and .md (unipen_sequence_<mode>.* with --mode).
 """
@@ -40,13 +40,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser as B  # noqa: E402
-import unipen as U  # noqa: E402
-from stats import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare  # noqa: E402
-
-from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict  # noqa: E402
-from handwriting.page.sizecue import SizeCue, ink_height, writer_sequences  # noqa: E402
+from benchmarks import _browser as B
+from benchmarks import unipen as U
+from benchmarks.stats import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare
+from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict
+from handwriting.page.sizecue import SizeCue, ink_height, writer_sequences
 
 MEDIAN_PX = 120.0
 
@@ -284,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                                           if py_pred[i] != pred[i]][:50]},
         "page_errors": errors,
         "timing_s": {"page": t_page, "python": t_py, "total": time.perf_counter() - t_start},
-        "command": ".venv/bin/python benchmarks/unipen_sequence.py"
+        "command": ".venv/bin/python -m benchmarks.unipen_sequence"
                    + ("" if not argv else " " + shlex.join(argv)),
         "samples": {"id": [s["id"] for s in samples], "label": true, "pred": pred,
                     "shape_pred": shape_pred,
@@ -332,7 +330,7 @@ def markdown(r: dict) -> str:
     L += ["## Shape alone against the size cue, paired", "",
           "A = shape alone, B = with the size cue, exact; only A / only B: characters only that "
           "one reads right; p: McNemar; writers: each writer's characters as one unit "
-          "(`paired.py`).", "",
+          "(`benchmarks/stats.py`).", "",
           f"| subset | group | {CELLS_HEAD.format(a='shape alone', b='size cue')} |",
           f"|---|---|{CELLS_RULE}|"]
     L += [f"| {row['subset']} | {row['group']} | {cells(row)} |" for row in r["paired"]]

@@ -28,8 +28,8 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
    (800 ms for a mouse). The idle timer's own firing time is recorded too, so the time spent
    after the timer (preprocess + predict + DOM) is separate.
 
-    .venv/bin/python benchmarks/web_latency.py
-    .venv/bin/python benchmarks/web_latency.py --runs 100 --e2e-samples 10 --backends wasm
+    .venv/bin/python -m benchmarks.web_latency
+    .venv/bin/python -m benchmarks.web_latency --runs 100 --e2e-samples 10 --backends wasm
 
 Writes benchmarks/results/web_latency.json and web_latency.md.
 """
@@ -48,9 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser as B  # noqa: E402
-import unipen as U  # noqa: E402
+from benchmarks import _browser as B
+from benchmarks import unipen as U
 
 BACKENDS = ["wasm", "webgl", "cpu"]
 
@@ -286,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"warmup": args.warmup, "runs": args.runs, "e2e_samples": args.e2e_samples,
                      "inputs": len(inputs), "seed": args.seed},
         "wall_s": time.perf_counter() - t0,
-        "command": ".venv/bin/python benchmarks/web_latency.py" + (" " + shlex.join(argv) if argv else ""),
+        "command": shlex.join([".venv/bin/python", "-m", "benchmarks.web_latency", *argv]),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "web_latency.json").write_text(json.dumps(result, indent=1) + "\n")

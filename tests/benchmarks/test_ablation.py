@@ -1,18 +1,15 @@
-"""benchmarks/ablation.py: recording a variant from the project's own run checks its recipe."""
+"""benchmarks.ablation: recording a variant from the project's own run checks its recipe."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-import ablation as A  # noqa: E402
+from benchmarks import ablation as A
+from benchmarks._project import REPO, data_path
 
 
 def test_recipe_differences_name_each_nested_mismatch():
@@ -56,11 +53,11 @@ def test_from_project_refuses_another_recipe_or_a_stale_run(tmp_path):
         A.row_from_project("x", {"modelling": {"epochs": 20}}, root)
     with pytest.raises(SystemExit, match="run `kedro run`"):
         A.row_from_project("x", {"modelling": {"epochs": 26}}, root)
-    models, reports = root / "data" / "06_models", root / "data" / "08_reporting"
-    models.mkdir(parents=True)
-    reports.mkdir(parents=True)
-    (reports / "metrics.json").write_text("{}")
-    (models / "model.keras").write_text("newer")
-    os.utime(reports / "metrics.json", (1_000_000, 1_000_000))  # reports from an older run
+    model, metrics = data_path("model", root), data_path("test_metrics", root)
+    for path in (model, metrics):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    metrics.write_text("{}")
+    model.write_text("newer")
+    os.utime(metrics, (1_000_000, 1_000_000))  # reports from an older run
     with pytest.raises(SystemExit, match="predate the model"):
         A.row_from_project("x", {"modelling": {"epochs": 26}}, root)

@@ -1,15 +1,12 @@
-"""benchmarks/reproduce.py: a second run's artefacts compared with the shipped ones."""
+"""benchmarks.reproduce: a second run's artefacts compared with the shipped ones."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-import reproduce as R  # noqa: E402
+from benchmarks import reproduce as R
+from benchmarks._project import data_path
 
 
 def _project(root: Path, weights: bytes, created: str, penalty: float = 8.0) -> Path:
@@ -19,9 +16,9 @@ def _project(root: Path, weights: bytes, created: str, penalty: float = 8.0) -> 
     (web / "weights.abc.bin").write_bytes(weights)
     (web / "metadata.json").write_text(json.dumps(
         {"model_version": "abc", "created": created, "line_decoder": {"free_penalty": penalty}}))
-    reports = root / "data" / "08_reporting"
-    reports.mkdir(parents=True)
-    (reports / "metrics.json").write_text('{"accuracy": 0.8}')
+    metrics = data_path("test_metrics", root)
+    metrics.parent.mkdir(parents=True)
+    metrics.write_text('{"accuracy": 0.8}')
     return root
 
 
@@ -45,7 +42,7 @@ def test_any_other_difference_is_found(tmp_path):
     assert rows["web/model/extra.bin"] == {"artefact": "web/model/extra.bin", "same": False,
                                            "how": "present in one run only"}
     assert rows["web/model/model.json"]["same"] and rows["data/08_reporting/metrics.json"]["same"]
-    (shipped / "data" / "08_reporting" / "pen_metrics.json").write_text("{}")  # not in the run
+    data_path("pen_metrics", shipped).write_text("{}")  # not in the run
     assert R.compare_runs(run, shipped)[-1] == {"artefact": "data/08_reporting/pen_metrics.json",
                                                 "how": "bytes", "same": False,
                                                 "missing": "in the run"}

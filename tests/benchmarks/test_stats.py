@@ -1,19 +1,14 @@
-"""benchmarks/stats.py: the exact McNemar test, the paired counts it is fed, the comparison over
+"""benchmarks.stats: the exact McNemar test, the paired counts it is fed, the comparison over
 writers and the table cells (no models here)."""
 
 from __future__ import annotations
 
-import sys
 from math import comb
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-import stats as S  # noqa: E402
+from benchmarks import stats as S
 
 
 def test_mcnemar_p_is_the_two_sided_sign_test_on_discordant_samples():

@@ -1,19 +1,14 @@
-"""Pure helpers of benchmarks/unipen_lines.py: the text, the ink assignment, the scoring and the
+"""Pure helpers of benchmarks.unipen_lines: the text, the ink assignment, the scoring and the
 decoding of whole lines. Fast, no browser, no model, no UNIPEN file."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-import unipen_lines as L  # noqa: E402
-from handwriting.page.decoder import decode_word  # noqa: E402
+from benchmarks import unipen_lines as L
+from benchmarks._project import REPO, RESULTS
+from handwriting.page.decoder import decode_word
 
 LABELS = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -70,13 +65,13 @@ def test_shipped_free_penalty_is_what_the_cross_fit_rule_ships():
 
     import yaml
 
-    conf = yaml.safe_load((BENCH.parent / "conf" / "base" / "parameters_deployment.yml").read_text())
+    conf = yaml.safe_load((REPO / "conf" / "base" / "parameters_deployment.yml").read_text())
     penalty = conf["line_decoder"]["free_penalty"]
-    result = json.loads((BENCH / "results" / "unipen_lines.json").read_text())
+    result = json.loads((RESULTS / "unipen_lines.json").read_text())
     cf = result["crossfit"]
     assert cf["ship"] == penalty == result["free_penalty"] and penalty in L.CHOOSABLE
     assert cf["ship"] == L.penalty_to_ship(cf, result["free_penalty"])
-    meta = json.loads((BENCH.parent / "web" / "model" / "metadata.json").read_text())
+    meta = json.loads((REPO / "web" / "model" / "metadata.json").read_text())
     assert meta["line_decoder"]["free_penalty"] == penalty
     assert penalty <= 24.4 / 2
 

@@ -1,16 +1,10 @@
-"""benchmarks/unipen_picks.py: what a user who picks the right guess sees (no browser, no model)."""
+"""benchmarks.unipen_picks: what a user who picks the right guess sees (no browser, no model)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-import unipen_picks as P  # noqa: E402
+from benchmarks import unipen_picks as P
 
 
 def test_picks_summary_counts_first_readings_picks_and_stuck_characters():

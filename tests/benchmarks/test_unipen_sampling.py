@@ -1,19 +1,14 @@
-"""Pure helpers of benchmarks/unipen.py: sampling, the clean subset, coordinate normalisation,
+"""Pure helpers of benchmarks.unipen: sampling, the clean subset, coordinate normalisation,
 case-folded scoring, intervals over writers. Fast, no browser, no model, no UNIPEN file."""
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-import unipen as U  # noqa: E402
+from benchmarks import unipen as U
 
 LABELS = [c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]
 

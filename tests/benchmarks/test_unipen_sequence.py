@@ -1,22 +1,16 @@
-"""Pure helpers of benchmarks/unipen_sequence.py and the natural-size ink of unipen_lines.py:
+"""Pure helpers of benchmarks.unipen_sequence and the natural-size ink of unipen_lines:
 the writers' order, the size each character is drawn at, and the Python twin of the page's size
 cue in sequence and in lines. Fast: no browser, no model, no UNIPEN file."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-import unipen_lines as L  # noqa: E402
-import unipen_sequence as S  # noqa: E402
-
-from handwriting.page.decoder import decode_word  # noqa: E402
-from handwriting.page.sizecue import SizeCue, ink_height  # noqa: E402
+from benchmarks import unipen_lines as L
+from benchmarks import unipen_sequence as S
+from handwriting.page.decoder import decode_word
+from handwriting.page.sizecue import SizeCue, ink_height
 
 BOX = (350.0, 250.0, 300.0)
 LABELS = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
