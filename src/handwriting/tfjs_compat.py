@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import sys
 import tempfile
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +64,31 @@ def converters():
         for name in placeholders:
             sys.modules.pop(name, None)
     return h5, loader
+
+
+def _unbuilt_metrics_note(record: logging.LogRecord) -> bool:
+    return "compiled metrics have yet to be built" not in record.getMessage()
+
+
+def save_tfjs(model, directory: str | Path, **converter_args) -> None:
+    """Convert a tf_keras model to a TF.js LayersModel in ``directory`` (``converter_args``:
+    tensorflowjs's ``quantization_dtype_map``, ``weight_shard_size_bytes``).
+
+    The converter goes through a temporary HDF5 file (tensorflowjs 4.22 has no other route), on
+    which tf_keras warns that HDF5 is legacy and, the model being built to predict and never
+    compiled, that its compiled metrics are unbuilt. Both are about that scratch file, so both
+    are silenced here, for this call only.
+    """
+    h5, _ = converters()
+    tf_logger = logging.getLogger("tensorflow")
+    tf_logger.addFilter(_unbuilt_metrics_note)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file",
+                                    category=UserWarning)
+            h5.save_keras_model(model, str(directory), **converter_args)
+    finally:
+        tf_logger.removeFilter(_unbuilt_metrics_note)
 
 
 def load_tfjs(files: dict[str, bytes], model_file: str = "model.json"):

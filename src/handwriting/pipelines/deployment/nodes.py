@@ -21,7 +21,7 @@ from handwriting.evaluation import accuracy_summary, predict
 from handwriting.model_architecture import build_model
 from handwriting.page.fusion import uses_stroke_model
 from handwriting.page.preprocess import CanvasSpec
-from handwriting.tfjs_compat import as_model_input, converters, load_tfjs
+from handwriting.tfjs_compat import as_model_input, load_tfjs, save_tfjs
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,9 @@ def _checked_quantization(quantization: str | None) -> str | None:
 
 def _convert(twin, quantization: str | None, model_file: str = "model.json") -> dict[str, bytes]:
     """Run the converter on a tf_keras twin (quantisation already checked)."""
-    h5, _ = converters()
     with tempfile.TemporaryDirectory(prefix="tfjs-export-") as tmp:
-        h5.save_keras_model(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
-                            weight_shard_size_bytes=64 * 1024 * 1024)
+        save_tfjs(twin, tmp, quantization_dtype_map=_QUANTIZATION[quantization],
+                  weight_shard_size_bytes=64 * 1024 * 1024)
         files = _hash_weight_files(Path(tmp), model_file)
     logger.info("converted %s to TF.js (%s): %s", model_file, quantization or "float32",
                 {k: len(v) for k, v in files.items()})
