@@ -1,0 +1,80 @@
+"""Project hooks: every run ends with its headline figures.
+
+Only the figures the run itself wrote are printed (``kedro run --pipeline ingestion`` prints
+none), read back through the catalog, so a quick run shows its own scratch reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+
+logger = logging.getLogger(__name__)
+
+
+def _percent(summary: dict, key: str) -> str:
+    return f"{100 * summary[key]:.2f}%"
+
+
+def _accuracies(summary: dict) -> str:
+    return f"exact {_percent(summary, 'accuracy')}, case-folded {_percent(summary, 'case_folded_accuracy')}"
+
+
+def _emnist_line(metrics: dict) -> str:
+    return (f"EMNIST test, {metrics['n_test']:,} images: {_accuracies(metrics)}, "
+            f"top-3 {_percent(metrics, 'top3_accuracy')}")
+
+
+def _pen_line(pen: dict) -> str:
+    if not pen.get("available"):
+        return "pen characters: none (no UNIPEN file), so the image model alone"
+    models = "both models fused" if pen.get("fusion_weight") else "image model alone"
+    clean = pen["clean"]
+    return (f"held-out writers' pen characters, {clean['n_test']:,} clean ({models}): "
+            f"{_accuracies(clean)}")
+
+
+def _web_model_line(files: dict[str, bytes], report: dict, where: Any) -> str:
+    weights = sum(len(content) for name, content in files.items() if name.endswith(".bin"))
+    return (f"page model: {weights / 1000:.1f} KB of weights, export verified against Keras on "
+            f"{report['verified_on']:,} images, written to {where}")
+
+
+class HeadlineFigures:
+    """Prints the run's headline figures after a successful pipeline run."""
+
+    def __init__(self) -> None:
+        self._web_model_path: Any = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        # where the page model goes in this environment, as configured (web/model or scratch)
+        self._web_model_path = context.config_loader["catalog"].get("tfjs_model", {}).get("path")
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        produced = pipeline.all_outputs()
+        lines = []
+        for needs, line in (
+            (("test_metrics",), lambda: _emnist_line(catalog.load("test_metrics"))),
+            (("pen_metrics",), lambda: _pen_line(catalog.load("pen_metrics"))),
+            (("tfjs_model", "deployment_report"), lambda: _web_model_line(
+                catalog.load("tfjs_model"), catalog.load("deployment_report"),
+                self._web_model_path)),
+        ):
+            if not all(name in produced for name in needs):
+                continue
+            try:
+                lines.append(line())
+            except Exception as exc:  # a summary must never fail a run that succeeded
+                logger.warning("headline figures: could not read %s: %s", ", ".join(needs), exc)
+        if lines:
+            env = run_params.get("env")
+            print(f"\nHeadline figures{f' ({env} environment)' if env else ''}:", flush=True)
+            for text in lines:
+                print(f"  {text}", flush=True)
+
+
+hooks = HeadlineFigures()
