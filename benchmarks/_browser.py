@@ -127,11 +127,6 @@ window.__benchPredicates = {
 """
 
 
-def define_predicate(page, name: str, fn_js: str) -> None:
-    """Register ``fn_js`` (a JS function expression of no arguments) as predicate ``name``."""
-    page.evaluate(f"() => {{ window.__benchPredicates[{json.dumps(name)}] = {fn_js}; }}")
-
-
 def wait(page, name: str, timeout_ms: int = 60_000, arg=None):
     """Wait until predicate ``name`` is truthy (polled in the page every few ms)."""
     if arg is not None:

@@ -557,52 +557,6 @@ def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=Non
     return (images, valid, probs, *top_guesses(probs, valid, labels))
 
 
-def twin_arguments(doc: str, argv: list[str], extra=None) -> argparse.Namespace:
-    """The options of a benchmark (``doc``: its docstring) that reads the page benchmark's own
-    sample with the Python twin (``twin_on_page_sample``), parsed from ``argv``: the sample's
-    size and seed, the page's files, the UNIPEN file, where to write; ``extra(parser)`` adds a
-    benchmark's own."""
-    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    ap.add_argument("--per-class", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--web-dir", type=Path, default=B.WEB)
-    ap.add_argument("--model-dir", type=Path, default=None)
-    ap.add_argument("--unipen", type=Path, default=UNIPEN)
-    ap.add_argument("--out", type=Path, default=B.RESULTS)
-    if extra is not None:
-        extra(ap)
-    return ap.parse_args(argv)
-
-
-def twin_on_page_sample(args: argparse.Namespace) -> dict:
-    """The page benchmark's sample (held-out writers, ``args.per_class`` per class, ``args.seed``)
-    read by the page's Python twin, each character drawn alone: ``info``, ``meta``, ``labels``,
-    ``samples``, ``stroke`` (``load_stroke_model``), ``valid``, ``probs`` (fused, as the page
-    reads them before its size cue) and ``parts`` (each model's own probabilities)."""
-    model_dir, info, meta, labels, spec = page_model(args.web_dir, args.model_dir)
-    stroke = load_stroke_model(model_dir, meta)
-    rows = load_unipen(args.unipen)
-    chosen = stratified_sample([r["label"] for r in rows], args.per_class, args.seed,
-                               eligible=heldout(rows))
-    samples = [rows[i] for i in chosen]
-    del rows
-    strokes = [normalise_to_box(s["strokes"]) for s in samples]
-    parts: dict = {}
-    _, valid, probs, _, _ = python_predictions(load_model(model_dir), strokes, spec, labels,
-                                               stroke, parts=parts)
-    return {"info": info, "meta": meta, "labels": labels, "samples": samples, "stroke": stroke,
-            "valid": valid, "probs": probs, "parts": parts}
-
-
-def twin_sample_info(args: argparse.Namespace, samples: list[dict], measured: dict) -> dict:
-    """A result's ``sample`` entry for ``twin_on_page_sample``'s sample; ``measured``: one row of
-    ``digit_prior.measures`` on it (its clean-subset counts)."""
-    return {"per_class": args.per_class, "seed": args.seed, "n": len(samples),
-            "n_clean": measured["n"], "n_clean_digits": measured["n_digits"],
-            "writers_clean": len({s["writer"] for s in samples if is_clean(s["contrib"])}),
-            "source": str(args.unipen)}
-
-
 def top_guesses(probs: np.ndarray, valid: np.ndarray, labels: list[str]):
     """(top-1 labels or None, top-3 lists) of a probability matrix."""
     order = np.argsort(-probs, axis=1)[:, :3]
@@ -688,8 +642,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None, help="TF.js model folder (default web/model)")
     ap.add_argument("--unipen", type=Path, default=UNIPEN)
     ap.add_argument("--python", action="store_true", help="python only (no browser)")
-    ap.add_argument("--no-strokes", action="store_true",
-                    help="the image model alone (the page opened with ?strokes=off)")
     ap.add_argument("--no-python-check", action="store_true",
                     help="browser run without the python twin comparison")
     ap.add_argument("--mode", choices=MODES, default="auto",
@@ -738,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.python or not args.no_python_check:
         t = time.perf_counter()
         model = load_model(model_dir)
-        stroke = None if args.no_strokes else load_stroke_model(model_dir, meta)
+        stroke = load_stroke_model(model_dir, meta)
         t_model = time.perf_counter() - t
         t = time.perf_counter()
         parts: dict = {}
@@ -758,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
         return _write_python_only(args, argv, info, sample_info, samples, true, py, t_start, stem)
 
     # ---- browser
-    query = "nosw&strokes=off" if args.no_strokes else "nosw"
+    query = "nosw"
     if args.mode != "auto":
         query += f"&mode={args.mode}"
     with B.site(args.web_dir, args.model_dir) as (url, _):
@@ -867,7 +819,6 @@ def main(argv: list[str] | None = None) -> int:
         "confusions": {"all": conf_all, "clean": conf_clean},
         "error_kinds": {"all": error_kinds(true, pred),
                         "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
-        "strokes_off": bool(args.no_strokes),
         "mode": args.mode,
         "pointer_vs_replay": ptr_cmp,
         "python_vs_browser": py_cmp,
@@ -933,8 +884,7 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
           f"canvas_spec `{json.dumps(m['canvas_spec'])}`, backend `{r['browser']['backend']}` in "
           f"headless {r['browser']['chromium']}. "
           + (f"Stroke model `{m['stroke_model']['path']}` ({m['stroke_model']['points']} points, fusion "
-             f"weight {m['stroke_model']['weight']}) " + ("switched off (`?strokes=off`): the image "
-             "model alone." if r.get("strokes_off") else "fused with the image model.")
+             f"weight {m['stroke_model']['weight']}) fused with the image model."
              if m.get("stroke_model") else "No stroke model: the image model alone."), ""]
     L += [f"Sample: {s['n']} UNIPEN characters ({s['per_class']} per class, stratified, seed {s['seed']}, "
           f"held-out writers only (never trained on; writer split in conf/base/parameters_preprocessing.yml), all contributors; {s['classes']} classes, smallest {s['min_per_class']}), of which "

@@ -25,8 +25,7 @@ it (each character its own top guess, which is what the isolated benchmark measu
   page's; the same probabilities decoded with other ``free_penalty`` values give the
   sweep table (no browser needed for that), and the cross-fit over writers that chooses a value
   (``crossfit_penalty``), which the configuration takes when it reads the lines better than the
-  shipped one beyond the writers' noise (``penalty_to_ship``); the decoder shipped before stop 16
-  (``word_penalty_decode``: one penalty per word) reads them too, paired with the page.
+  shipped one beyond the writers' noise (``penalty_to_ship``).
 - The page's accuracy gets an interval over writers (``writer_interval``).
 
     .venv/bin/python -m benchmarks.unipen_lines                  # 400 lines of 6 words
@@ -71,17 +70,14 @@ from benchmarks.unipen_sequence import place, usual_height
 
 from handwriting.page.decoder import (
     DEFAULT_FREE_PENALTY,
-    FLOOR,
     PATTERNS,
     decode_word,
-    groups,
 )
 
 SWEEP = [0.0, 1.0, 2.0, 3.0, 3.4, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, float("inf")]
 # free_penalty values a cross-fit may choose: finite (a mixed word must stay possible) and below
 # the 24.4 nats that keep input modes working inside a word (handwriting.page.decoder)
 CHOOSABLE = [p for p in SWEEP if 0 < p <= 12.0]
-LEGACY = [3.4, 8.0, 12.0]  # the word-penalty decoder's shipped value (3.4), and two larger
 GROUP_OF = {"digit": str.isdigit, "uppercase": str.isupper, "lowercase": str.islower}
 
 LINES_JS = """
@@ -290,16 +286,15 @@ def char_accuracy(truth: list[str], text: list[str]) -> dict:
 
 
 def decode_lines(lines: list[list[str]], probs: list[list[np.ndarray]], labels: list[str],
-                 penalty: float, decode=decode_word) -> list[str]:
-    """The text the page would show with ``free_penalty`` = ``penalty`` (inf: patterns only);
-    ``decode``: another word decoder with decode_word's signature (``word_penalty_decode``)."""
+                 penalty: float) -> list[str]:
+    """The text the page would show with ``free_penalty`` = ``penalty`` (inf: patterns only)."""
     out = []
     for line, pr in zip(lines, probs):
         k, text = 0, ""
         for word in line:
             w = pr[k:k + len(word)]
             k += len(word)
-            text += "".join(decode(w, labels, free_penalty=min(penalty, 1e300))[0]) + " "
+            text += "".join(decode_word(w, labels, free_penalty=min(penalty, 1e300))[0]) + " "
         out.append(text)
     return out
 
@@ -322,7 +317,7 @@ def writer_interval(lines: list[list[str]], truth: list[str], text: list[str], w
 
 def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: list[str],
                  who: list[str]) -> dict:
-    """The page's text against ``old`` (another decoder's text of the same lines), character by
+    """The page's text ``new`` against ``old`` (another reading of the same lines), character by
     character, paired, with each line's writer as the unit (``stats.compare``, ``by_writer``)."""
 
     chars = lambda texts: np.array([c for t in texts for c in t if c != " "])  # noqa: E731
@@ -330,27 +325,6 @@ def decoder_pair(lines: list[list[str]], truth: list[str], new: list[str], old: 
     writer = np.array([w for w, line in zip(who, lines) for word in line for _ in word])
     a, b = chars(old) == true, chars(new) == true
     return {**compare(a, b), "by_writer": by_writer(a, b, writer)}
-
-
-def word_penalty_decode(probs, labels: list[str], free_penalty: float) -> tuple[list[str], str]:
-    """The page's word decoder as shipped before stop 16, kept to compare with: the best pattern,
-    or, when the whole word's top guesses beat it by more than ``free_penalty`` nats (paid once
-    per word), every character its own top guess (no fixed characters here)."""
-    masks = groups(labels)
-    allowed = lambda name, i: (  # noqa: E731  (a capital: upper case first, lower case after)
-        masks["upper" if i == 0 else "lower"] if name == "capital" else masks[name])
-    logp = [np.log(np.maximum(np.asarray(p, dtype=np.float64), FLOOR)) for p in probs]
-    best, best_score = None, -np.inf
-    for name in PATTERNS:
-        ks = [int(np.argmax(np.where(allowed(name, i), lp, -np.inf)))
-              for i, lp in enumerate(logp)]
-        score = sum(float(lp[k]) for lp, k in zip(logp, ks))
-        if score > best_score:
-            best, best_score = (name, ks), score
-    tops = [int(np.argmax(lp)) for lp in logp]
-    if sum(float(lp[t]) for lp, t in zip(logp, tops)) - free_penalty > best_score:
-        return [labels[t] for t in tops], "free"
-    return [labels[k] for k in best[1]], best[0]
 
 
 def natural_strokes(ink: list, by_id: dict, median_px: float) -> tuple[list, int]:
@@ -515,10 +489,6 @@ def main(argv: list[str] | None = None) -> int:
         crossfit["against_shipped"] = decoder_pair(lines, truth, texts[crossfit["chosen_on_all"]],
                                                    texts[penalty], who)
     crossfit["ship"] = penalty_to_ship(crossfit, penalty)
-    # the decoder before stop 16 (one penalty per word) on the same probabilities
-    old_texts = {p: decode_lines(lines, probs, labels, p, word_penalty_decode) for p in LEGACY}
-    legacy = {str(p): char_accuracy(truth, t) for p, t in old_texts.items()}
-    legacy["paired"] = decoder_pair(lines, truth, page_text, old_texts[3.4], who)
     result = {
         "benchmark": "unipen_lines",
         "model": {**info, "emnist_metrics": meta.get("metrics", {})},
@@ -543,7 +513,6 @@ def main(argv: list[str] | None = None) -> int:
         "size_cue": size,
         "sweep": sweep,
         "crossfit": crossfit,
-        "word_penalty_decoder": legacy,
         "examples": [{"truth": a, "top_guess": b, "page": c} for a, b, c in
                      zip(truth[:12], decode_lines(lines[:12], probs[:12], labels, 0.0), page_text[:12])],
         "page_errors": errors,
@@ -683,27 +652,6 @@ def _markdown(r: dict) -> str:
                   f"interval lies above 0: it holds {cf['ship']:g}"
                   + (" (the configuration follows the text lines, unipen_lines.md)."
                      if r["text"].get("numbers") else ".")]
-    legacy = r.get("word_penalty_decoder")
-    if legacy:
-        L += ["", "The decoder before stop 16 paid its penalty once per word and then read every "
-              "character as its own top guess (`word_penalty_decode`); on the same probabilities:", "",
-              "| word-penalty decoder, free_penalty | exact | case-folded | whole words "
-              "| words that fit no pattern |", "|---|---|---|---|---|"]
-        for p, a in legacy.items():
-            if p == "paired":
-                continue
-            mark = " (shipped until stop 16)" if float(p) == 3.4 else ""
-            mixed = a.get("mixed_words") or {}
-            L.append(f"| {p}{mark} | {f(a['overall']['exact'])} | {f(a['overall']['case_folded'])} "
-                     f"| {f(a['words']['exact'])} | "
-                     + (f"{f(mixed['exact'])} of {mixed['n']}" if mixed.get("n") else "–") + " |")
-        if legacy.get("paired"):
-
-            L += ["", "Paired, character by character (A = the word-penalty decoder at 3.4, B = the "
-                  "page; writers: each line's writer as one unit, `benchmarks/stats.py`):", "",
-                  f"| reading | {CELLS_HEAD.format(a='before stop 16', b='page')} |",
-                  f"|---|{CELLS_RULE}|",
-                  f"| characters right, exact | {cells(legacy['paired'])} |"]
     L += ["",
           "## Examples", "", "| truth | top guesses | page |", "|---|---|---|"]
     for e in r["examples"]:

@@ -8,7 +8,6 @@ import pytest
 
 from benchmarks import unipen_lines as L
 from benchmarks._project import REPO, RESULTS
-from handwriting.page.decoder import decode_word
 
 LABELS = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -155,24 +154,6 @@ def test_by_word_length_scores_each_character_by_its_words_length():
     assert [r["n"] for r in rows] == [2, 4, 4]
     assert [r["exact"] for r in rows] == [0.5, 0.5, 1.0]
     assert L.by_word_length(truth, text, spans=((7, 9),))[0]["exact"] is None
-
-
-def test_word_penalty_decoder_frees_the_whole_word_where_the_page_frees_one_character():
-    """The decoder before stop 16 (kept in the benchmark to compare with) against the page's:
-    in "260" written with a 6 that looks like a G, the old one reads every character as its own
-    top guess (the 0 becomes an o); the page's leaves the pattern for the G alone."""
-    def p(**mass):
-        v = np.zeros(len(LABELS))
-        for k, x in mass.items():
-            v[LABELS.index(k[-1])] = x
-        return v
-
-    word = [p(d2=0.9, Z=0.1), p(G=0.999, d6=0.001), p(o=0.5, d0=0.45, O=0.05)]
-    assert L.word_penalty_decode(word, LABELS, 3.4) == (["2", "G", "o"], "free")
-    assert decode_word(word, LABELS, free_penalty=3.4) == (["2", "G", "0"], "free")
-    # with a penalty no character can pay, both read the best pattern: UPPERCASE, as it happens
-    assert L.word_penalty_decode(word, LABELS, 20.0) == (["Z", "G", "O"], "upper")
-    assert decode_word(word, LABELS, free_penalty=20.0) == (["Z", "G", "O"], "upper")
 
 
 def test_writer_interval_resamples_whole_writers():
