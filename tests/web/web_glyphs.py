@@ -1,5 +1,4 @@
-"""Clean, hand-made stroke paths for characters, used by the web tests, the parity tests and the
-screenshot script.
+"""Clean, hand-made stroke paths for characters, used by the web tests and the parity tests.
 
 Coordinates are in a 100 x 100 box, y growing downward; each glyph is a list of strokes, each a
 list of ``[x, y]`` points. ``ACCEPT`` lists, for each glyph, the answers a correct recogniser may
