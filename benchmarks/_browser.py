@@ -75,14 +75,6 @@ def model_info(model_dir: Path) -> dict:
     }
 
 
-def model_files(model_dir: Path, model_file: str = "model.json") -> dict[str, bytes]:
-    """``{name: bytes}`` of ``model_file`` and its weight files (what ``load_tfjs`` takes)."""
-    model_dir = Path(model_dir)
-    topology = json.loads((model_dir / model_file).read_text())
-    names = [model_file] + [p for g in topology.get("weightsManifest", []) for p in g["paths"]]
-    return {n: (model_dir / n).read_bytes() for n in names}
-
-
 @contextlib.contextmanager
 def chromium() -> Iterator[object]:
     """A headless Chromium (Debian's, driven by Python playwright)."""

@@ -15,13 +15,22 @@ SHARED = REPO.parent / "shared"
 
 
 @functools.cache
-def catalog() -> dict:
-    """The catalog's entries, with the project's config loader (its ``env`` resolver, so
-    HANDWRITING_EMNIST_DIR and HANDWRITING_UNIPEN_FILE count as they do for a run)."""
+def _config(key: str) -> dict:
     from handwriting.settings import CONFIG_LOADER_ARGS, CONFIG_LOADER_CLASS
 
     loader = CONFIG_LOADER_CLASS(conf_source=str(REPO / "conf"), **CONFIG_LOADER_ARGS)
-    return dict(loader["catalog"])
+    return dict(loader[key])
+
+
+def catalog() -> dict:
+    """The catalog's entries, with the project's config loader (its ``env`` resolver, so
+    HANDWRITING_EMNIST_DIR and HANDWRITING_UNIPEN_FILE count as they do for a run)."""
+    return _config("catalog")
+
+
+def parameters() -> dict:
+    """The parameters a plain `kedro run` uses (conf/base, then conf/local)."""
+    return _config("parameters")
 
 
 def data_path(name: str, root: Path = REPO) -> Path:

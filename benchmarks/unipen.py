@@ -1,18 +1,16 @@
 """Real pens: recognition of real handwriting (UNIPEN pen trajectories) drawn on the page.
 
 A fixed-seed sample, stratified by class, of the UNIPEN isolated characters in
-``/work/shared/strokes/unipen_chars.jsonl.gz`` is replayed through the real page in headless
+the catalog's ``unipen_strokes`` file (or ``../shared/strokes/unipen_chars.jsonl.gz``) is replayed through the real page in headless
 Chromium, and what the page recognised is read back:
 
 - every sample through the page's replay hook (``window.handwriting.replay``: the strokes go
   through the same code path pointer input takes after pen-up: DrawingSurface.flush ->
-  'character' event -> App.onCharacter -> Recognizer.recognize -> preprocess.js + TF.js);
-- a few hundred of them (``--pointer-samples``) also through genuine pointer events (Playwright
-  mouse down / move / up along the trajectory on the canvas, then the idle timer), to show that
-  the two paths agree;
-- and, without a browser, through the Python twin of the spec (``page.preprocess.render_batch``)
-  and the same TF.js model loaded back into tf_keras (``--python`` runs only this, e.g. to sweep
-  spec parameters; a browser run does it too and reports the top-1 agreement).
+  'character' event -> App.onCharacter -> Recognizer.recognize -> preprocess.js + TF.js;
+  tests/web/test_spec_parity.py checks that genuine pointer events give the same);
+- and, without a browser, through the page's Python twin (``handwriting.page.recognizer``) on
+  the same TF.js models loaded back into tf_keras (``--python`` runs only this; a browser run
+  does it too and reports the top-1 agreement).
 
 Each sample is normalised on its own first: its bounding box is fitted, aspect ratio kept, into
 the square on the page where a user would draw (``_browser.DRAW_BOX``, 300 CSS px), so the page
@@ -37,40 +35,35 @@ from __future__ import annotations
 
 import argparse
 import base64
-import gzip
 import json
 import os
 import shlex
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks import _browser as B
-from benchmarks._project import UNIPEN
+from benchmarks._project import UNIPEN, parameters
 from benchmarks.stats import resampled_interval, writer_resamples
+from handwriting.datasets.strokes import StrokesDataset
 from handwriting.page.decoder import MODES, restrict
-from handwriting.unipen import NOISY_CONTRIBUTORS, is_heldout_writer
-
-
-def heldout_fraction() -> float:
-    """The writer split the pipeline trains with (conf/base/parameters_preprocessing.yml)."""
-    import yaml
-
-    conf = yaml.safe_load((B.REPO / "conf" / "base" / "parameters_preprocessing.yml").read_text())
-    return float(conf["preprocessing"]["unipen"]["heldout_fraction"])
+from handwriting.page.recognizer import Recognizer
+from handwriting.unipen import NOISY_CONTRIBUTORS, is_clean, is_heldout_writer
 
 
 def heldout(rows: Sequence[dict]) -> list[bool]:
     """Which samples belong to held-out writers: the only ones any UNIPEN figure is measured on,
-    since the pipeline trains on the other writers' strokes."""
-    fraction = heldout_fraction()
+    since the pipeline trains on the other writers' strokes (its writer split)."""
+    fraction = float(parameters()["preprocessing"]["unipen"]["heldout_fraction"])
     return [is_heldout_writer(r["writer"], fraction) for r in rows]
-# Letters whose upper and lower case share a shape (EMNIST bymerge).
-CASE_FOLD_LETTERS = "cijklmopsuvwxyz"
+
+
+# Letters whose upper and lower case share a shape (EMNIST bymerge), as the reports fold them.
+CASE_FOLD_LETTERS = parameters()["reporting"]["case_fold_letters"]
 GROUPS = {"1a": "digits", "1b": "uppercase", "1c": "lowercase"}
 MODE_CATS = {"digits": "1a", "upper": "1b", "lower": "1c"}  # the samples an input mode is measured on
 DEFAULT_SEED = 20240601
@@ -80,20 +73,9 @@ DEFAULT_SEED = 20240601
 
 
 def load_unipen(path: Path = UNIPEN) -> list[dict]:
-    """All samples, in file order; each dict gets ``id`` = its line number (0-based)."""
-    rows = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            r = json.loads(line)
-            rows.append({"id": i, "label": r["label"], "cat": r["cat"], "writer": r["writer"],
-                         "contrib": r["contrib"], "quality": r.get("quality"),
-                         "strokes": r["strokes"]})
-    return rows
-
-
-def is_clean(contrib: str) -> bool:
-    """In the clean subset: not one of the eight noisy contributors."""
-    return contrib not in NOISY_CONTRIBUTORS
+    """All samples, in file order, as the pipeline's dataset reads them; each dict gets ``id`` =
+    its place in the file (0-based)."""
+    return [{"id": i, **r} for i, r in enumerate(StrokesDataset(str(path)).load())]
 
 
 def stratified_sample(labels: Sequence[str], per_class: int, seed: int = DEFAULT_SEED,
@@ -162,7 +144,7 @@ def grouped_accuracy(samples: Sequence[dict], pred: Sequence[str | None],
     the clean subset; with ``top3``, top-3 accuracy too."""
     out: dict = {}
     for subset in ("all", "clean"):
-        keep = [i for i, s in enumerate(samples) if subset == "all" or is_clean(s["contrib"])]
+        keep = [i for i, s in enumerate(samples) if subset == "all" or is_clean(s)]
         block: dict = {}
         for gname, cats in [("overall", set(GROUPS))] + [(g, {c}) for c, g in GROUPS.items()]:
             ii = [i for i in keep if samples[i]["cat"] in cats]
@@ -202,7 +184,7 @@ def class_mix(samples: Sequence[dict], pred: Sequence[str | None], emnist: dict 
         "balanced": {"exact": bal["accuracy"], "case_folded": bal["case_folded_accuracy"],
                      "groups": {g: v["accuracy"] for g, v in bal["by_group"].items()}}}}
     for subset in ("all", "clean"):
-        keep = [i for i, x in enumerate(samples) if subset == "all" or is_clean(x["contrib"])]
+        keep = [i for i, x in enumerate(samples) if subset == "all" or is_clean(x)]
         per: dict[str, list] = {}
         for i in keep:
             t = samples[i]["label"]
@@ -279,7 +261,7 @@ def writer_intervals(samples: Sequence[dict], pred: Sequence[str | None], reps: 
     for subset, group, metric in INTERVAL_ROWS:
         cats = set(GROUPS) if group == "overall" else {c for c, g in GROUPS.items() if g == group}
         ii = [i for i, x in enumerate(samples) if x["cat"] in cats
-              and (subset == "all" or is_clean(x["contrib"]))]
+              and (subset == "all" or is_clean(x))]
         if not ii:
             continue
         n = np.zeros(len(writers))
@@ -369,23 +351,6 @@ async (batch) => {
 }
 """
 
-# Listeners for the genuine-pointer path: what the page recognised, and the strokes the drawing
-# surface recorded from the pointer events (its 'character' event).
-POINTER_LISTEN_JS = """
-() => {
-  window.__ptr = [];
-  window.__ptrStrokes = [];
-  window.addEventListener('handwriting:result', (e) => {
-    const r = e.detail;
-    window.__ptr.push(r ? {top: r.top.map((g) => g.label), input: Array.from(r.input)} : null);
-  });
-  window.handwriting.app.surface.addEventListener('character', (e) => {
-    window.__ptrStrokes.push(e.detail.strokes);
-  });
-}
-"""
-
-
 def _decode(b64: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(b64), dtype=np.float32)
 
@@ -408,78 +373,6 @@ def run_replay(page, strokes: Sequence, batch: int = 250, log=print) -> list[dic
     return out
 
 
-def _dedupe(stroke):
-    """What the drawing surface keeps of a stroke: float32 points, repeats of the last dropped."""
-    out = []
-    for x, y in stroke:
-        p = [float(np.float32(x)), float(np.float32(y))]
-        if not out or p != out[-1]:
-            out.append(p)
-    return out
-
-
-TAKE_JS = """
-() => {
-  const r = {res: window.__ptr, rec: window.__ptrStrokes};
-  window.__ptr = [];
-  window.__ptrStrokes = [];
-  return r;
-}
-"""
-# all strokes of the sample recorded as characters, and every character's result arrived
-DONE_JS = """() => window.__ptrStrokes.reduce((n, c) => n + c.length, 0) >= window.__benchArg
-  && window.__ptr.length >= window.__ptrStrokes.length"""
-
-
-async def _pointer_async(url: str, strokes: Sequence, idle_ms: int | None, log, timeout_ms: int,
-                         query: str = "nosw"):
-    async with B.chromium_async() as browser:
-        query = query if idle_ms is None else f"{query}&idle={idle_ms}"
-        page = await B.open_app_async(browser, url, query=query)
-        idle = await page.evaluate("window.handwriting.app.surface.idleMs.mouse")
-        await page.evaluate(POINTER_LISTEN_JS)
-        await B.define_predicate_async(page, "pointer_done", DONE_JS)
-        mouse = await B.Mouse.for_page(page)
-        out = []
-        t0 = time.perf_counter()
-        for n, s in enumerate(strokes, 1):
-            await mouse.draw(s)
-            await B.wait_async(page, "pointer_done", timeout_ms, arg=sum(1 for st in s if st))
-            out.append(await page.evaluate(TAKE_JS))
-            await page.evaluate("window.handwriting.app.clearAll()")  # alone, as in REPLAY_JS
-            if n % 50 == 0 or n == len(strokes):
-                log(f"  pointer {n}/{len(strokes)}  {time.perf_counter() - t0:.0f} s")
-        errors = await page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
-    return out, idle, errors
-
-
-def run_pointer(url: str, strokes: Sequence, idle_ms: int | None = None, log=print,
-                timeout_ms: int = 30_000, query: str = "nosw"
-                ) -> tuple[list[dict | None], dict, list[str]]:
-    """Draw each sample with genuine mouse events and wait for the idle timer's result(s).
-
-    Returns one entry per sample: the page's result, or ``"split"`` when the page did not see the
-    sample as exactly one character with exactly the sent trajectory (the idle timer fired between
-    two strokes, e.g. when the machine stalled longer than the idle delay); a summary of that
-    check; and the page's errors."""
-    import asyncio
-
-    out, idle, errors = asyncio.run(_pointer_async(url, strokes, idle_ms, log, timeout_ms, query))
-    res = []
-    for got, s in zip(out, strokes):
-        sent = [_dedupe(st) for st in s if st]
-        if len(got["rec"]) == 1 and got["rec"][0] == sent and len(got["res"]) == 1:
-            r = got["res"][0]
-            if r is not None:
-                r["input"] = np.asarray(r["input"], np.float32)
-            res.append(r)
-        else:
-            res.append("split")
-    check = {"n": len(strokes), "recorded_equals_sent": sum(r != "split" for r in res),
-             "split_by_idle_timer": sum(r == "split" for r in res), "idle_ms": idle}
-    return res, check, errors
-
-
 # ---- python twin --------------------------------------------------------------------------------
 
 
@@ -491,35 +384,6 @@ def page_model(web_dir: Path, model_dir: Path | None) -> tuple[Path, dict, dict,
     return model_dir, info, meta, [str(x) for x in meta["labels"]], info["canvas_spec"] or {}
 
 
-def load_model(model_dir: Path):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from handwriting.pipelines.deployment.nodes import load_tfjs
-
-    return load_tfjs(B.model_files(model_dir))
-
-
-def load_stroke_model(model_dir: Path, meta: dict):
-    """(stroke model, points, fusion weight) as the page will use them, or None without one."""
-    cfg = meta.get("stroke_model")
-    if not cfg:
-        return None
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from handwriting.pipelines.deployment.nodes import load_tfjs
-
-    path = cfg["path"]
-    return load_tfjs(B.model_files(model_dir, path), path), int(cfg["points"]), float(cfg["weight"])
-
-
-def render(strokes: Iterable, spec_dict: dict) -> tuple[np.ndarray, np.ndarray]:
-    from handwriting.page.preprocess import CanvasSpec, render_batch
-
-    return render_batch(list(strokes), CanvasSpec.from_dict(spec_dict), return_valid=True)
-
-
-def predict(model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    return np.asarray(model.predict(images[..., None], batch_size=batch_size, verbose=0))
-
-
 def restrict_rows(probs: np.ndarray, labels: list[str], mode: str) -> np.ndarray:
     """Each row restricted to the input mode (``page.decoder.restrict``, what the page does)."""
     if mode == "auto":
@@ -527,34 +391,12 @@ def restrict_rows(probs: np.ndarray, labels: list[str], mode: str) -> np.ndarray
     return np.stack([restrict(p, labels, mode) for p in probs]) if len(probs) else probs
 
 
-def python_predictions(model, strokes, spec: dict, labels: list[str], stroke=None,
-                       parts: dict | None = None, mode: str = "auto"):
-    """(images, valid, probs, pred labels or None, top3) via the Python specs + tf_keras, as the
-    page computes them: the image model's probabilities, fused with the stroke model's when
-    ``stroke`` = (stroke model, points, weight) is given, restricted to the input ``mode``.
-    ``parts``, if a dict, receives each model's own probabilities (``image``, ``stroke``),
-    unrestricted."""
-    from handwriting.page.fusion import fuse
-    from handwriting.page.trajectory import trajectory_batch
-
-    images, valid = render(strokes, spec)
-    probs = predict(model, images)
-    if parts is not None:
-        parts["image"] = probs
-    if stroke is not None:
-        stroke_model, points, weight = stroke
-        paths, has_path = trajectory_batch(strokes, points)
-        if not np.array_equal(has_path, valid):
-            raise ValueError("the canvas spec and the trajectory spec disagree on what is empty")
-        from handwriting.pipelines.deployment.nodes import as_model_input
-
-        stroke_probs = np.asarray(stroke_model.predict(as_model_input(stroke_model, paths),
-                                                       batch_size=512, verbose=0))
-        probs = fuse(probs, stroke_probs, weight)
-        if parts is not None:
-            parts["stroke"] = stroke_probs
-    probs = restrict_rows(probs, labels, mode)
-    return (images, valid, probs, *top_guesses(probs, valid, labels))
+def python_predictions(page: Recognizer, strokes, mode: str = "auto"):
+    """(the page twin's ``read`` of every drawing alone, its probabilities restricted to the input
+    ``mode``, top-1 labels or None, top-3 lists)."""
+    read = page.read(strokes)
+    probs = restrict_rows(read["shape"], page.labels, mode)
+    return (read, probs, *top_guesses(probs, read["valid"], page.labels))
 
 
 def top_guesses(probs: np.ndarray, valid: np.ndarray, labels: list[str]):
@@ -581,7 +423,7 @@ def failure_grid(path: Path, items: list[dict], title: str) -> None:
     for ax, it in zip(np.ravel(axes), items):
         ax.imshow(it["input"].reshape(28, 28), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(f"{it['true']}→{it['pred']} {it['p']:.0%}\n{it['contrib']}"
-                     + ("*" if not is_clean(it["contrib"]) else ""), fontsize=8)
+                     + ("*" if not is_clean(it) else ""), fontsize=8)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -631,12 +473,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--per-class", type=int, default=100)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--pointer-samples", type=int, default=300,
-                    help="how many of the sampled characters to draw with genuine mouse events too")
-    ap.add_argument("--pointer-idle-ms", type=int, default=None,
-                    help="set the page's idle delay (?idle=) for the pointer path (default: the "
-                         "page's own, 800 ms for a mouse); a short one saves time but on a loaded "
-                         "machine the timer may fire between two strokes of a character")
     ap.add_argument("--batch", type=int, default=250, help="samples per page.evaluate call")
     ap.add_argument("--web-dir", type=Path, default=B.WEB)
     ap.add_argument("--model-dir", type=Path, default=None, help="TF.js model folder (default web/model)")
@@ -648,13 +484,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the page's input mode (?mode=): with digits, lower or upper only that "
                          "group's samples, probabilities restricted to it, files unipen_<mode>.*")
     ap.add_argument("--out", type=Path, default=B.RESULTS)
-    ap.add_argument("--markdown-only", action="store_true",
-                    help="no browser: recompute the writer intervals of the committed "
-                         "<stem>.json's predictions and rewrite <stem>.json and <stem>.md")
     args = ap.parse_args(argv)
     stem = "unipen" if args.mode == "auto" else f"unipen_{args.mode}"
-    if args.markdown_only:
-        return _rewrite(args.out / f"{stem}.json", args.unipen, stem)
 
     t_start = time.perf_counter()
     model_dir, info, meta, labels, spec = page_model(args.web_dir, args.model_dir)
@@ -673,13 +504,13 @@ def main(argv: list[str] | None = None) -> int:
     t_load = time.perf_counter() - t
     per_class = Counter(s["label"] for s in samples)
     print(f"{len(samples)} samples ({min(per_class.values())}-{max(per_class.values())} per class, "
-          f"{sum(is_clean(s['contrib']) for s in samples)} clean), loaded in {t_load:.0f} s")
+          f"{sum(is_clean(s) for s in samples)} clean), loaded in {t_load:.0f} s")
     true = [s["label"] for s in samples]
     args.out.mkdir(parents=True, exist_ok=True)
 
     sample_info = {
         "source": str(args.unipen), "per_class": args.per_class, "seed": args.seed,
-        "n": len(samples), "n_clean": sum(is_clean(s["contrib"]) for s in samples),
+        "n": len(samples), "n_clean": sum(is_clean(s) for s in samples),
         "classes": len(per_class), "min_per_class": min(per_class.values()),
         "noisy_contributors": sorted(NOISY_CONTRIBUTORS), "draw_box_css_px": list(B.DRAW_BOX),
         "case_fold_letters": CASE_FOLD_LETTERS, "mode": args.mode,
@@ -689,20 +520,19 @@ def main(argv: list[str] | None = None) -> int:
     py = None
     if args.python or not args.no_python_check:
         t = time.perf_counter()
-        model = load_model(model_dir)
-        stroke = load_stroke_model(model_dir, meta)
+        page = Recognizer.from_folder(model_dir)
         t_model = time.perf_counter() - t
         t = time.perf_counter()
-        parts: dict = {}
-        images, valid, probs, pred, top3 = python_predictions(model, strokes, spec, labels,
-                                                              stroke, parts, args.mode)
+        read, probs, pred, top3 = python_predictions(page, strokes, args.mode)
+        valid = read["valid"]
         t_py = time.perf_counter() - t
-        py = {"images": images, "valid": valid, "probs": probs, "pred": pred, "top3": top3,
-              "wall_s": t_py, "model_load_s": t_model,
+        parts = {name: read[name] for name in ("image", "stroke") if read[name] is not None}
+        py = {"images": read["images"], "valid": valid, "probs": probs, "pred": pred,
+              "top3": top3, "wall_s": t_py, "model_load_s": t_model,
               "by_model": {name: grouped_accuracy(
                   samples, *top_guesses(restrict_rows(p, labels, args.mode), valid, labels))
                   for name, p in parts.items()}}
-        if stroke is not None:
+        if page.strokes_active:
             py["by_model"]["fused"] = grouped_accuracy(samples, pred, top3)
         print(f"python: {len(samples)} samples in {t_py:.0f} s (+{t_model:.0f} s model load)")
 
@@ -731,48 +561,15 @@ def main(argv: list[str] | None = None) -> int:
             errors = page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
             page.context.close()
 
-        # pointer path on a deterministic subset spread over the classes
-        rng = np.random.default_rng(args.seed + 1)
-        n_ptr = min(args.pointer_samples, len(samples))
-        ptr_idx = sorted(rng.permutation(len(samples))[:n_ptr].tolist())
-        ptr, ptr_check, t_ptr = [], None, 0.0
-        if n_ptr:
-            t = time.perf_counter()
-            ptr, ptr_check, perr = run_pointer(url, [strokes[i] for i in ptr_idx], args.pointer_idle_ms,
-                                               query=query)
-            t_ptr = time.perf_counter() - t
-            errors += perr
-
     pred = [r["top"][0] if r else None for r in rep]
     top3 = [r["top"] if r else [] for r in rep]
     acc = grouped_accuracy(samples, pred, top3)
     intervals = writer_intervals(samples, pred)
     mix = class_mix(samples, pred, meta.get("metrics"), labels) if args.mode == "auto" else None
     conf_all = confusions(true, pred)
-    clean_i = [i for i, s in enumerate(samples) if is_clean(s["contrib"])]
+    clean_i = [i for i, s in enumerate(samples) if is_clean(s)]
     conf_clean = confusions([true[i] for i in clean_i], [pred[i] for i in clean_i])
     ms = np.array([r["ms"] for r in rep if r])
-
-    # pointer vs replay (on the samples the page saw as the sent trajectory)
-    ptr_cmp = None
-    if n_ptr:
-        ok = [(k, i) for k, i in enumerate(ptr_idx) if ptr[k] != "split"]
-        ptr_pred = {k: (ptr[k] or {}).get("top", [None])[0] for k, _ in ok}
-        agree = [ptr_pred[k] == pred[i] for k, i in ok]
-        diffs = [float(np.abs(ptr[k]["input"] - rep[i]["input"]).max()) for k, i in ok if ptr[k] and rep[i]]
-        ptr_cmp = {
-            "n": n_ptr, "compared": len(ok), "top1_agreement": float(np.mean(agree)),
-            "disagreements": [{"id": samples[i]["id"], "true": true[i], "replay": pred[i],
-                               "pointer": ptr_pred[k]} for (k, i), a in zip(ok, agree) if not a],
-            "split_ids": [samples[i]["id"] for k, i in enumerate(ptr_idx) if ptr[k] == "split"],
-            "input_max_abs_diff": {"max": max(diffs) if diffs else None,
-                                   "median": float(np.median(diffs)) if diffs else None},
-            "accuracy_pointer": accuracy([true[i] for _, i in ok], [ptr_pred[k] for k, _ in ok]),
-            "accuracy_replay_same_samples": accuracy([true[i] for _, i in ok], [pred[i] for _, i in ok]),
-            "idle_ms": ptr_check["idle_ms"], "wall_s": t_ptr, "trajectory_check": ptr_check,
-        }
-        print(f"pointer vs replay top-1 agreement {ptr_cmp['top1_agreement']:.4f} on {len(ok)} "
-              f"({ptr_check['split_by_idle_timer']} split by the idle timer)")
 
     # python vs browser
     py_cmp = None
@@ -820,42 +617,20 @@ def main(argv: list[str] | None = None) -> int:
         "error_kinds": {"all": error_kinds(true, pred),
                         "clean": error_kinds([true[i] for i in clean_i], [pred[i] for i in clean_i])},
         "mode": args.mode,
-        "pointer_vs_replay": ptr_cmp,
         "python_vs_browser": py_cmp,
         "page_errors": errors,
         "recognize_ms_in_page": {"median": float(np.median(ms)), "p95": float(np.percentile(ms, 95))},
         "timing_s": {"load_unipen": t_load, "open_page": t_open, "replay": t_replay,
-                     "replay_ms_per_sample": 1000 * t_replay / len(samples), "pointer": t_ptr,
+                     "replay_ms_per_sample": 1000 * t_replay / len(samples),
                      "python": py["wall_s"] if py else None, "total": wall},
         "command": command_line(argv),
         "samples": {"id": [s["id"] for s in samples], "label": true, "pred": pred,
-                    "top3": top3, "p": [r["p"][0] if r else None for r in rep],
-                    "pointer_ids": [samples[i]["id"] for i in ptr_idx]},
+                    "top3": top3, "p": [r["p"][0] if r else None for r in rep]},
     }
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     (args.out / f"{stem}.md").write_text(_markdown(result, stem) + "\n")
     print(f"wrote {args.out / f'{stem}.json'}, {stem}.md, {stem}_failures.png in {wall:.0f} s")
     print("\n".join(accuracy_table(acc)))
-    return 0
-
-
-def _rewrite(path: Path, unipen: Path, stem: str) -> int:
-    """Recompute the writer intervals of a browser run's saved predictions; rewrite its files."""
-    result = json.loads(path.read_text())
-    rows = {r["id"]: r for r in load_unipen(unipen)}
-    samples = [rows[i] for i in result["samples"]["id"]]
-    if [s["label"] for s in samples] != result["samples"]["label"]:
-        raise ValueError(f"{path}: its sample ids no longer match {unipen}'s labels")
-    result["intervals"] = writer_intervals(samples, result["samples"]["pred"])
-    if stem == "unipen" and not result.get("class_mix"):  # measured before it existed
-        meta = json.loads((B.WEB / "model" / "metadata.json").read_text())
-        if meta.get("model_version") == result["model"]["model_version"]:
-            result["class_mix"] = class_mix(samples, result["samples"]["pred"],
-                                            meta.get("metrics"), meta["labels"])
-    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    path.with_suffix(".md").write_text(_markdown(result, stem) + "\n")
-    print(f"rewrote {path} and {path.with_suffix('.md').name}")
-    print("\n".join(interval_table(result["intervals"])))
     return 0
 
 
@@ -921,23 +696,6 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
               "test file. The test file is read by the image model alone (the metadata's "
               "figures for the exported model); the page fuses both models.", ""]
         L += class_mix_table(cm) + [""]
-    p = r["pointer_vs_replay"]
-    if p:
-        L += ["## Genuine pointer events vs replay hook", "",
-              f"{p['n']} of the samples (seeded, spread over the classes) drawn with genuine mouse "
-              "events on the canvas (CDP `Input.dispatchMouseEvent` press / one move per recorded "
-              "point / release, what Playwright's `page.mouse` sends, the moves of a stroke pipelined "
-              "as a real device delivers them), then the page's idle timer "
-              f"({p['idle_ms']} ms). The page saw {p['trajectory_check']['recorded_equals_sent']}"
-              f"/{p['trajectory_check']['n']} samples as one character with exactly the sent "
-              f"trajectory (float32); {p['trajectory_check']['split_by_idle_timer']} were split by the "
-              f"idle timer firing between two strokes (machine stalls; excluded: {p['split_ids'] or 'none'}). "
-              f"On the {p['compared']} compared, top-1 agreement "
-              f"with the replay path **{fmt(p['top1_agreement'], 2)}**; largest |difference| of the "
-              f"28x28 inputs {p['input_max_abs_diff']['max']:.2e} (median {p['input_max_abs_diff']['median']:.2e}; "
-              "pointer coordinates arrive as float32). Accuracy on these samples: pointer "
-              f"{fmt(p['accuracy_pointer']['exact'])}, replay {fmt(p['accuracy_replay_same_samples']['exact'])}. "
-              f"Disagreements: {p['disagreements'] or 'none'}.", ""]
     q = r["python_vs_browser"]
     if q:
         L += ["## Python twin vs browser", "",
@@ -981,7 +739,7 @@ def _markdown(r: dict, stem: str = "unipen") -> str:
     L += ["## Run", "",
           f"- wall time {t['total']:.0f} s: UNIPEN load + sampling {t['load_unipen']:.0f} s, page load "
           f"{t['open_page']:.1f} s, replay {t['replay']:.0f} s ({t['replay_ms_per_sample']:.1f} ms/sample, "
-          f"batches of many samples per `page.evaluate`), pointer path {t['pointer']:.0f} s, python twin "
+          f"batches of many samples per `page.evaluate`), python twin "
           f"{(t['python'] or 0):.0f} s on {os.cpu_count()} CPU cores (times move with the machine's load).",
           f"- in-page model time per sample (`result.ms`: predict + read back, preprocessing excluded) median {r['recognize_ms_in_page']['median']:.1f} ms, "
           f"p95 {r['recognize_ms_in_page']['p95']:.1f} ms.",

@@ -67,12 +67,9 @@ from benchmarks.stats import (
     writer_resamples,
 )
 from benchmarks.unipen_sequence import place, usual_height
-
-from handwriting.page.decoder import (
-    DEFAULT_FREE_PENALTY,
-    PATTERNS,
-    decode_word,
-)
+from handwriting.page.decoder import DEFAULT_FREE_PENALTY, PATTERNS, decode_word
+from handwriting.page.preprocess import CanvasSpec, render_batch
+from handwriting.unipen import is_clean
 
 SWEEP = [0.0, 1.0, 2.0, 3.0, 3.4, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, float("inf")]
 # free_penalty values a cross-fit may choose: finite (a mixed word must stay possible) and below
@@ -382,8 +379,9 @@ def line_ink(lines: list[list[str]], rows: list[dict], spec: dict, seed: int,
     writers') of ``rows`` (``unipen.load_unipen``) that the page can recognise (not a single
     dot); also returns the samples by id. ``writes`` (a label test, e.g. ``str.isdigit``): only
     writers with at least one such sample write lines."""
-    keep = [r for r, h in zip(rows, U.heldout(rows)) if h == heldout and U.is_clean(r["contrib"])]
-    _, valid = U.render([U.normalise_to_box(r["strokes"]) for r in keep], spec)
+    keep = [r for r, h in zip(rows, U.heldout(rows)) if h == heldout and is_clean(r)]
+    _, valid = render_batch([U.normalise_to_box(r["strokes"]) for r in keep],
+                            CanvasSpec.from_dict(spec), return_valid=True)
     pool: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     by_id = {}
     for r, ok in zip(keep, valid):

@@ -36,7 +36,9 @@ from benchmarks import unipen as U
 from benchmarks import unipen_sequence as S
 from benchmarks.stats import CELLS_HEAD, CELLS_RULE, by_position, cells
 from handwriting.page.adapt import with_corrections
+from handwriting.page.recognizer import Recognizer
 from handwriting.page.sizecue import SizeCue, ink_height
+from handwriting.unipen import is_clean
 
 PARTS = ((0, 25), (25, 50), (50, None))
 
@@ -91,7 +93,7 @@ def summary(samples, rep, true) -> dict:
     top3 = [r["top"] if r else [] for r in rep]
     picked = np.array([bool(r and r["picked"] is not None) for r in rep])
     wrong = np.array([p != y for p, y in zip(pred, true)])
-    clean = np.array([U.is_clean(s["contrib"]) for s in samples])
+    clean = np.array([is_clean(s) for s in samples])
     return {"accuracy": U.grouped_accuracy(samples, pred, top3),
             "intervals": U.writer_intervals(samples, pred),
             "picks": {"all": float(picked.mean()), "clean": float(picked[clean].mean())},
@@ -137,9 +139,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- the Python twin of B
     t = time.perf_counter()
-    model = U.load_model(model_dir)
-    stroke = U.load_stroke_model(model_dir, meta)
-    _, valid, shape_py, _, _ = U.python_predictions(model, strokes, spec, labels, stroke)
+    read = Recognizer.from_folder(model_dir).read(strokes)
+    valid, shape_py = read["valid"], read["shape"]
     index = {c: i for i, c in enumerate(labels)}
     y = np.array([index[c] for c in true])
     first, _ = with_corrections(np.asarray(shape_py, np.float64),
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     t_py = time.perf_counter() - t
     print(f"python twin: first-reading agreement {agree:.5f}")
 
-    clean = np.array([U.is_clean(s["contrib"]) for s in samples])
+    clean = np.array([is_clean(s) for s in samples])
     right_a = np.array([p == q for p, q in zip(a["pred"], true)])
     right_b = np.array([p == q for p, q in zip(b["pred"], true)])
     curve = {"adapt=off": by_position(right_a, order, PARTS, clean),

@@ -44,7 +44,9 @@ from benchmarks import _browser as B
 from benchmarks import unipen as U
 from benchmarks.stats import CELLS_HEAD, CELLS_RULE, by_writer, cells, compare
 from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, restrict
+from handwriting.page.recognizer import Recognizer
 from handwriting.page.sizecue import SizeCue, ink_height, writer_sequences
+from handwriting.unipen import is_clean
 
 MEDIAN_PX = 120.0
 
@@ -167,7 +169,7 @@ def replay_writers(query: str, js: str, batches, require: tuple[str, str] | None
 def paired_rows(samples: list[dict], right_a: np.ndarray, right_b: np.ndarray) -> list[dict]:
     """Shape alone (A) against the size cue (B): exact, overall and per group, all and clean."""
     writers = np.array([s["writer"] for s in samples])
-    clean = np.array([U.is_clean(s["contrib"]) for s in samples])
+    clean = np.array([is_clean(s) for s in samples])
     group = np.array([U.GROUPS[s["cat"]] for s in samples])
     rows = []
     for subset, m in (("clean", clean), ("all", np.ones(len(samples), bool))):
@@ -244,9 +246,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- the Python twin
     t = time.perf_counter()
-    model = U.load_model(model_dir)
-    stroke = U.load_stroke_model(model_dir, meta)
-    _, valid, shape_py, _, _ = U.python_predictions(model, strokes, spec, labels, stroke)
+    read = Recognizer.from_folder(model_dir).read(strokes)
+    valid, shape_py = read["valid"], read["shape"]
     py_pred, _ = python_sequence(shape_py, valid, heights, order, cue, labels, args.mode, penalty)
     agree = float(np.mean([a == b for a, b in zip(py_pred, pred)]))
     height_diff = max(abs(r["height"] - h) for r, h in zip(rep, heights) if r)
@@ -258,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "unipen_sequence", "model": info, "browser": env, "mode": args.mode,
         "sample": {"n": len(samples), "per_class": args.per_class, "seed": args.seed,
-                   "n_clean": sum(U.is_clean(s["contrib"]) for s in samples),
+                   "n_clean": sum(is_clean(s) for s in samples),
                    "writers": len(order), "median_px": args.median_px,
                    "draw_box_css_px": list(B.DRAW_BOX), "shrunk_to_box": shrunk,
                    "with_reference": cued},
@@ -270,11 +271,11 @@ def main(argv: list[str] | None = None) -> int:
                       if args.mode == "auto" else None),
         "paired": paired_rows(samples, right_a, right_b),
         "error_kinds": {"clean": U.error_kinds(
-            [t for t, s in zip(true, samples) if U.is_clean(s["contrib"])],
-            [p for p, s in zip(pred, samples) if U.is_clean(s["contrib"])]),
+            [t for t, s in zip(true, samples) if is_clean(s)],
+            [p for p, s in zip(pred, samples) if is_clean(s)]),
             "clean_shape_only": U.error_kinds(
-            [t for t, s in zip(true, samples) if U.is_clean(s["contrib"])],
-            [p for p, s in zip(shape_pred, samples) if U.is_clean(s["contrib"])])},
+            [t for t, s in zip(true, samples) if is_clean(s)],
+            [p for p, s in zip(shape_pred, samples) if is_clean(s)])},
         "python_twin": {"top1_agreement": agree, "height_max_abs_diff": height_diff,
                         "disagreements": [{"id": samples[i]["id"], "true": true[i],
                                            "page": pred[i], "python": py_pred[i]}

@@ -50,6 +50,8 @@ import numpy as np
 
 from benchmarks import _browser as B
 from benchmarks import unipen as U
+from handwriting.page.preprocess import CanvasSpec, render_batch
+from handwriting.unipen import is_clean
 
 BACKENDS = ["wasm", "webgl", "cpu"]
 
@@ -266,13 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     info = B.model_info(model_dir)
     spec = info["canvas_spec"] or {}
     rows = U.load_unipen()
-    clean = [U.is_clean(r["contrib"]) for r in rows]
+    clean = [is_clean(r) for r in rows]
     chosen = U.stratified_sample([r["label"] for r in rows], 1, args.seed, eligible=clean)
     rng = np.random.default_rng(args.seed)
     chosen = sorted(rng.permutation(chosen)[:args.inputs].tolist())
     strokes = [U.normalise_to_box(rows[i]["strokes"]) for i in chosen]
     del rows
-    images, valid = U.render(strokes, spec)
+    images, valid = render_batch(strokes, CanvasSpec.from_dict(spec), return_valid=True)
     strokes = [s for s, v in zip(strokes, valid) if v]
     inputs = [im.ravel().tolist() for im, v in zip(images, valid) if v]
     with B.site(args.web_dir, args.model_dir) as (url, _):

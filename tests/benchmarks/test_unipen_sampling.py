@@ -44,13 +44,6 @@ def test_stratified_sample_respects_eligibility_and_validates():
         U.stratified_sample(labels, 0)
 
 
-def test_clean_subset_excludes_the_eight_noisy_contributors():
-    noisy = ["apa", "app", "kai", "cea", "ceb", "mot", "sie", "lav"]
-    assert not any(U.is_clean(c) for c in noisy)
-    assert all(U.is_clean(c) for c in ["apb", "ibm", "val", "ced", "syn", "gmd", "art", "tos", "aga",
-                                      "uqb", "imp", "pri", "lou"])
-
-
 def test_normalise_to_box_fits_keeping_aspect_ratio():
     box = (100.0, 50.0, 300.0)
     strokes = [[[10, 10], [10, 30]], [], [[20, 20]]]  # 10 wide, 20 tall; an empty stroke

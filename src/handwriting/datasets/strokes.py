@@ -22,7 +22,7 @@ _FIELDS = ("label", "writer", "contrib", "strokes")
 
 
 class StrokesDataset(AbstractDataset[None, list[dict]]):
-    """Read-only: ``load()`` returns ``[{"label", "writer", "contrib", "quality", "strokes"}, ...]``."""
+    """Read-only: ``load()`` returns ``[{"label", "writer", "contrib", "quality", "cat", "strokes"}, ...]`` (``cat``: the UNIPEN category, 1a digits, 1b uppercase, 1c lowercase)."""
 
     def __init__(self, filepath: str, optional: bool = False):
         self._filepath = Path(filepath)
@@ -45,7 +45,7 @@ class StrokesDataset(AbstractDataset[None, list[dict]]):
                     missing = [f for f in _FIELDS if f not in record]
                     if missing:
                         raise DatasetError(f"{self._filepath}:{number}: missing fields {missing}")
-                    records.append({k: record.get(k) for k in (*_FIELDS, "quality")})
+                    records.append({k: record.get(k) for k in (*_FIELDS, "quality", "cat")})
         except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DatasetError(f"{self._filepath}: unreadable ({type(exc).__name__}: {exc})") from exc
         logger.info("loaded %d pen-trajectory characters from %s", len(records), self._filepath)
