@@ -106,7 +106,7 @@ def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, 
     num_classes = len(labels)
     keras.utils.set_random_seed(params["seed"])
     model = build_model(params["architecture"], num_classes, keras)
-    model.summary(print_fn=logger.info)
+    model.summary(print_fn=logger.debug)  # the layers are in parameters_modelling.yml
 
     weights = np.ones(num_classes, dtype=np.float32)
     if params.get("use_class_weights", True):
