@@ -36,6 +36,7 @@ def parameters() -> dict:
 def data_path(name: str, root: Path = REPO) -> Path:
     """Where dataset ``name`` of the catalog lives in the project at ``root``."""
     entry = catalog()[name]
+    entry = entry.get("dataset", entry)  # a CachedDataset's file is its wrapped dataset's
     where = next(entry[k] for k in ("filepath", "path", "directory") if k in entry)
     return root / where
 

@@ -155,22 +155,6 @@ def test_writer_intervals_rows_and_degenerate_cases():
     assert "| clean | overall | exact | 100.0% | 100.0% – 100.0% | 5 |" in table
 
 
-def test_markdown_only_refuses_predictions_of_another_unipen_file(tmp_path):
-    import gzip
-    import json
-
-    src = tmp_path / "chars.jsonl.gz"
-    with gzip.open(src, "wt", encoding="utf-8") as f:
-        for label in "17":
-            f.write(json.dumps({"label": label, "cat": "1a", "writer": "ibm/w0", "contrib": "ibm",
-                                "strokes": [[[0, 0], [0, 5]]]}) + "\n")
-    saved = tmp_path / "unipen.json"
-    saved.write_text(json.dumps({"samples": {"id": [0, 1], "label": ["7", "1"],
-                                             "pred": ["7", "1"]}}))
-    with pytest.raises(ValueError, match="no longer match"):
-        U._rewrite(saved, src, "unipen")
-
-
 def test_class_mix_weights_the_page_and_emnist_each_at_the_others_mix():
     from handwriting.pipelines.reporting.nodes import accuracy_summary
 

@@ -123,11 +123,11 @@ def test_loading_state_is_shown_until_the_model_is_ready(context, site):
 def test_mouse_drawn_glyphs_are_recognised(context, site, real_model):
     page = context.new_page()
     page.errors = attach_error_log(page)
-    open_app(page, site.url)
+    open_app(page, site.url, "idle=300")  # the pause's length has its own test
     labels = list(GLYPHS)
     got = []
     for n, label in enumerate(labels, start=1):
-        draw_mouse(page, glyph(label))
+        draw_mouse(page, glyph(label), step=20.0)  # every vertex of the glyph, fewer moves between
         top = wait_results(page, n)[-1]
         got.append(top[0])
         page.click("#btn-space")  # one word each: a one-character word is its top guess
@@ -212,7 +212,8 @@ def test_very_small_and_very_large_drawings(context, site, real_model, side):
     open_app(page, site.url)
     x0, y0 = 700 - side / 2, 600 - side / 2 + 40
     for n, label in enumerate(["7", "L", "3"], start=1):
-        draw_mouse(page, scaled(GLYPHS[label], x0, y0, side))
+        # as many mouse moves per drawing at any size (a real mouse reports by time, not px)
+        draw_mouse(page, scaled(GLYPHS[label], x0, y0, side), step=max(6.0, side / 40))
         top = wait_results(page, n)[-1]
         assert top[0] in accepted(label), (label, side, top)
 

@@ -10,7 +10,13 @@ from web_glyphs import GLYPHS, scaled
 BOX = (350.0, 250.0, 300.0)  # x0, y0, side
 
 
-def densify(stroke, step=6.0):
+# A pointer event every 12 px or less: what a mouse or a finger reports at a brisk drawing speed.
+# Extra points on a straight segment do not change the drawing: the page renders the same
+# polyline and resamples the same path.
+STEP_PX = 12.0
+
+
+def densify(stroke, step=STEP_PX):
     """Points along a polyline at most ``step`` px apart (real pointers report many points)."""
     out = [list(stroke[0])]
     for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
@@ -25,9 +31,10 @@ def glyph(label, box=BOX):
     return scaled(GLYPHS[label], x0, y0, side)
 
 
-def draw_mouse(page, strokes):
+def draw_mouse(page, strokes, step=STEP_PX):
+    """Draw ``strokes`` with Playwright's mouse, a move at most ``step`` px apart."""
     for stroke in strokes:
-        pts = densify(stroke)
+        pts = densify(stroke, step)
         page.mouse.move(*pts[0])
         page.mouse.down()
         for p in pts[1:]:
