@@ -169,7 +169,7 @@ def class_mix(samples: Sequence[dict], pred: Sequence[str | None], emnist: dict 
     ``emnist`` is the model's test-file summary (``reporting.accuracy_summary`` in metadata.json,
     with its ``class_balanced`` block and counts in ``labels`` order). None without those.
     """
-    from handwriting.pipelines.reporting.nodes import group_of  # the groups of metadata.json
+    from handwriting.evaluation import group_of  # the groups of metadata.json
 
     bal = (emnist or {}).get("class_balanced")
     if not bal:

@@ -25,7 +25,7 @@ def test_corpus_is_real_prose_with_every_pattern():
 
 def test_corpus_prior_odds_of_a_pattern_are_3_4_nats():
     """ln(((1 - q) / 4) / q) of the corpus: the decoder's first free_penalty, before the
-    cross-fit (conf/base/parameters_deployment.yml tells the story)."""
+    cross-fit (docs/results.md)."""
     words = L.corpus_words()
     q = sum(L.word_pattern(w) == "free" for w in words) / len(words)
     # (the topic texts change a little between Python versions; so may q, slightly)
