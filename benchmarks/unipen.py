@@ -7,7 +7,7 @@ Chromium, and what the page recognised is read back:
 - every sample through the page's replay hook (``window.handwriting.replay``: the strokes go
   through the same code path pointer input takes after pen-up: DrawingSurface.flush ->
   'character' event -> App.onCharacter -> Recognizer.recognize -> preprocess.js + TF.js;
-  tests/web/test_spec_parity.py checks that genuine pointer events give the same);
+  tests/web/test_preprocess_parity.py checks that genuine pointer events give the same);
 - and, without a browser, through the page's Python twin (``handwriting.page.recognizer``) on
   the same TF.js models loaded back into tf_keras (``--python`` runs only this; a browser run
   does it too and reports the top-1 agreement).

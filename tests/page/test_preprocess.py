@@ -1,7 +1,7 @@
 """Unit tests of the canvas -> 28x28 specification (Python side).
 
 The JavaScript side (web/js/preprocess.js) is checked against this one in
-tests/web/test_spec_parity.py.
+tests/web/test_preprocess_parity.py.
 """
 
 from __future__ import annotations

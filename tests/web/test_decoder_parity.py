@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from test_spec_parity import node
+from test_preprocess_parity import node
 from web_support import WEB
 
 from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict

@@ -106,7 +106,7 @@ def test_page_probs_are_the_python_fusion_of_its_two_models(context, stroke_site
     handwriting.page.trajectory's features (both against tf_keras on the same export), probs =
     handwriting.page.fusion.fuse of the two with metadata's weight; the guesses, the text line and the
     word decoder's evidence come from the fused probabilities. The size cue is off (``size=off``:
-    from a line's fourth character on it moves the probabilities; test_size_cue_page checks it)."""
+    from a line's fourth character on it moves the probabilities; test_sizecue_page checks it)."""
     image_model, stroke_model = keras_models
     page = context.new_page()
     page.errors = attach_error_log(page)

@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from test_spec_parity import node
+from test_preprocess_parity import node
 from web_glyphs import GLYPHS
 from web_support import WEB
 

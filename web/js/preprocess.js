@@ -1,6 +1,6 @@
 // The canvas -> 28x28 specification: pen strokes in, model input out.
 //
-// Pure ES module, no DOM: it runs in the page and in Node (tests/web/test_spec_parity.py runs
+// Pure ES module, no DOM: it runs in the page and in Node (tests/web/test_preprocess_parity.py runs
 // it with `node --input-type=module` and compares with src/handwriting/page/preprocess.py,
 // the Python implementation of the same specification, to 1e-4).
 //

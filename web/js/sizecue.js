@@ -1,7 +1,7 @@
 // The size cue: how tall a character is against the characters before it in the line.
 //
 // Pure ES module, no DOM: it runs in the page and in Node. The authoritative definition is
-// src/handwriting/page/sizecue.py; tests/web/test_size_cue_parity.py compares both.
+// src/handwriting/page/sizecue.py; tests/web/test_sizecue_parity.py compares both.
 //
 // The page fits every drawing to its box, so a lowercase s and an S, or o, O and 0, look alike to
 // both models; the same hand draws them at different heights. metadata.json's `size_cue` holds,

@@ -2,7 +2,7 @@
 
 This is the single definition of how a drawing becomes the image the model sees. It is
 implemented twice, here (numpy, used to render training / benchmark samples) and in
-``web/js/preprocess.js`` (the browser and Node); ``tests/web/test_spec_parity.py`` checks that
+``web/js/preprocess.js`` (the browser and Node); ``tests/web/test_preprocess_parity.py`` checks that
 both agree to 1e-4 on the same strokes.
 
 The specification is *geometric*: it takes the pointer trajectories, not canvas pixels, so the

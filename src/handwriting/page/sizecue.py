@@ -4,7 +4,7 @@ The page fits every drawing to its box (as EMNIST's conversion did), so a lowerc
 or an o, an O and a 0, look alike to both models. The same hand draws them at different heights
 (a lowercase o at about two thirds of a capital, a g or a 9 with a tail), and the page sees the
 characters written before it in the same text line. This module is the specification of how the
-page uses that; ``web/js/sizecue.js`` is its copy, ``tests/web/test_size_cue_parity.py`` checks
+page uses that; ``web/js/sizecue.js`` is its copy, ``tests/web/test_sizecue_parity.py`` checks
 the two agree.
 
 1. Each character's ink height is the height of its bounding box (any unit; only ratios count).

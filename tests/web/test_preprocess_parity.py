@@ -166,7 +166,7 @@ def test_page_predictions_equal_keras(context, site, metadata, keras_model, kera
     image probabilities equal tf_keras' prediction of the model loaded back from model.json, and
     (with a stroke model) its probabilities equal the Python fusion of both models. The size cue
     is off (``?size=off``): it moves the probabilities from the fourth character of a line on,
-    and test_size_cue_page checks it."""
+    and test_sizecue_page checks it."""
     from handwriting.page.fusion import fuse
     from handwriting.pipelines.deployment.nodes import as_model_input
     from handwriting.page.trajectory import trajectory_features
