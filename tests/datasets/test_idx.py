@@ -213,3 +213,36 @@ def test_one_copy_in_memory(tmp_path, fx):
         tracemalloc.stop()
     assert loaded.shape == (n, 28, 28) and loaded.base is not None  # a view, not a copy
     assert peak < payload * 1.3, f"peak {peak / 2**20:.1f} MiB for a {payload / 2**20:.1f} MiB payload"
+
+
+@pytest.mark.parametrize("declared", [1_000_000, 0xFFFFFFFF])
+def test_a_header_declaring_more_than_the_file_holds_fails_clearly_without_allocating_it(
+        tmp_path, fx, declared):
+    """A few kilobytes whose header claims a million images (784 MB) or 2**32 - 1: a clear error
+    naming the file and both sizes, with memory near what the file holds."""
+    import struct
+    import tracemalloc
+
+    images = np.zeros((10, 28, 28), np.uint8)
+    data = bytearray(fx.idx_bytes(images))
+    data[4:8] = struct.pack(">I", declared)
+    path = fx.write_gz(tmp_path / "lying.gz", bytes(data))
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=f"header declares {declared} images") as err:
+            read_idx_images(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.path == path and "only 7840 bytes follow" in str(err.value)
+    assert peak < 8 * 2**20, f"peak {peak / 2**20:.1f} MiB for a {len(data)}-byte file"
+
+
+def test_a_multi_member_gzip_still_reads(tmp_path, fx):
+    """The trailer records only the last member's size: a file made of two gzip members (valid,
+    if unusual) is read in full, without the preallocated fast path."""
+    images = np.arange(5 * 784, dtype=np.uint8).reshape(5, 28, 28)
+    data = fx.idx_bytes(images)
+    path = tmp_path / "two-members.gz"
+    path.write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    np.testing.assert_array_equal(read_idx_images(path), images)

@@ -119,25 +119,48 @@ def read_idx_header(path: str | os.PathLike[str], expected_magic: int) -> IDXHea
         raise IDXFormatError(path, f"not a valid gzip file ({type(exc).__name__}: {exc})") from exc
 
 
+def _gzip_isize(path: Path) -> int | None:
+    """The uncompressed size modulo 2**32 that a gzip file's trailer records (its last member's),
+    or None for a file too short to have one."""
+    with open(path, "rb") as raw:
+        raw.seek(0, os.SEEK_END)
+        if raw.tell() < 18:  # a gzip member is at least a 10-byte header and an 8-byte trailer
+            return None
+        raw.seek(-4, os.SEEK_END)
+        return struct.unpack("<I", raw.read(4))[0]
+
+
+def _read_payload(f: BinaryIO, expected: int, preallocate: bool) -> tuple[bytearray, int]:
+    """Up to ``expected`` bytes of ``f``: into one buffer of that size when the file's own
+    trailer vouches for it, else grown as the bytes arrive, so that a header declaring more than
+    the file holds costs no more memory than the file."""
+    buffer = bytearray(expected if preallocate else 0)
+    filled = 0
+    # Bounded chunks, not f.readinto(view): GzipFile inherits BufferedIOBase.readinto, which
+    # reads everything into a temporary bytes object first (twice the memory).
+    while filled < expected:
+        chunk = f.read(min(_READ_CHUNK, expected - filled))
+        if not chunk:
+            break
+        if preallocate:
+            buffer[filled : filled + len(chunk)] = chunk
+        else:
+            buffer += chunk
+        filled += len(chunk)
+    return buffer, filled
+
+
 def _read_idx(path: str | os.PathLike[str], expected_magic: int) -> np.ndarray:
-    """Decompress into one preallocated buffer sized from the header, then view it as uint8."""
+    """Decompress into one buffer sized from the header, once the gzip trailer agrees with the
+    header on the total size, then view it as uint8."""
     path = Path(path)
     try:
         with _open_gzip(path) as f:
             header = _parse_header(path, f, expected_magic)
             expected = header.payload_size
-            buffer = bytearray(expected)
-            view = memoryview(buffer)
-            filled = 0
-            # Bounded chunks, not f.readinto(view): GzipFile inherits BufferedIOBase.readinto,
-            # which reads everything into a temporary bytes object first (twice the memory).
-            while filled < expected:
-                chunk = f.read(min(_READ_CHUNK, expected - filled))
-                if not chunk:
-                    break
-                view[filled : filled + len(chunk)] = chunk
-                filled += len(chunk)
-            view.release()
+            declared = 4 + 4 * len(header.dims) + expected
+            buffer, filled = _read_payload(f, expected,
+                                           preallocate=_gzip_isize(path) == declared % 2**32)
             if filled < expected:
                 raise IDXFormatError(
                     path,
