@@ -23,7 +23,7 @@ def _config(key: str) -> dict:
 
 
 def catalog() -> dict:
-    """The catalog's entries, with the project's config loader (its ``env`` resolver, so
+    """The catalog's entries, with the project's config loader (its ``user_path`` resolver, so
     HANDWRITING_EMNIST_DIR and HANDWRITING_UNIPEN_FILE count as they do for a run)."""
     return _config("catalog")
 

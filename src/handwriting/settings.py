@@ -1,7 +1,8 @@
 """Kedro project settings.
 
-The config loader gets one custom resolver, ``env``, so that the catalog can take the EMNIST
-directory from an environment variable (``${env:HANDWRITING_EMNIST_DIR,data/01_raw/emnist}``).
+The config loader gets one custom resolver, ``user_path``, so that the catalog can take the
+EMNIST directory and the UNIPEN file from environment variables
+(``${user_path:HANDWRITING_EMNIST_DIR,data/01_raw/emnist}``).
 Every run ends with its headline figures (``hooks.HeadlineFigures``).
 
 Kedro imports this module before any pipeline, so the known-harmless noise of a run is turned
@@ -11,6 +12,7 @@ off here, each by name; every other warning still shows.
 import logging
 import os
 import warnings
+from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
 
@@ -28,10 +30,20 @@ logging.getLogger("tensorflow").addFilter(
     lambda record: "triggered tf.function retracing" not in record.getMessage())
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    """Read an environment variable, with a default, for use inside catalog.yml."""
+def _user_path(name: str, default: str | None = None) -> str | None:
+    """The path environment variable ``name`` names, else ``default``, for catalog.yml.
+
+    A path the user names must exist: a typo fails here, when the configuration is read and
+    before any node runs, not later as a fresh download into a new folder or a run that quietly
+    goes without pen data. (The default may be missing: the pipeline downloads EMNIST there.)
+    """
     value = os.environ.get(name)
-    return value if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    if not Path(value).exists():
+        raise ValueError(f"{name} is set to {value!r}, which does not exist (from "
+                         f"{Path.cwd()}); point it at your copy, or unset it to use {default}")
+    return value
 
 
 HOOKS = (hooks,)
@@ -40,7 +52,7 @@ CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    "custom_resolvers": {"env": _env},
+    "custom_resolvers": {"user_path": _user_path},
     # conf/local (or another env) may override single nested parameters, e.g. only
     # modelling.epochs, without restating the whole modelling block.
     "merge_strategy": {"parameters": "soft"},
