@@ -46,3 +46,21 @@ def test_bad_files_fail_clearly_even_when_optional(tmp_path, content, problem):
         _write(path, [content])
     with pytest.raises(DatasetError, match=problem):
         StrokesDataset(filepath=str(path), optional=True).load()
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("42", "not a JSON object but int 42"),
+    (json.dumps({**RECORD, "writer": None}), "writer must be a non-empty string, got None"),
+    (json.dumps({**RECORD, "label": ""}), "label must be a non-empty string"),
+    (json.dumps({**RECORD, "strokes": "abc"}), "strokes must be a list of strokes"),
+    (json.dumps({**RECORD, "strokes": [[[0, 0], ["1", 2]]]}),
+     r"strokes\[0\]\[1\] is \['1', 2\]: a point is \[x, y\], finite numbers"),
+    (json.dumps({**RECORD, "strokes": [[[0, 0]], [[float("nan"), 2]]]}), r"strokes\[1\]\[0\] is \[nan, 2\]"),
+    (json.dumps({**RECORD, "strokes": [[[0, 0], [1]]]}), r"strokes\[0\]\[1\] is \[1\]"),
+    (json.dumps({**RECORD, "strokes": [[[True, 0]]]}), r"strokes\[0\]\[0\] is \[True, 0\]"),
+])
+def test_a_bad_record_names_the_file_the_line_and_what_is_wrong(tmp_path, line, problem):
+    path = tmp_path / "u.jsonl.gz"
+    _write(path, [json.dumps(RECORD), json.dumps(RECORD), line])
+    with pytest.raises(DatasetError, match=f"u.jsonl.gz:3: {problem}"):
+        StrokesDataset(filepath=str(path), optional=True).load()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import math
 import zlib
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,34 @@ from kedro.io import AbstractDataset, DatasetError
 logger = logging.getLogger(__name__)
 
 _FIELDS = ("label", "writer", "contrib", "strokes")
+_NUMBER = (int, float)
+
+
+def _is_point(p) -> bool:
+    """``[x, y, ...]`` with finite numbers x and y (JSON allows NaN and Infinity; ink does not)."""
+    return (type(p) is list and len(p) >= 2 and type(p[0]) in _NUMBER and type(p[1]) in _NUMBER
+            and math.isfinite(p[0]) and math.isfinite(p[1]))
+
+
+def record_problem(record) -> str | None:
+    """What is wrong with one parsed line, or None: a JSON object with the text fields label,
+    writer and contrib, and strokes, a list of strokes, each a list of ``[x, y]`` points."""
+    if not isinstance(record, dict):
+        return f"not a JSON object but {type(record).__name__} {str(record)[:40]}"
+    missing = [f for f in _FIELDS if f not in record]
+    if missing:
+        return f"missing fields {missing}"
+    for field in ("label", "writer", "contrib"):
+        if not isinstance(record[field], str) or not record[field]:
+            return f"{field} must be a non-empty string, got {record[field]!r}"
+    strokes = record["strokes"]
+    if not isinstance(strokes, list) or not all(isinstance(s, list) for s in strokes):
+        return "strokes must be a list of strokes, each a list of [x, y] points"
+    for i, stroke in enumerate(strokes):
+        for j, point in enumerate(stroke):
+            if not _is_point(point):
+                return f"strokes[{i}][{j}] is {point!r}: a point is [x, y], finite numbers"
+    return None
 
 
 class StrokesDataset(AbstractDataset[None, list[dict]]):
@@ -42,9 +71,9 @@ class StrokesDataset(AbstractDataset[None, list[dict]]):
                     if not line.strip():
                         continue
                     record = json.loads(line)
-                    missing = [f for f in _FIELDS if f not in record]
-                    if missing:
-                        raise DatasetError(f"{self._filepath}:{number}: missing fields {missing}")
+                    problem = record_problem(record)
+                    if problem:
+                        raise DatasetError(f"{self._filepath}:{number}: {problem}")
                     records.append({k: record.get(k) for k in (*_FIELDS, "quality", "cat")})
         except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DatasetError(f"{self._filepath}: unreadable ({type(exc).__name__}: {exc})") from exc
