@@ -1,4 +1,5 @@
-"""Project hooks: every run ends with its headline figures.
+"""Project hooks: every run checks its parameters before the first node, and ends with its
+headline figures.
 
 Only the figures the run itself wrote are printed (``kedro run --pipeline ingestion`` prints
 none), read back through the catalog, so a quick run shows its own scratch reports.
@@ -10,6 +11,8 @@ import logging
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+
+from handwriting.parameters import validate
 
 logger = logging.getLogger(__name__)
 
@@ -77,4 +80,14 @@ class HeadlineFigures:
                 print(f"  {text}", flush=True)
 
 
+class ParameterCheck:
+    """Fails a run whose parameters (configuration and --params together) do not fit
+    handwriting.parameters.SCHEMA, before any node runs, whichever pipeline was asked for."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        validate(catalog.load("parameters"))
+
+
+parameter_check = ParameterCheck()
 hooks = HeadlineFigures()

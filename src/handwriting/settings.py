@@ -3,7 +3,8 @@
 The config loader gets one custom resolver, ``user_path``, so that the catalog can take the
 EMNIST directory and the UNIPEN file from environment variables
 (``${user_path:HANDWRITING_EMNIST_DIR,data/01_raw/emnist}``).
-Every run ends with its headline figures (``hooks.HeadlineFigures``).
+Every run checks its parameters before the first node (``hooks.ParameterCheck``) and ends with
+its headline figures (``hooks.HeadlineFigures``).
 
 Kedro imports this module before any pipeline, so the known-harmless noise of a run is turned
 off here, each by name; every other warning still shows.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
 
-from handwriting.hooks import hooks
+from handwriting.hooks import hooks, parameter_check
 
 # TensorFlow's C++ start-up notes (CPU instructions it was not built for) are information; its
 # warnings and errors still show. Must be set before TensorFlow is first imported.
@@ -46,7 +47,7 @@ def _user_path(name: str, default: str | None = None) -> str | None:
     return value
 
 
-HOOKS = (hooks,)
+HOOKS = (parameter_check, hooks)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
