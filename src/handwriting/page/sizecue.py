@@ -81,6 +81,11 @@ def reference(heights: Sequence[float], labels: Sequence[int], typical: np.ndarr
     height / typical[label] over the last ``k`` with a positive height; NaN with fewer than
     ``least`` of them."""
     norm = [h / typical[c] for h, c in zip(heights, labels) if h > 0 and typical[c] > 0]
+    return _median_of_last(norm, k, least)
+
+
+def _median_of_last(norm: list[float], k: int, least: int) -> float:
+    """The median of the last ``k`` normalised heights; NaN with fewer than ``least``."""
     if len(norm) < max(least, 1):
         return float("nan")
     return float(np.median(norm[-k:]))
@@ -89,11 +94,13 @@ def reference(heights: Sequence[float], labels: Sequence[int], typical: np.ndarr
 def sequence_ratios(heights: Sequence[float], labels: Sequence[int], typical: np.ndarray,
                     k: int = K, least: int = LEAST, clip: float = CLIP) -> np.ndarray:
     """``log_ratio`` of each character of one sequence (a text line) against the ``reference``
-    of the characters before it."""
+    of the characters before it (kept as the line goes, not recomputed from its start)."""
     out = np.full(len(heights), np.nan)
-    for j in range(len(heights)):
-        out[j] = log_ratio(heights[j], reference(heights[:j], labels[:j], typical, k, least),
-                           clip)[0]
+    norm: list[float] = []  # what ``reference`` keeps of the characters so far
+    for j, (h, c) in enumerate(zip(heights, labels)):
+        out[j] = log_ratio(h, _median_of_last(norm, k, least), clip)[0]
+        if h > 0 and typical[c] > 0:
+            norm.append(h / typical[c])
     return out
 
 
