@@ -4,7 +4,7 @@ It runs in a scratch clone of the project (pyproject, conf, src, the shipped web
 committed reports, committed to a fresh git repository) as a newcomer would run it: without
 KEDRO_DISABLE_TELEMETRY. Every pipeline runs, from the raw files to the verified export, and
 afterwards `git status` must be empty: the scratch outputs are ignored and nothing tracked moved.
-Marked slow: it trains both models (small subsets, a few epochs; about two minutes here).
+Marked slow: it trains both models (small subsets, two epochs each; about a minute here).
 """
 
 import json

@@ -127,7 +127,7 @@ def test_mouse_drawn_glyphs_are_recognised(context, site, real_model):
     labels = list(GLYPHS)
     got = []
     for n, label in enumerate(labels, start=1):
-        draw_mouse(page, glyph(label), step=20.0)  # every vertex of the glyph, fewer moves between
+        draw_mouse(page, glyph(label))
         top = wait_results(page, n)[-1]
         got.append(top[0])
         page.click("#btn-space")  # one word each: a one-character word is its top guess
