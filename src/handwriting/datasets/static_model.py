@@ -2,7 +2,9 @@
 
 ``save`` writes every file into a sibling temporary folder, then swaps folders with renames, so
 a page being served (or a failed run) never sees a half-written model: readers get the old
-folder or the new one, whole. ``load`` returns ``{filename: bytes}``.
+folder or the new one, whole. ``load`` returns ``{filename: bytes}``. What an interrupted save
+left beside the folder (a process killed between the renames) is cleared, with a warning, by the
+next save: a previous model left without its folder is put back first, so it stays the fallback.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class StaticModelDirectory(AbstractDataset[dict[str, bytes], dict[str, bytes]]):
                 raise DatasetError(f"bad file name for {self._path}: {name!r}")
         parent = self._path.parent
         parent.mkdir(parents=True, exist_ok=True)
+        self._clear_leftovers()
         staging = Path(tempfile.mkdtemp(prefix=f".{self._path.name}.new-", dir=parent))
         try:
             for name, content in data.items():
@@ -54,6 +57,19 @@ class StaticModelDirectory(AbstractDataset[dict[str, bytes], dict[str, bytes]]):
             shutil.rmtree(staging, ignore_errors=True)
             raise
         logger.info("wrote %d files to %s", len(data), self._path)
+
+    def _clear_leftovers(self) -> None:
+        """Remove the staging and retired folders an interrupted save left (they would be copied
+        to the host with the rest of ``web/``); a retired model whose folder is gone goes back."""
+        parent, name = self._path.parent, self._path.name
+        retired = sorted(parent.glob(f".{name}.old-*"))
+        if retired and not self._path.exists():
+            logger.warning("%s was missing after an interrupted save: putting back %s",
+                           self._path, retired[-1].name)
+            os.rename(retired.pop(), self._path)
+        for leftover in retired + sorted(parent.glob(f".{name}.new-*")):
+            logger.warning("removing %s, left by an interrupted save of %s", leftover, self._path)
+            shutil.rmtree(leftover)
 
     def _swap_in(self, staging: Path) -> None:
         if not self._path.exists():
