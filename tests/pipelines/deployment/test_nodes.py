@@ -292,3 +292,68 @@ def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
                                stroke_model.predict(paths["x"], verbose=0), atol=0.02)
     np.testing.assert_allclose(load_tfjs(loaded).predict(test["x"], verbose=0),
                                model.predict(test["x"], verbose=0), atol=0.02)
+
+
+# ---- the pipeline: reports about a model are written once it is published ---------------------
+
+def _deployment_catalog(trained, tmp_path, web_model):
+    from kedro.io import DataCatalog, MemoryDataset
+    from kedro_datasets.json import JSONDataset
+
+    model, test = trained
+    inputs = {
+        "model": model, "labels": LABELS, "params:modelling": MODELLING,
+        "params:deployment": {"quantization": None, "verify_samples": 16, "tolerance": TOLERANCE},
+        "test_set": test, "params:reporting": REPORTING, "stroke_model": model,
+        "stroke_training_history": {"trained": False}, "params:stroke_modelling": STROKE_PARAMS,
+        "stroke_validation_set": {"x": test["x"], "y": test["y"]},
+        "test_metrics": {"accuracy": 1.0}, "pen_metrics": {"available": False},
+        "params:canvas_spec": {}, "params:line_decoder": {}, "size_cue": {"fitted": False},
+        "params:adaptation": {"enabled": False},
+    }
+    datasets = {name: MemoryDataset(value, copy_mode="assign") for name, value in inputs.items()}
+    datasets["tfjs_model"] = StaticModelDirectory(str(web_model))
+    for name in ("deployment_report", "stroke_deployment_report"):
+        datasets[name] = JSONDataset(filepath=str(tmp_path / f"{name}.json"))
+    return DataCatalog(datasets)
+
+
+def test_reports_are_written_only_once_the_model_is_published(trained, tmp_path):
+    from kedro.runner import SequentialRunner
+
+    from handwriting.pipelines.deployment.pipeline import create_pipeline
+
+    previous = {"model": "the one the host serves"}
+    for name in ("deployment_report", "stroke_deployment_report"):
+        (tmp_path / f"{name}.json").write_text(json.dumps(previous))
+    (tmp_path / "not-a-folder").write_text("")  # the model folder's parent cannot be created
+    failing = _deployment_catalog(trained, tmp_path, tmp_path / "not-a-folder" / "model")
+    with pytest.raises(Exception, match="not-a-folder"):
+        SequentialRunner().run(create_pipeline(), failing)
+    for name in ("deployment_report", "stroke_deployment_report"):
+        assert json.loads((tmp_path / f"{name}.json").read_text()) == previous, name
+
+    web_model = tmp_path / "web" / "model"
+    SequentialRunner().run(create_pipeline(), _deployment_catalog(trained, tmp_path, web_model))
+    report = json.loads((tmp_path / "deployment_report.json").read_text())
+    assert report["verified_on"] == 16 and report["max_abs_probability_difference"] < 1e-5
+    assert json.loads((tmp_path / "stroke_deployment_report.json").read_text()) == {
+        "shipped": False}
+    assert "model.json" in StaticModelDirectory(str(web_model)).load()
+
+
+def test_reports_refuse_a_published_model_of_another_version(trained):
+    from handwriting.pipelines.deployment.nodes import model_version, report_deployment
+
+    model, test = trained
+    files = export_tfjs(model, LABELS, MODELLING, {"quantization": None})
+    check = {"verified_on": 1}
+    published = {**files, "metadata.json": json.dumps(
+        {"model_version": model_version(files)}).encode()}
+    assert report_deployment(published, files, {}, check, {"shipped": False}) == (
+        check, {"shipped": False})
+    stale = {**files, "metadata.json": b'{"model_version": "0123456789abcdef"}'}
+    with pytest.raises(ValueError, match="version 0123456789abcdef, not the verified"):
+        report_deployment(stale, files, {}, check, {"shipped": False})
+    with pytest.raises(ValueError, match="no readable metadata.json"):
+        report_deployment(files, files, {}, check, {"shipped": False})

@@ -232,11 +232,18 @@ def _line_decoder(params: dict | None) -> dict:
     return {"free_penalty": penalty}
 
 
+def model_version(tfjs_export: dict[str, bytes],
+                  stroke_tfjs_export: dict[str, bytes] | None = None) -> str:
+    """The version metadata.json gives a model: a digest of its exported files."""
+    everything = {**tfjs_export, **(stroke_tfjs_export or {})}
+    return hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
+
+
 def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_metrics: dict,
-                      pen_metrics: dict, deployment_report: dict, canvas_spec: dict | None,
+                      pen_metrics: dict, export_check: dict, canvas_spec: dict | None,
                       line_decoder: dict | None = None,
                       stroke_tfjs_export: dict[str, bytes] | None = None,
-                      stroke_report: dict | None = None,
+                      stroke_export_check: dict | None = None,
                       stroke_params: dict | None = None,
                       size_cue: dict | None = None,
                       adaptation: dict | None = None) -> dict[str, bytes]:
@@ -245,13 +252,13 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
     from handwriting.page.adapt import checked
     stroke_tfjs_export = stroke_tfjs_export or {}
     everything = {**tfjs_export, **stroke_tfjs_export}
-    version = hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
-    exported = deployment_report["exported"]
+    version = model_version(tfjs_export, stroke_tfjs_export)
+    exported = export_check["exported"]
     metadata = {
         "labels": list(labels),
         "model_version": version,
-        "quantization": deployment_report["quantization"],
-        "weights_bytes": deployment_report["weights_bytes"],
+        "quantization": export_check["quantization"],
+        "weights_bytes": export_check["weights_bytes"],
         "metrics": {
             "accuracy": exported["accuracy"],
             "top3_accuracy": exported["top3_accuracy"],
@@ -286,14 +293,14 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
                 "accuracy": fixes["clean"]["accuracy"],
                 "case_folded_accuracy": fixes["clean"]["case_folded_accuracy"]}
     if stroke_tfjs_export:
-        if not (stroke_report or {}).get("shipped"):
+        if not (stroke_export_check or {}).get("shipped"):
             raise ValueError("the stroke model's export was not verified")
         metadata["stroke_model"] = {
             "path": STROKE_MODEL_FILE,
             "points": int(stroke_params["points"]),
             "weight": float(stroke_params["fusion_weight"]),
-            "weights_bytes": stroke_report["weights_bytes"],
-            "quantization": stroke_report["quantization"],
+            "weights_bytes": stroke_export_check["weights_bytes"],
+            "quantization": stroke_export_check["quantization"],
         }
     if (size_cue or {}).get("fitted"):
         from handwriting.page.sizecue import SizeCue
@@ -312,3 +319,22 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
     files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files
+
+
+def report_deployment(tfjs_model: dict[str, bytes], tfjs_export: dict[str, bytes],
+                      stroke_tfjs_export: dict[str, bytes], export_check: dict,
+                      stroke_export_check: dict) -> tuple[dict, dict]:
+    """The deployment reports (image and stroke model), from the checks of the exports, once
+    the page's model folder holds them: this node reads the published folder, so it runs only
+    after the publish succeeded, and a failed publish leaves the previous reports as they were.
+    Raises when the folder holds another version than the one verified."""
+    expected = model_version(tfjs_export, stroke_tfjs_export)
+    try:
+        published = json.loads(tfjs_model["metadata.json"])["model_version"]
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"the published model has no readable metadata.json version: {err!r}; "
+                         "the deployment reports were not written") from err
+    if published != expected:
+        raise ValueError(f"the published model is version {published}, not the verified "
+                         f"{expected}; the deployment reports were not written")
+    return export_check, stroke_export_check

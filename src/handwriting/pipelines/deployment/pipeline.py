@@ -1,5 +1,6 @@
 """deployment: Keras models (image, stroke) -> verified TF.js LayersModels + metadata, swapped
-into web/model."""
+into web/model; the deployment reports are written last, from the published folder, so they
+describe a model that shipped."""
 
 from kedro.pipeline import Pipeline, node
 
@@ -7,6 +8,7 @@ from .nodes import (
     export_stroke_tfjs,
     export_tfjs,
     package_web_model,
+    report_deployment,
     verify_export,
     verify_stroke_export,
 )
@@ -20,7 +22,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(verify_export,
                  ["tfjs_export", "model", "test_set", "labels", "params:reporting",
                   "params:deployment"],
-                 "deployment_report", name="verify_export"),
+                 "export_check", name="verify_export"),
             node(export_stroke_tfjs,
                  ["stroke_model", "stroke_training_history", "labels", "params:stroke_modelling",
                   "params:deployment"],
@@ -28,12 +30,16 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(verify_stroke_export,
                  ["stroke_tfjs_export", "stroke_model", "stroke_validation_set",
                   "params:deployment"],
-                 "stroke_deployment_report", name="verify_stroke_export"),
+                 "stroke_export_check", name="verify_stroke_export"),
             node(package_web_model,
-                 ["tfjs_export", "labels", "test_metrics", "pen_metrics", "deployment_report",
+                 ["tfjs_export", "labels", "test_metrics", "pen_metrics", "export_check",
                   "params:canvas_spec", "params:line_decoder", "stroke_tfjs_export",
-                  "stroke_deployment_report", "params:stroke_modelling", "size_cue",
+                  "stroke_export_check", "params:stroke_modelling", "size_cue",
                   "params:adaptation"],
                  "tfjs_model", name="package_web_model"),
+            node(report_deployment,
+                 ["tfjs_model", "tfjs_export", "stroke_tfjs_export", "export_check",
+                  "stroke_export_check"],
+                 ["deployment_report", "stroke_deployment_report"], name="report_deployment"),
         ]
     )
