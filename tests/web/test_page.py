@@ -362,6 +362,35 @@ def _decoded(labels, probs, penalty):
     return "".join("".join(decode_word(w, labels, free_penalty=penalty)[0]) + " " for w in probs)
 
 
+STROKE_WIDTH_JS = """() => {
+  const app = window.handwriting.app;
+  app.surface.load([[[40, 40], [120, 160]]], 'mouse');  // drawn at the width in use
+  return {slider: Number(app.el.width.value), surface: app.surface.strokeWidth,
+          drawn: app.el.pad.getContext('2d').lineWidth};
+}"""
+
+
+def test_a_stored_stroke_width_is_clamped_to_the_slider(context, site):
+    # the slider is 2..40 px, default 12: what a stored value gives
+    page = context.new_page()
+    page.errors = attach_error_log(page)
+    page.goto(site.url + "?nosw&" + LONG_IDLE)
+    cases = {"1e9": 40, "-50": 2, "Infinity": 12, "-Infinity": 12, "NaN": 12, "abc": 12, "": 12,
+             "7.6": 8, "30": 30}
+    for stored, width in cases.items():
+        page.evaluate("(v) => localStorage.setItem('hw.strokeWidth', v)", stored)
+        page.reload()
+        wait_for(page, "() => window.handwriting && window.handwriting.app")
+        assert page.evaluate(STROKE_WIDTH_JS) == {"slider": width, "surface": width,
+                                                  "drawn": width}, stored
+    # the keys cannot leave the slider's range either
+    for _ in range(8):
+        page.keyboard.press("]")
+    assert page.evaluate(STROKE_WIDTH_JS)["surface"] == 40
+    assert page.evaluate("localStorage.getItem('hw.strokeWidth')") == "40"
+    assert [e for e in page.errors if "favicon" not in e] == []
+
+
 def test_words_are_decoded_as_a_whole_as_the_python_spec_does(app_page, metadata, real_model):
     """The page's text line is handwriting.page.decoder applied word by word to the page's own
     probabilities, with the free_penalty shipped in metadata.json."""

@@ -4,7 +4,7 @@
 import { DrawingSurface } from './drawing.js';
 import { Recognizer } from './recognizer.js';
 import { decodeWord, DEFAULT_FREE_PENALTY } from './decoder.js';
-import { bindControls } from './controls.js';
+import { bindControls, clampedStrokeWidth } from './controls.js';
 import { fillInfo, showAdaptation, toggleInfo } from './info-panel.js';
 import { MODE_NAMES, MODES, modeFromQuery, nextMode, restrictResult, showMode } from './modes.js';
 import { restorePicks, storePicks, storedStrokeWidth, storeStrokeWidth } from './storage.js';
@@ -31,7 +31,7 @@ export class App {
     if (params.has('idle')) idle.mouse = idle.touch = idle.pen = Number(params.get('idle'));
     this.surface = new DrawingSurface(this.el.pad, {
       idleMs: idle,
-      strokeWidth: storedStrokeWidth() || Number(this.el.width.value),
+      strokeWidth: clampedStrokeWidth(this.el.width, storedStrokeWidth()),
     });
     this.el.width.value = String(this.surface.strokeWidth);
     this.recognizer = new Recognizer({
@@ -283,7 +283,7 @@ export class App {
   }
 
   setStrokeWidth(px) {
-    this.surface.setStrokeWidth(px);
+    this.surface.setStrokeWidth(clampedStrokeWidth(this.el.width, px));
     this.el.width.value = String(this.surface.strokeWidth);
     storeStrokeWidth(this.surface.strokeWidth);
   }

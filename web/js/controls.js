@@ -18,6 +18,17 @@ export function bindControls(app) {
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => app.surface.redraw());
 }
 
+/**
+ * `px` as a stroke width the slider `input` can show: rounded to a whole pixel and clamped to the
+ * slider's range; the slider's default when `px` is not a finite number (a stored 1e9, -50,
+ * Infinity or "abc" must not draw a line the slider cannot show or undo).
+ */
+export function clampedStrokeWidth(input, px) {
+  const width = typeof px === 'number' ? px : Number(String(px).trim() || NaN);
+  if (!Number.isFinite(width)) return Number(input.defaultValue);
+  return Math.min(Number(input.max), Math.max(Number(input.min), Math.round(width)));
+}
+
 function onKey(app, ev) {
   if (ev.altKey) return;
   const mod = ev.ctrlKey || ev.metaKey;

@@ -4,9 +4,15 @@
 const PICKS_KEY = 'hw.picks'; // {model, picks}: the model version and adapt.js's dump()
 const STROKE_WIDTH_KEY = 'hw.strokeWidth';
 
-/** The stroke width chosen on an earlier visit, or 0 when none was stored. */
+/** The stroke width stored on an earlier visit, as stored: NaN when none was (or storage is off);
+ *  it can be any number or text, so the caller clamps it (controls.js clampedStrokeWidth). */
 export function storedStrokeWidth() {
-  return Number(localStorage.getItem(STROKE_WIDTH_KEY));
+  try {
+    const stored = localStorage.getItem(STROKE_WIDTH_KEY);
+    return stored === null || stored.trim() === '' ? NaN : Number(stored);
+  } catch {
+    return NaN; // storage disabled
+  }
 }
 
 export function storeStrokeWidth(px) {
