@@ -217,6 +217,11 @@ SCHEMA: dict[str, Any] = {
         "tolerance": {name: number(0) for name in ("none", "float16", "uint8")},
     },
     "line_decoder": optional({"free_penalty": optional(number(0))}),
+    "language_model": {  # handwriting.pipelines.modelling.language_model
+        "words": integer(1),
+        "step": number(0, 1, above=True),  # nats; beyond 1 the cost scale is too coarse to rank
+        "attribution": TEXT,
+    },
     "adaptation": optional({  # handwriting.page.adapt
         "enabled": optional(BOOL),
         "tau": optional(number(0, above=True)),

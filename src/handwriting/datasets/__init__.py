@@ -1,5 +1,5 @@
 """Custom Kedro datasets: EMNIST IDX files (with their download), arrays, UNIPEN strokes,
-the web model folder.
+the web model folder, a word list with frequencies.
 
 Names resolve lazily so that importing one dataset does not import TensorFlow or tensorflowjs.
 """
@@ -12,6 +12,7 @@ _WHERE = {
     "ArraysDataset": "handwriting.datasets.arrays",
     "StaticModelDirectory": "handwriting.datasets.static_model",
     "StrokesDataset": "handwriting.datasets.strokes",
+    "WordFrequencies": "handwriting.datasets.word_frequencies",
 }
 
 __all__ = sorted(_WHERE)

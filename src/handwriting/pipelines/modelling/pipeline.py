@@ -1,8 +1,10 @@
 """modelling: train/validation sets + class weights -> trained Keras model + history; pen paths
--> the stroke model + history; training writers' ink heights -> the page's size cue."""
+-> the stroke model + history; training writers' ink heights -> the page's size cue; a general
+word list -> the page's lexicon."""
 
 from kedro.pipeline import Pipeline, node
 
+from .language_model import build_lexicon
 from .nodes import fit_size_cue, train_model, train_stroke_model
 
 
@@ -19,5 +21,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(fit_size_cue,
                  ["unipen_strokes", "labels", "params:preprocessing", "params:size_cue"],
                  "size_cue", name="fit_size_cue"),
+            node(build_lexicon, ["word_frequencies", "params:language_model"], "lexicon",
+                 name="build_lexicon"),
         ]
     )
