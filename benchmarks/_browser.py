@@ -3,7 +3,7 @@ opening the app and waiting until it is ready, and the model folder's metadata.
 
 The page is served from ``web/`` itself, or, with ``model_dir`` set to another folder, from a
 temporary copy of ``web/`` whose ``model/`` is that folder (the page always loads
-``model/model.json`` and ``model/metadata.json``).
+``model/manifest.json`` and the files it names).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from benchmarks._project import REPO, RESULTS  # noqa: F401
 from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
+from handwriting.page.manifest import read_model_files
 from handwriting.static_server import serving as serve
 
 WEB = REPO / "web"
@@ -52,15 +53,16 @@ def site(web_dir: Path = WEB, model_dir: Path | None = None) -> Iterator[tuple[s
 
 
 def model_info(model_dir: Path) -> dict:
-    """What identifies the model in a report: version, spec, size, a hash of the files."""
+    """What identifies the model in a report: version, spec, size, a hash of the files (by
+    their logical names, each checked against the folder's manifest)."""
     model_dir = Path(model_dir)
-    meta = json.loads((model_dir / "metadata.json").read_text())
-    files = sorted(p for p in model_dir.iterdir() if p.is_file())
+    files = read_model_files(model_dir)
+    meta = json.loads(files["metadata.json"])
     h = hashlib.sha256()
-    for p in files:
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    weights = sum(p.stat().st_size for p in files if p.suffix == ".bin")
+    for name in sorted(files):
+        h.update(name.encode())
+        h.update(files[name])
+    weights = sum(len(b) for name, b in files.items() if name.endswith(".bin"))
     return {
         "model_dir": str(model_dir),
         "model_version": meta.get("model_version"),

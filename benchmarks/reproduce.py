@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from benchmarks._project import EMNIST, REPO, RESULTS, UNIPEN, data_path
+from handwriting.page.manifest import read_model_file, read_model_files
 
 # metadata.json fields that say when, not what
 VOLATILE_METADATA = ("created",)
@@ -44,12 +45,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _json_without(path: Path, keys: tuple[str, ...]) -> dict:
-    data = json.loads(path.read_text())
+def _json_without(path: Path | bytes, keys: tuple[str, ...]) -> dict:
+    data = json.loads(path.read_text() if isinstance(path, Path) else path)
     return {k: v for k, v in data.items() if k not in keys}
 
 
-def compare_json(a: Path, b: Path, volatile: tuple[str, ...]) -> dict:
+def compare_json(a: Path | bytes, b: Path | bytes, volatile: tuple[str, ...]) -> dict:
     """Equal apart from ``volatile`` keys? With the keys that differ."""
     x, y = _json_without(a, volatile), _json_without(b, volatile)
     differ = sorted(k for k in set(x) | set(y) if x.get(k) != y.get(k))
@@ -70,18 +71,19 @@ def compare_keras(a: Path, b: Path) -> dict:
 def compare_runs(run: Path, shipped: Path = REPO) -> list[dict]:
     """One row per artefact: what was compared and whether the run reproduced it."""
     rows = []
-    web_run, web_shipped = run / "web" / "model", shipped / "web" / "model"
-    names = sorted({p.name for p in web_run.iterdir()} | {p.name for p in web_shipped.iterdir()})
-    for name in names:
-        a, b = web_run / name, web_shipped / name
+    # the page's files by the names its manifest gives them, each checked against it
+    web_run = read_model_files(run / "web" / "model")
+    web_shipped = read_model_files(shipped / "web" / "model")
+    for name in sorted(set(web_run) | set(web_shipped)):
+        a, b = web_run.get(name), web_shipped.get(name)
         row = {"artefact": f"web/model/{name}"}
-        if not a.exists() or not b.exists():
+        if a is None or b is None:
             row.update(same=False, how="present in one run only")
         elif name == "metadata.json":
             row.update(compare_json(a, b, VOLATILE_METADATA),
                        how=f"JSON, apart from {', '.join(VOLATILE_METADATA)}")
         else:
-            row.update(compare_bytes(a, b), how="bytes", sha256=sha256(b)[:16])
+            row.update(same=a == b, how="bytes", sha256=hashlib.sha256(b).hexdigest()[:16])
         rows.append(row)
     checks = [*((n, "every weight array", compare_keras) for n in MODELS),
               *((n, f"JSON, apart from {', '.join(VOLATILE_HISTORY)}",
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import tensorflow as tf
 
-    meta = json.loads((REPO / "web" / "model" / "metadata.json").read_text())
+    meta = json.loads(read_model_file(REPO / "web" / "model", "metadata.json"))
     with tempfile.TemporaryDirectory(prefix="reproduce-") as tmp:
         if args.run_dir:
             run, wall = args.run_dir, None

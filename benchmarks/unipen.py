@@ -53,6 +53,7 @@ from handwriting.datasets.strokes import StrokesDataset
 from handwriting.page.decoder import MODES, restrict
 from handwriting.page.recognizer import Recognizer
 from handwriting.unipen import NOISY_CONTRIBUTORS, is_clean, is_heldout_writer
+from handwriting.page.manifest import read_model_file
 
 
 def heldout(rows: Sequence[dict]) -> list[bool]:
@@ -380,7 +381,7 @@ def page_model(web_dir: Path, model_dir: Path | None) -> tuple[Path, dict, dict,
     """The model the page will load: (folder, model_info, metadata, labels, canvas spec)."""
     model_dir = Path(model_dir or (Path(web_dir) / "model"))
     info = B.model_info(model_dir)
-    meta = json.loads((model_dir / "metadata.json").read_text())
+    meta = json.loads(read_model_file(model_dir, "metadata.json"))
     return model_dir, info, meta, [str(x) for x in meta["labels"]], info["canvas_spec"] or {}
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from handwriting.page.manifest import read_model_file
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HANDWRITING_SHARED_DIR", REPO.parent / "shared"))
@@ -94,7 +95,7 @@ def test_quick_run_is_quick_and_leaves_every_tracked_file_alone(quick_run, proje
     assert quick_run["seconds"] < QUICK_RUN_LIMIT_S
     # the shipped model, the committed reports and pyproject.toml (no telemetry id) as they were
     assert _git(project, "status", "--porcelain") == ""
-    assert (web_model / "model.json").is_file() and (data / "08_reporting/metrics.json").is_file()
+    assert (web_model / "manifest.json").is_file() and (data / "08_reporting/metrics.json").is_file()
 
 
 def test_run_ends_with_its_headline_figures(quick_run, data, web_model):
@@ -150,7 +151,7 @@ def test_pen_strokes_trained_on_and_reported_for_heldout_writers(project, data, 
     assert pen["all"]["n_test"] == pytest.approx(QUICK["reporting"]["pen_eval_subset"], abs=70)
     assert pen["clean"]["n_test"] < pen["all"]["n_test"]
     assert pen["all"]["accuracy"] > 0.2  # a few epochs: well above chance on real pen strokes
-    meta = json.loads((web_model / "metadata.json").read_text())
+    meta = json.loads(read_model_file(web_model, "metadata.json"))
     assert meta["metrics"]["pen"]["accuracy"] == pen["clean"]["accuracy"]
 
 
@@ -188,7 +189,7 @@ def test_labels_come_from_the_mapping_file(data, web_model):
     mapping = [chr(int(line.split()[1])) for line in
                (EMNIST / "emnist-byclass-mapping.txt").read_text().split("\n") if line.strip()]
     assert labels == mapping
-    meta = json.loads((web_model / "metadata.json").read_text())
+    meta = json.loads(read_model_file(web_model, "metadata.json"))
     assert meta["labels"] == labels
 
 
@@ -214,9 +215,9 @@ def test_exported_model_reloads_and_matches_keras(data, web_model):
 
 
 def test_single_pipeline_runs_from_the_catalog_and_prints_only_its_figures(project, web_model):
-    before = json.loads((web_model / "metadata.json").read_text())
+    before = json.loads(read_model_file(web_model, "metadata.json"))
     output = _kedro(project, "run", "--env", "quick", "--pipeline", "deployment")
-    after = json.loads((web_model / "metadata.json").read_text())
+    after = json.loads(read_model_file(web_model, "metadata.json"))
     assert after["model_version"] == before["model_version"]  # same model, same bytes
     assert after["labels"] == before["labels"]
     figures = output[output.rindex("Headline figures"):]

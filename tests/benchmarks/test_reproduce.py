@@ -7,15 +7,14 @@ from pathlib import Path
 
 from benchmarks import reproduce as R
 from benchmarks._project import data_path
+from handwriting.datasets.static_model import StaticModelDirectory
 
 
 def _project(root: Path, weights: bytes, created: str, penalty: float = 8.0) -> Path:
-    web = root / "web" / "model"
-    web.mkdir(parents=True)
-    (web / "model.json").write_text('{"format": "layers-model"}')
-    (web / "weights.abc.bin").write_bytes(weights)
-    (web / "metadata.json").write_text(json.dumps(
-        {"model_version": "abc", "created": created, "line_decoder": {"free_penalty": penalty}}))
+    StaticModelDirectory(str(root / "web" / "model")).save({
+        "model.json": b'{"format": "layers-model"}', "weights.abc.bin": weights,
+        "metadata.json": json.dumps({"model_version": "abc", "created": created,
+                                     "line_decoder": {"free_penalty": penalty}}).encode()})
     metrics = data_path("test_metrics", root)
     metrics.parent.mkdir(parents=True)
     metrics.write_text('{"accuracy": 0.8}')
@@ -35,7 +34,8 @@ def test_the_same_run_is_the_same_apart_from_when_it_was_made(tmp_path):
 def test_any_other_difference_is_found(tmp_path):
     shipped = _project(tmp_path / "a", b"\x00\x01", "2026-01-01")
     run = _project(tmp_path / "b", b"\x00\x02", "2026-01-01", penalty=12.0)
-    (run / "web" / "model" / "extra.bin").write_bytes(b"")
+    web = StaticModelDirectory(str(run / "web" / "model"))
+    web.save({**web.load(), "extra.bin": b""})
     rows = {r["artefact"]: r for r in R.compare_runs(run, shipped)}
     assert not rows["web/model/weights.abc.bin"]["same"]  # one weight byte
     assert rows["web/model/metadata.json"]["differ"] == ["line_decoder"]

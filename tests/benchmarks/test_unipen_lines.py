@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks import unipen_lines as L
 from benchmarks._project import REPO, RESULTS
+from handwriting.page.manifest import read_model_file
 
 LABELS = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -70,7 +71,7 @@ def test_shipped_free_penalty_is_what_the_cross_fit_rule_ships():
     cf = result["crossfit"]
     assert cf["ship"] == penalty == result["free_penalty"] and penalty in L.CHOOSABLE
     assert cf["ship"] == L.penalty_to_ship(cf, result["free_penalty"])
-    meta = json.loads((REPO / "web" / "model" / "metadata.json").read_text())
+    meta = json.loads(read_model_file(REPO / "web" / "model", "metadata.json"))
     assert meta["line_decoder"]["free_penalty"] == penalty
     assert penalty <= 24.4 / 2
 

@@ -11,6 +11,7 @@ from handwriting.page.fusion import fuse
 from handwriting.page.preprocess import CanvasSpec, render
 from handwriting.page.recognizer import Recognizer, top_guesses
 from handwriting.page.trajectory import trajectory_features
+from handwriting.page.manifest import read_model_file
 
 LABELS = ["1", "7"]
 BAR = [[[0, 0], [0, 10]]]
@@ -90,7 +91,7 @@ def test_from_folder_reads_the_shipped_model_as_the_page_does():
     from pathlib import Path
 
     folder = Path(__file__).resolve().parents[2] / "web" / "model"
-    meta = json.loads((folder / "metadata.json").read_text())
+    meta = json.loads(read_model_file(folder, "metadata.json"))
     page = Recognizer.from_folder(folder)
     assert page.labels == meta["labels"] and page.strokes_active == bool(meta.get("stroke_model"))
     assert (page.size_cue is not None) == bool(meta.get("size_cue"))

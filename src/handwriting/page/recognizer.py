@@ -3,8 +3,9 @@ cue -> what the user's picks taught it.
 
 A Recognizer holds what the page loads: the labels, the canvas spec, the image model and, when one
 ships, the stroke model with its points and fusion weight, the size cue and the learning-from-picks
-settings. ``Recognizer.from_folder`` reads them from a TF.js export as the page does
-(``web/model/``: metadata.json, model.json, stroke_model.json); the reporting pipeline builds one
+settings. ``Recognizer.from_folder`` reads them from the page's model folder as the page does
+(``web/model/``: its manifest names metadata.json, model.json, stroke_model.json and the weight
+files, each checked against its SHA-256: manifest.py); the reporting pipeline builds one
 from its Keras models and parameters. Drawings are read in batches: the models run once over many.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 from handwriting.evaluation import predict
 from handwriting.page.adapt import Adaptation, checked, with_corrections
 from handwriting.page.fusion import DEFAULT_WEIGHT, fuse
+from handwriting.page.manifest import read_manifest, read_model_file
 from handwriting.page.preprocess import CanvasSpec, render_batch
 from handwriting.page.sizecue import SizeCue, ink_height
 from handwriting.page.trajectory import DEFAULT_POINTS, trajectory_batch
@@ -33,12 +35,14 @@ def top_guesses(probs: np.ndarray, labels: Sequence[str], k: int = 3) -> list[di
     return [{"label": labels[i], "index": int(i), "p": float(probs[i])} for i in order]
 
 
-def model_files(model_dir: Path, model_file: str = "model.json") -> dict[str, bytes]:
-    """``{name: bytes}`` of a TF.js ``model_file`` and the weight files it names."""
-    model_dir = Path(model_dir)
-    topology = json.loads((model_dir / model_file).read_text())
+def model_files(model_dir: Path, model_file: str = "model.json",
+                manifest: dict | None = None) -> dict[str, bytes]:
+    """``{logical name: bytes}`` of a TF.js ``model_file`` in the model folder and the weight files
+    it names, each checked against the folder's manifest."""
+    manifest = manifest if manifest is not None else read_manifest(model_dir)
+    topology = json.loads(read_model_file(model_dir, model_file, manifest))
     names = [model_file] + [p for g in topology.get("weightsManifest", []) for p in g["paths"]]
-    return {n: (model_dir / n).read_bytes() for n in names}
+    return {n: read_model_file(model_dir, n, manifest) for n in names}
 
 
 class Recognizer:
@@ -70,13 +74,14 @@ class Recognizer:
         ``adaptation`` false leave that part out, as ``?strokes=off``, ``?size=off`` and
         ``?adapt=off`` do."""
         model_dir = Path(model_dir)
-        meta = json.loads((model_dir / "metadata.json").read_text())
+        manifest = read_manifest(model_dir)
+        meta = json.loads(read_model_file(model_dir, "metadata.json", manifest))
         stroke_cfg = meta.get("stroke_model") if strokes else None
         stroke_model = None
         if stroke_cfg:
             path = stroke_cfg.get("path", "stroke_model.json")
-            stroke_model = load_tfjs(model_files(model_dir, path), path)
-        return cls(load_tfjs(model_files(model_dir)), meta["labels"], meta.get("canvas_spec"),
+            stroke_model = load_tfjs(model_files(model_dir, path, manifest), path)
+        return cls(load_tfjs(model_files(model_dir, manifest=manifest)), meta["labels"], meta.get("canvas_spec"),
                    stroke_model=stroke_model,
                    points=(stroke_cfg or {}).get("points", DEFAULT_POINTS),
                    stroke_weight=(stroke_cfg or {}).get("weight", DEFAULT_WEIGHT),
