@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from web_support import VIEWPORT, attach_error_log, copy_web, open_app, serve, serving
+from web_support import VIEWPORT, attach_error_log, copy_web, edit_model, open_app, serve, serving
 from web_glyphs import GLYPHS, accepted, scaled
 from web_input import (
     cdp,
@@ -92,7 +92,7 @@ def test_page_loads_with_a_backend_and_the_info_panel(app_page, metadata):
     no_errors(page)
 
 
-def test_loading_state_is_shown_until_the_model_is_ready(context, site):
+def test_loading_state_is_shown_until_the_model_is_ready(context, site, model_dir):
     page = context.new_page()
     held = []
 
@@ -102,7 +102,9 @@ def test_loading_state_is_shown_until_the_model_is_ready(context, site):
         else:
             held.append(route)
 
-    page.route("**/model/model.json", hold_first)
+    from handwriting.page.manifest import file_path, read_manifest
+
+    page.route(f"**/model/{file_path(read_manifest(model_dir), 'model.json')}", hold_first)
     page.goto(site.url + "?nosw")
     wait_for(page, "() => document.getElementById('status-text').textContent === 'Loading model…'")
     assert page.evaluate("document.documentElement.dataset.state") == "loading"
@@ -416,9 +418,7 @@ def test_decoder_off_keeps_each_top_guess(context, model_dir, tmp_path, how):
     model = tmp_path / "model"
     shutil.copytree(model_dir, model)
     if how == "metadata":
-        meta = json.loads((model / "metadata.json").read_text())
-        meta["line_decoder"] = {"free_penalty": 0.0}
-        (model / "metadata.json").write_text(json.dumps(meta))
+        edit_model(model, metadata={"line_decoder": {"free_penalty": 0.0}})
     with serving(copy_web(tmp_path / "web", model)) as url:
         page = context.new_page()
         page.errors = attach_error_log(page)
@@ -571,18 +571,16 @@ def test_missing_model_shows_an_error(context, site_without_model):
     assert page.evaluate("window.__pageErrors") == []
 
 
-def test_missing_model_json_with_metadata_present(context, tmp_path):
-    model = tmp_path / "m"
-    model.mkdir()
-    labels = [chr(c) for c in [*range(48, 58), *range(65, 91), *range(97, 123)]]
-    import json
+def test_missing_model_json_with_metadata_present(context, tmp_path, model_dir):
+    from handwriting.page.manifest import file_path, read_manifest
 
-    (model / "metadata.json").write_text(json.dumps({"labels": labels, "canvas_spec": {}}))
-    with serving(copy_web(tmp_path / "web", model)) as url:
+    root = copy_web(tmp_path / "web", model_dir)
+    (root / "model" / file_path(read_manifest(root / "model"), "model.json")).unlink()
+    with serving(root) as url:
         page = context.new_page()
-        open_app(page, url, wait_state=("error",))
+        open_app(page, url, "nosw", wait_state=("error",))
         msg = page.locator("#error").text_content()
-        assert "model.json" in msg and "404" in msg
+        assert "model.json (model/files/" in msg and "404" in msg
 
 
 def test_missing_library_shows_an_error(context, tmp_path, model_dir):
@@ -627,21 +625,28 @@ def test_backends_work_under_the_csp(context, site, backend):
 def test_works_offline_after_the_first_visit(browser, model_dir, tmp_path):
     from web_support import CACHED_MODEL_FILES_JS, reload_offline, service_worker_site
 
+    from handwriting.page.manifest import file_path, read_manifest
+
     with service_worker_site(browser, copy_web(tmp_path / "web", model_dir)) as (page, srv):
-        wait_for(page, "async () => !!(await (await caches.open('hw-model')).match(new URL('model/model.json', location.href).href))", timeout=30_000)
+        wait_for(page, "async () => !!(await (await caches.open('hw-model')).match(new URL('model/manifest.json', location.href).href))", timeout=30_000)
+        manifest = read_manifest(model_dir)
+        wanted = sorted(file_path(manifest, n).split("/")[-1] for n in manifest["files"])
+        wait_for(page, f"async (want) => {{ const names = await ({CACHED_MODEL_FILES_JS})(); "
+                       "return want.every((n) => names.includes(n)); }", wanted, timeout=30_000)
         cached = page.evaluate(CACHED_MODEL_FILES_JS)
-        assert "metadata.json" in cached and any(n.endswith(".bin") for n in cached)
+        assert sorted(cached) == sorted(["manifest.json", *wanted])
         reload_offline(page, srv)
         assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
 
 
 def test_returning_visitors_get_a_new_model(browser, model_dir, tmp_path):
-    """model.json / metadata.json are network-first: a new `kedro run` reaches a returning
-    visitor, and the old hashed weight files leave the cache."""
-    import hashlib
+    """manifest.json is network-first: a new `kedro run` reaches a returning visitor, and the
+    previous version's weight files leave the cache."""
     import json
 
     from web_support import INIT_SCRIPT
+
+    from handwriting.page.manifest import file_path, read_manifest, read_model_file
 
     root = copy_web(tmp_path / "web", model_dir)
     ctx = browser.new_context(viewport=VIEWPORT)
@@ -652,24 +657,21 @@ def test_returning_visitors_get_a_new_model(browser, model_dir, tmp_path):
             open_app(page, url)
             wait_for(page, "async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null", timeout=30_000)
             open_app(page, url)  # a second visit, now through the service worker
-            # "deploy" a new image model version: same weights under a new content-hashed name
-            # (a stroke model, if shipped, stays: its weights must stay cached)
-            topology = json.loads((root / "model" / "model.json").read_text())
-            old_bins = sorted(p for g in topology["weightsManifest"] for p in g["paths"])
-            kept = sorted({p.name for p in (root / "model").glob("*.bin")} - set(old_bins))
-            for group in topology["weightsManifest"]:
-                new_paths = []
-                for path in group["paths"]:
-                    data = (root / "model" / path).read_bytes()
-                    name = f"weights.{hashlib.sha256(data + b'v2').hexdigest()[:16]}.bin"
-                    (root / "model" / name).write_bytes(data)
-                    (root / "model" / path).unlink()
-                    new_paths.append(name)
-                group["paths"] = new_paths
-            (root / "model" / "model.json").write_text(json.dumps(topology))
-            meta = json.loads((root / "model" / "metadata.json").read_text())
-            meta["model_version"] = "feedface00112233"
-            (root / "model" / "metadata.json").write_text(json.dumps(meta))
+            # publish a new image model version: its weights differ by one bit (new content
+            # addresses); a stroke model, if shipped, stays: its weights must stay cached
+            model = root / "model"
+            manifest = read_manifest(model)
+            topology = json.loads(read_model_file(model, "model.json", manifest))
+            image_bins = [p for g in topology["weightsManifest"] for p in g["paths"]]
+            address = lambda n: file_path(manifest, n).split("/")[-1]  # noqa: E731
+            old_bins = sorted(address(n) for n in image_bins)
+            kept = sorted({address(n) for n in manifest["files"] if n.endswith(".bin")} - set(old_bins))
+            changed = {}
+            for name in image_bins:
+                data = bytearray(read_model_file(model, name, manifest))
+                data[0] ^= 1  # the lowest mantissa bit of the first weight
+                changed[name] = bytes(data)
+            edit_model(model, changed, metadata={"model_version": "feedface00112233"})
 
             open_app(page, url)  # the visitor returns
             page.click("#btn-info")

@@ -34,9 +34,9 @@ export class App {
       strokeWidth: clampedStrokeWidth(this.el.width, storedStrokeWidth()),
     });
     this.el.width.value = String(this.surface.strokeWidth);
-    this.recognizer = new Recognizer({
-      modelUrl: params.get('model') || 'model/model.json',
-      metadataUrl: params.get('metadata') || 'model/metadata.json',
+    this.recognizerOptions = {
+      // ?model=<folder>: another model folder (its manifest.json names the files)
+      modelUrl: params.get('model') || 'model/',
       backends: params.get('backend') ? params.get('backend').split(',') : undefined,
       // ?strokes=off: the image model alone, even when metadata.json lists a stroke model
       strokes: params.get('strokes') !== 'off',
@@ -44,7 +44,8 @@ export class App {
       sizeCue: params.get('size') !== 'off',
       // ?adapt=off: picks correct the text but teach the page nothing (adapt.js)
       adaptation: params.get('adapt') !== 'off',
-    });
+    };
+    this.recognizer = new Recognizer(this.recognizerOptions);
     // ?decoder=off: every character is its own top guess (no word-level decoding)
     this.decoderOn = params.get('decoder') !== 'off';
     // ?mode=digits|lower|upper|auto: the input mode to start in (default auto)
@@ -68,10 +69,21 @@ export class App {
     } catch (err) {
       const msg = err && err.message ? err.message : String(err);
       this.errors.push(msg);
-      showLoadError(this.el.error, msg);
+      showLoadError(this.el.error, msg, () => this.retryLoad());
       this._setState('error');
     }
     return this.state;
+  }
+
+  /** Load again after an error, from a fresh manifest and past the HTTP cache (a host that was
+   *  mid-publish, or a damaged copy, may be fixed by now). */
+  retryLoad() {
+    if (this.state !== 'error') return this.ready;
+    this.el.error.hidden = true;
+    this._setState('loading');
+    this.recognizer = new Recognizer({ ...this.recognizerOptions, revalidate: true });
+    this.ready = this._load();
+    return this.ready;
   }
 
   _setState(state) {
