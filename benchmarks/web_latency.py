@@ -21,7 +21,14 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
    the first backend that starts, in the order wasm, webgl, cpu; ``?backend=`` picks one) this
    calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
    backend on first use) and updates ``recognizer.backend``.
-2. End to end: UNIPEN characters drawn with genuine mouse events (CDP ``Input.dispatchMouseEvent``,
+2. A long line: what each character costs the page (``App.onCharacter``: recognition, the word
+   decoder, the text line's update) at the start of a line and after ``--long-line`` characters
+   without a space, each a real UNIPEN character through the page's own path; medians over
+   ``--long-line-samples`` characters at each length, on the page's own backend. A word decoded
+   from its start after every character made this grow with the line (``handwriting.page.decoder``
+   ``WORD_WINDOW`` bounds it). ``--long-line-only`` measures this alone and writes
+   web_latency_long_line.json and .md.
+3. End to end: UNIPEN characters drawn with genuine mouse events (CDP ``Input.dispatchMouseEvent``,
    what Playwright's ``page.mouse`` sends) on the canvas; from the ``timeStamp`` of the last
    ``pointerup`` to the mutation of the text line (``#text-content``) that adds the character, and
    to the next animation frame after it; reported as measured and minus the page's idle delay
@@ -30,6 +37,7 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
 
     .venv/bin/python -m benchmarks.web_latency
     .venv/bin/python -m benchmarks.web_latency --runs 100 --e2e-samples 10 --backends wasm
+    .venv/bin/python -m benchmarks.web_latency --long-line-only
 
 Writes benchmarks/results/web_latency.json and web_latency.md.
 """
@@ -149,6 +157,31 @@ async ([inputs, strokes, warmup, runs]) => {
 }
 """
 
+LONG_LINE_JS = """
+async ([strokes, length, samples]) => {
+  const app = window.handwriting.app;
+  const now = () => performance.now();
+  const times = async (n) => {
+    const t = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = now();
+      await app.onCharacter(strokes[app.chars.length % strokes.length]);
+      t.push(now() - t0);
+    }
+    return t.sort((a, b) => a - b);
+  };
+  app.clearAll();
+  await times(samples); // warm-up: the first characters of a page are slower
+  app.clearAll();
+  const start = await times(samples);
+  while (app.chars.length < length) await app.onCharacter(strokes[app.chars.length % strokes.length]);
+  const long = await times(samples);
+  const chars = app.chars.length;
+  app.clearAll();
+  return { start, long, chars };
+}
+"""
+
 E2E_LISTEN_JS = """
 () => {
   const canvas = document.getElementById('pad');
@@ -177,6 +210,15 @@ def _stats(v) -> dict:
             "min": float(v.min()), "max": float(v.max()), "mean": float(v.mean())}
 
 
+async def _long_line(page, strokes: list, length: int, samples: int) -> dict:
+    got = await page.evaluate(LONG_LINE_JS, [strokes, length, samples])
+    res = {"length": length, "samples": samples, "at_start_ms": _stats(got["start"]),
+           f"after_{length}_ms": _stats(got["long"]), "line_length_at_end": got["chars"]}
+    print(f"long line: {res['at_start_ms']['median']:.2f} ms a character at the start, "
+          f"{res[f'after_{length}_ms']['median']:.2f} ms after {length} characters")
+    return res
+
+
 async def _run(url: str, args, inputs: list, strokes: list) -> dict:
     out: dict = {"backends": {}, "e2e": {}}
     async with B.chromium_async() as browser:
@@ -196,6 +238,13 @@ async def _run(url: str, args, inputs: list, strokes: list) -> dict:
                   idle_ms: window.handwriting.app.surface.idleMs, registered: Object.keys(tf.engine().registryFactory)};
         }""")
         print(f"page: {out['page']['default_backend']} by default, WebGL renderer {out['page']['webgl_renderer']}")
+        if args.long_line:
+            out["long_line"] = {"backend": out["page"]["default_backend"],
+                                **await _long_line(page, strokes, args.long_line,
+                                                   args.long_line_samples)}
+        if args.long_line_only:
+            out["errors"] = await page.evaluate("window.handwriting.errors.concat(window.__pageErrors)")
+            return out
         await page.evaluate(E2E_LISTEN_JS)
         await B.define_predicate_async(page, "e2e_done", "() => window.__e2e.events.length >= window.__benchArg")
         mouse = await B.Mouse.for_page(page)
@@ -261,7 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--web-dir", type=Path, default=B.WEB)
     ap.add_argument("--model-dir", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=B.RESULTS)
+    ap.add_argument("--long-line", type=int, default=1500,
+                    help="characters without a space before the long line's timings (0: skip)")
+    ap.add_argument("--long-line-samples", type=int, default=60)
+    ap.add_argument("--long-line-only", action="store_true",
+                    help="only the long line: writes web_latency_long_line.json and .md")
     args = ap.parse_args(argv)
+    if args.long_line_only and args.long_line <= 0:
+        ap.error("--long-line-only needs --long-line > 0")
 
     t0 = time.perf_counter()
     model_dir = args.model_dir or (args.web_dir / "model")
@@ -290,10 +346,38 @@ def main(argv: list[str] | None = None) -> int:
         "command": shlex.join([".venv/bin/python", "-m", "benchmarks.web_latency", *argv]),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "web_latency.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.out / "web_latency.md").write_text(markdown(result) + "\n")
-    print(f"wrote {args.out / 'web_latency.md'} in {result['wall_s']:.0f} s")
+    name = "web_latency_long_line" if args.long_line_only else "web_latency"
+    text = long_line_markdown(result) if args.long_line_only else markdown(result)
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / f"{name}.md").write_text(text + "\n")
+    print(f"wrote {args.out / (name + '.md')} in {result['wall_s']:.0f} s")
     return 0
+
+
+def _long_line_lines(r: dict) -> list[str]:
+    line = r.get("long_line")
+    if not line:
+        return []
+    n = line["length"]
+    f = lambda s: f"{s['median']:.2f} / {s['p95']:.2f}"  # noqa: E731
+    return ["## A long line without spaces", "",
+            f"What each character costs the page (`App.onCharacter`: recognition, word decoder, "
+            f"text line), {line['samples']} real UNIPEN characters at each length, on "
+            f"{line['backend']}. Milliseconds, median / p95.", "",
+            f"| at the start of a line | after {n:,} characters without a space |", "|---|---|",
+            f"| {f(line['at_start_ms'])} | {f(line[f'after_{n}_ms'])} |"]
+
+
+def long_line_markdown(r: dict) -> str:
+    m, p = r["model"], r["page"]
+    return "\n".join(
+        ["# Web latency: a long line", "",
+         f"Headless {r['browser']['chromium']} (TF.js {p['tfjs']}); {r['machine']['cpu_cores']} CPU "
+         f"cores, 1-minute load average at the end {r['machine']['load_average_at_end'][0]:.1f}. "
+         f"Model `{m['model_version']}`.", ""]
+        + _long_line_lines(r)
+        + ["", f"Page errors: {r['errors'] or 'none'}. Wall time {r['wall_s']:.0f} s. "
+           f"Re-run: `{r['command']}`"])
 
 
 def markdown(r: dict) -> str:
@@ -361,6 +445,8 @@ def markdown(r: dict) -> str:
         f = lambda s: f"{s['median']:.1f} / {s['p95']:.1f}"  # noqa: E731
         L.append(f"| {name} | {e['idle_ms']} | {f(e['pointerup_to_text_ms'])} | {f(e['pointerup_to_text_minus_idle_ms'])} | "
                  f"{f(e['pointerup_to_next_frame_minus_idle_ms'])} | {f(e['timer_fired_after_pointerup_ms'])} | {f(e['timer_to_text_ms'])} |")
+    if r.get("long_line"):
+        L += [""] + _long_line_lines(r)
     L += ["", "## Notes", "",
           "- All backends are measured in one page load: the page takes the first backend that "
           "starts (wasm -> webgl -> cpu, or the one `?backend=` names); here it is switched after "

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handwriting.page.decoder import DEFAULT_FREE_PENALTY, FLOOR, MODES, PATTERNS, decode_word, groups, restrict
+from handwriting.page.decoder import (
+    DEFAULT_FREE_PENALTY,
+    FLOOR,
+    MODES,
+    PATTERNS,
+    WORD_WINDOW,
+    decode_word,
+    groups,
+    restrict,
+    word_window_start,
+)
 
 LABELS = [str(d) for d in range(10)] + [chr(c) for c in range(65, 91)] + [chr(c) for c in range(97, 123)]
 
@@ -205,3 +215,27 @@ def test_an_auto_character_can_join_the_mode_of_its_word():
     word = [p(O=0.45, o=0.2, _0=0.3), restrict(p(l=0.6, _1=0.35), LABELS, "digits")]
     out, pattern = decode_word(word, LABELS)
     assert "".join(out) == "01" and pattern == "digits"
+
+
+def test_the_word_window_starts_after_the_last_space_and_never_far_back():
+    assert word_window_start([]) == 0
+    assert word_window_start([1, 1, None]) == 3  # just after a space: nothing to decode
+    assert word_window_start([1, None, 1, 1]) == 2
+    # as the page does after each character of a line without spaces: the characters decoded
+    # stop growing at the window (they grew with the line before)
+    line, decoded = [], []
+    for _ in range(1500):
+        line.append(1)
+        decoded.append(len(line) - word_window_start(line))
+    assert decoded[:WORD_WINDOW] == list(range(1, WORD_WINDOW + 1))
+    assert set(decoded[WORD_WINDOW:]) == {WORD_WINDOW}
+
+
+def test_the_word_window_is_far_beyond_the_words_the_benchmarks_write():
+    """Every word of the benchmarks' text (unipen_lines.py) is decoded whole, as before."""
+    import re
+
+    from pydoc_data import topics
+
+    words = (w for text in topics.topics.values() for w in re.findall(r"[0-9A-Za-z]+", text))
+    assert max(map(len, words)) < WORD_WINDOW

@@ -11,7 +11,15 @@ import pytest
 from test_preprocess_parity import node
 from web_support import WEB
 
-from handwriting.page.decoder import DEFAULT_FREE_PENALTY, MODES, decode_word, groups, restrict
+from handwriting.page.decoder import (
+    DEFAULT_FREE_PENALTY,
+    MODES,
+    WORD_WINDOW,
+    decode_word,
+    groups,
+    restrict,
+    word_window_start,
+)
 
 pytestmark = [pytest.mark.web]
 
@@ -184,3 +192,29 @@ def test_node_restrict_rejects_what_python_rejects():
         assert isinstance(js, dict) and "error" in js, f"JS accepted {case}"
         with pytest.raises(ValueError):
             restrict(case["probs"], LABELS, case["mode"])
+
+
+# ---- the decoding window over a line ------------------------------------------------------------
+
+WINDOW_SCRIPT = """
+import { wordWindowStart, WORD_WINDOW } from %s;
+let data = '';
+process.stdin.setEncoding('utf8');
+for await (const chunk of process.stdin) data += chunk;
+const lines = JSON.parse(data);
+process.stdout.write(JSON.stringify({ starts: lines.map(wordWindowStart), window: WORD_WINDOW }));
+"""
+
+
+def test_node_word_window_matches_python():
+    rng = np.random.default_rng(13)
+    lines = [[None if rng.random() < space else 1 for _ in range(int(rng.integers(0, 200)))]
+             for space in (0.0, 0.005, 0.02, 0.2, 0.9) for _ in range(40)]
+    url = json.dumps((WEB / "js" / "decoder.js").resolve().as_uri())
+    res = subprocess.run([node(), "--input-type=module", "-e", WINDOW_SCRIPT % url],
+                         input=json.dumps(lines), capture_output=True, text=True, timeout=120,
+                         check=True)
+    got = json.loads(res.stdout)
+    assert got["window"] == WORD_WINDOW
+    assert got["starts"] == [word_window_start(line) for line in lines]
+    assert {len(line) - start for line, start in zip(lines, got["starts"])} >= {0, WORD_WINDOW}

@@ -475,6 +475,35 @@ def test_a_picked_guess_stays_while_the_word_grows(app_page):
     no_errors(page)
 
 
+LONG_LINE_JS = """(length) => {
+  // characters as the page keeps them, each counting when the word decoder reads its evidence
+  const app = window.handwriting.app;
+  const probs = new Float32Array(app.recognizer.labels.length).fill(0.01);
+  let reads = 0;
+  const read = [];
+  for (let i = 0; i < length; i++) {
+    const entry = { fixed: null, mode: 'auto', height: 40, shapeProbs: probs, top: 'a' };
+    Object.defineProperty(entry, 'probs', { get() { reads += 1; return probs; } });
+    app.chars.push('a');
+    app.evidence.push(entry);
+    reads = 0;
+    app._decodeWord();
+    read.push(reads);
+  }
+  app.clearAll();
+  return read;
+}"""
+
+
+def test_a_long_line_without_spaces_costs_the_same_per_character(app_page):
+    # characters the word decoder reads after each new one: all of a real word's, then no more
+    # as the line grows (it read the whole line again for every character)
+    read = app_page.evaluate(LONG_LINE_JS, 1500)
+    assert read[:20] == list(range(1, 21))
+    assert max(read) == read[-1] <= 64
+    no_errors(app_page)
+
+
 def test_controls_are_keyboard_focusable(app_page):
     page = app_page
     seen = []

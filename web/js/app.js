@@ -3,7 +3,7 @@
 
 import { DrawingSurface } from './drawing.js';
 import { Recognizer } from './recognizer.js';
-import { decodeWord, DEFAULT_FREE_PENALTY } from './decoder.js';
+import { decodeWord, DEFAULT_FREE_PENALTY, wordWindowStart } from './decoder.js';
 import { bindControls, clampedStrokeWidth } from './controls.js';
 import { fillInfo, showAdaptation, toggleInfo } from './info-panel.js';
 import { MODE_NAMES, MODES, modeFromQuery, nextMode, restrictResult, showMode } from './modes.js';
@@ -194,15 +194,15 @@ export class App {
   }
 
   /**
-   * Re-decode the word being written (the characters since the last space) as a whole: one case
-   * or digits for the word unless the ink insists (decoder.js). Earlier letters of the word may
+   * Re-decode the word being written (the characters since the last space, at most the last
+   * WORD_WINDOW: wordWindowStart) as a whole: one case or digits for the word unless the ink
+   * insists (decoder.js). Earlier letters of the word may
    * change as later ones arrive; characters picked by hand stay as picked. Returns the word when
    * an earlier character changed (for the screen-reader announcement), else null.
    */
   _decodeWord() {
     if (!this.decoderOn || !this.recognizer.labels) return null;
-    let start = this.chars.length;
-    while (start > 0 && this.evidence[start - 1] !== null) start--;
+    const start = wordWindowStart(this.evidence);
     const word = this.evidence.slice(start);
     if (!word.length) return null;
     const meta = (this.recognizer.metadata && this.recognizer.metadata.line_decoder) || {};

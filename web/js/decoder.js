@@ -8,6 +8,9 @@ export const PATTERNS = ['lower', 'capital', 'upper', 'digits'];
 export const MODES = ['auto', 'digits', 'lower', 'upper'];
 const FLOOR = 1e-12;
 export const DEFAULT_FREE_PENALTY = 8.0;
+// The most characters of a word decoded together, as handwriting.page.decoder.WORD_WINDOW (read
+// word_window_start there): far beyond a real word, so real words are decoded whole.
+export const WORD_WINDOW = 64;
 
 const isLower = (c) => c.length === 1 && c !== c.toUpperCase() && c === c.toLowerCase();
 const isUpper = (c) => c.length === 1 && c !== c.toLowerCase() && c === c.toUpperCase();
@@ -51,6 +54,20 @@ export function restrict(probs, labels, mode) {
     if (mask[j]) p[j] = total > 0 ? p[j] / total : 1 / size;
   }
   return p;
+}
+
+/**
+ * Where the characters decoded as the current word start in `line` (one entry per character, null
+ * for a space): after the last space, at most WORD_WINDOW characters before the end, so a line
+ * without spaces costs no more per character as it grows. As
+ * handwriting.page.decoder.word_window_start.
+ * @param {Array<object|null>} line
+ * @returns {number}
+ */
+export function wordWindowStart(line) {
+  let start = line.length;
+  while (start > 0 && line[start - 1] !== null && line.length - start < WORD_WINDOW) start--;
+  return start;
 }
 
 function allowed(pattern, position, masks) {

@@ -39,7 +39,9 @@ contradicts its mode it is an exception whenever ``free_penalty`` is below 24.3 
 one is 8), and keeps its top guess within its mode.
 
 This module is the specification; ``web/js/decoder.js`` implements the same functions for the
-page, and tests/web/test_decoder_parity.py checks that the two agree.
+page, and tests/web/test_decoder_parity.py checks that the two agree. The page decodes at most the
+last ``WORD_WINDOW`` characters of a word (``word_window_start``), so a line without spaces does
+not cost more for every character.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ PATTERNS = ("lower", "capital", "upper", "digits")
 DEFAULT_FREE_PENALTY = 8.0
 FLOOR = 1e-12  # probabilities below this count as this (log 0 would make every pattern -inf)
 MODES = ("auto", "digits", "lower", "upper")  # the page's input modes; "auto" restricts nothing
+# The most characters of a word decoded together (see word_window_start); web/js/decoder.js has
+# the same. Far beyond a real word (45 letters for the longest in English dictionaries; 29 in the
+# benchmarks' text), so real words are decoded whole, exactly as without a window.
+WORD_WINDOW = 64
 
 
 def groups(labels: Sequence[str]) -> dict[str, np.ndarray]:
@@ -94,6 +100,22 @@ def restrict(probs: Sequence[float] | np.ndarray, labels: Sequence[str], mode: s
     else:
         p[mask] = 1.0 / int(mask.sum())
     return p
+
+
+def word_window_start(line: Sequence) -> int:
+    """Where the characters the page decodes as the current word start in ``line`` (one entry per
+    character, ``None`` for a space): after the last space, and at most ``WORD_WINDOW``
+    characters before the end.
+
+    Without the bound a line without spaces (a URL, a long number, a user who never presses
+    Space) is decoded again from its start after every character, so each character costs more
+    than the last. With it, the characters before the window keep the labels they were given
+    while they were in it, and each character costs at most a window's decoding.
+    """
+    start = len(line)
+    while start > 0 and line[start - 1] is not None and len(line) - start < WORD_WINDOW:
+        start -= 1
+    return start
 
 
 def _allowed(pattern: str, position: int, masks: dict[str, np.ndarray]) -> np.ndarray:
