@@ -95,6 +95,25 @@ def test_an_unknown_layer_type_or_option_fails_before_training():
         **{"stroke_modelling.architecture.0": {"type": "conv1d"}})
 
 
+def test_an_input_pooled_away_fails_before_training():
+    # 28 -> 14 -> 7 -> 3 after the committed three pools; two more leave less than a pool
+    image = BASE["modelling"]["architecture"]
+    deeper = image[:6] + [{"type": "max_pool"}, {"type": "max_pool"}] + image[6:]
+    assert ("modelling.architecture[7] (max_pool, pool_size 2): the input (canvas_spec.size = 28) "
+            "is down to 1 here, less than the pool") in _problems(
+        **{"modelling.architecture": deeper})
+    # the stroke model's pools against its points: 4 -> 2 -> 1 before its third pool
+    assert ("stroke_modelling.architecture[6] (max_pool1d, pool_size 2): the input "
+            "(stroke_modelling.points = 4) is down to 1 here") in _problems(
+        **{"stroke_modelling.points": 4})
+    # a convolution after flatten has no axis to work on
+    assert "modelling.architecture[7] (conv) comes after modelling.architecture[6] (flatten)" in \
+        _problems(**{"modelling.architecture.7": {"type": "conv", "filters": 8}})
+    # ...each checked once the keys are sound on their own: a bad key is reported alone
+    message = _problems(**{"stroke_modelling.points": 4, "modelling.epochs": 0})
+    assert "modelling.epochs = 0" in message and "down to" not in message
+
+
 def test_types_ranges_and_choices_name_what_is_allowed():
     message = _problems(**{
         "modelling.epochs": True,  # a YAML true is not the integer 1

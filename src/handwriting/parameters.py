@@ -293,10 +293,57 @@ def _check_layers(value: Any, spec: Layers, where: str, problems: list[str]) -> 
                     problems)
 
 
+_POOLS = {"max_pool", "max_pool1d"}
+_ENDS = {"flatten", "global_avg_pool", "global_pool1d"}  # no spatial axis after these
+
+
+def _check_input_fits(architecture: list[dict], size: int, where: str, size_key: str,
+                      problems: list[str]) -> None:
+    """The input, ``size`` long along each axis (``size_key``), through ``architecture``: a pooling
+    layer (valid padding) divides it, rounding down, and a side smaller than the pool fails in
+    Keras when training starts; convolutions (same padding) keep it; after flatten or a global
+    pool there is no axis left to convolve or pool."""
+    end = None
+    for i, layer in enumerate(architecture):
+        kind = layer["type"]
+        if kind in _ENDS and end is None:
+            end = i
+        elif kind not in _ENDS and kind.startswith(("conv", "max_pool")) and end is not None:
+            problems.append(f"{where}[{i}] ({kind}) comes after {where}[{end}] "
+                            f"({architecture[end]['type']}), which leaves no axis to work on")
+            return
+        if kind in _POOLS:
+            pool = layer.get("pool_size", 2)
+            if size < pool:
+                problems.append(
+                    f"{where}[{i}] ({kind}, pool_size {pool}): the input ({size_key}) is down "
+                    f"to {size} here, less than the pool; remove a pooling layer or enlarge the "
+                    "input")
+                return
+            size //= pool
+
+
+def _check_across(params: dict) -> list[str]:
+    """Values that are each allowed but do not fit together (checked once every key is)."""
+    problems: list[str] = []
+    size = (params.get("canvas_spec") or {}).get("size", 28)
+    _check_input_fits(params["modelling"]["architecture"], size, "modelling.architecture",
+                      f"canvas_spec.size = {size}", problems)
+    points = params["stroke_modelling"]["points"]
+    _check_input_fits(params["stroke_modelling"]["architecture"], points,
+                      "stroke_modelling.architecture", f"stroke_modelling.points = {points}",
+                      problems)
+    return problems
+
+
 def validate(params: dict) -> None:
-    """Raise ``ParameterError`` listing every parameter that does not fit ``SCHEMA``."""
+    """Raise ``ParameterError`` listing every parameter that does not fit ``SCHEMA``, then every
+    set of values that do not fit together (the image and stroke models' inputs through their
+    architectures)."""
     problems: list[str] = []
     _check_dict(params, SCHEMA, "", problems)
+    if not problems:
+        problems = _check_across(params)
     if problems:
         raise ParameterError(
             f"{len(problems)} bad parameter{'s' if len(problems) > 1 else ''} (conf/*/parameters*.yml "
