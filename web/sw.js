@@ -5,16 +5,16 @@
 // - App shell: network first, cache as fallback, so a deployment is picked up on the next visit
 //   while online and the page still opens offline.
 // - Vendored runtime (pinned versions): cache first.
-// - model/model.json, model/stroke_model.json (the optional stroke model that metadata.json's
-//   stroke_model names) and model/metadata.json: network first, so a new model from a new
-//   `kedro run` reaches returning visitors; the cached copy is used offline.
-// - Content-hashed weight files (model/weights.<hash>.bin, both models'): cache first (a new
-//   model has new names); weights referenced by neither the latest model.json nor the stroke
-//   model the latest metadata.json names are deleted from the cache.
-// The models are also cached at install (best effort), so the first visit already leaves
+// - The model (model/, see js/manifest.js): model/manifest.json network first, so a new model
+//   from a new `kedro run` reaches returning visitors; the cached copy is used offline. The files
+//   it names, model/files/<sha256>.<json|bin>, are addressed by their content: cache first, but a
+//   cached copy is served only when its SHA-256 is the one its name says (a damaged one is deleted
+//   and fetched again), and a network copy is cached only when it matches. Whenever a manifest
+//   arrives, cached model files it does not name are deleted.
+// The model is also cached at install (best effort), so the first visit already leaves
 // everything needed to work offline.
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const SHELL_CACHE = `hw-shell-${VERSION}`;
 const MODEL_CACHE = 'hw-model';
 
@@ -26,6 +26,7 @@ const SHELL = [
   'js/app.js',
   'js/controls.js',
   'js/info-panel.js',
+  'js/manifest.js',
   'js/modes.js',
   'js/storage.js',
   'js/test-hook.js',
@@ -47,78 +48,58 @@ const SHELL = [
   'vendor/tfjs-backend-wasm.wasm',
   'vendor/tfjs-backend-wasm-simd.wasm',
 ];
-const MODEL_JSON = 'model/model.json';
-const STROKE_JSON = 'model/stroke_model.json';
-const METADATA_JSON = 'model/metadata.json';
+const MANIFEST = 'model/manifest.json';
 
 const scope = new URL(self.registration.scope);
 const abs = (path) => new URL(path, scope).href;
-const HASHED_WEIGHTS = /\/model\/weights\.[0-9a-f]{6,}\.bin$/i;
+// model/files/<sha256><suffix>: the digest its bytes must have
+const CONTENT_ADDRESSED = /\/model\/files\/([0-9a-f]{64})\.(?:json|bin)$/;
+
+async function sha256Hex(response) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The content addresses of the files a manifest names (filePath in js/manifest.js; what is not
+ *  a well-formed entry is skipped: the page reports it). */
+function manifestFileUrls(manifest) {
+  const files = manifest && typeof manifest.files === 'object' && manifest.files ? manifest.files : {};
+  return Object.entries(files)
+    .filter(([name, e]) => e && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && /\.(json|bin)$/.test(name))
+    .map(([name, e]) => abs(`model/files/${e.sha256}${name.slice(name.lastIndexOf('.'))}`));
+}
+
+/** A model file from the cache when its bytes are the ones its name says, else from the network
+ *  (cached when they are). `reload`: past the HTTP cache. */
+async function verifiedFile(request, reload = false) {
+  const cache = await caches.open(MODEL_CACHE);
+  const want = CONTENT_ADDRESSED.exec(new URL(request.url).pathname)[1];
+  const hit = await cache.match(request, { ignoreSearch: true });
+  if (hit) {
+    if (await sha256Hex(hit.clone()) === want) return hit;
+    await cache.delete(request, { ignoreSearch: true }); // damaged: never served again
+  }
+  const res = await fetch(request.url, { cache: hit || reload ? 'reload' : 'default' });
+  if (res.ok && await sha256Hex(res.clone()) === want) await cache.put(request.url, res.clone());
+  return res; // a damaged network copy is passed on: the page's own check names the file
+}
+
+/** Delete the cached model entries the manifest does not name (older versions, older layouts). */
+async function pruneModel(cache, manifest) {
+  const keep = new Set([abs(MANIFEST), ...manifestFileUrls(manifest)]);
+  for (const req of await cache.keys()) {
+    if (!keep.has(req.url)) await cache.delete(req);
+  }
+}
 
 async function cacheModel() {
   const cache = await caches.open(MODEL_CACHE);
-  const res = await fetch(abs(MODEL_JSON), { cache: 'no-cache' });
+  const res = await fetch(abs(MANIFEST), { cache: 'no-cache' });
   if (!res.ok) return;
-  const topology = await res.clone().json();
-  await cache.put(abs(MODEL_JSON), res);
-  let weights = weightUrls(topology, abs(MODEL_JSON));
-  const meta = await fetch(abs(METADATA_JSON), { cache: 'no-cache' });
-  if (meta.ok) {
-    const stroke = strokeModelUrl(await meta.clone().json());
-    await cache.put(abs(METADATA_JSON), meta);
-    if (stroke) {
-      const sres = await fetch(stroke, { cache: 'no-cache' });
-      if (sres.ok) {
-        weights = weights.concat(weightUrls(await sres.clone().json(), stroke));
-        await cache.put(stroke, sres);
-      }
-    }
-  }
-  await Promise.all(weights.map(async (url) => {
-    if (await cache.match(url)) return;
-    const w = await fetch(url);
-    if (w.ok) await cache.put(url, w);
-  }));
-  await pruneWeights(cache, weights);
-}
-
-/** The stroke model's topology URL named by metadata.json (stroke_model.path), or null. */
-function strokeModelUrl(meta) {
-  const c = meta && meta.stroke_model;
-  if (!c || typeof c !== 'object') return null;
-  return new URL(typeof c.path === 'string' && c.path ? c.path : 'stroke_model.json', abs(MODEL_JSON)).href;
-}
-
-function weightUrls(topology, topologyUrl) {
-  return (topology.weightsManifest || [])
-    .flatMap((group) => group.paths || [])
-    .map((p) => new URL(p, topologyUrl).href);
-}
-
-/** Weight URLs of the cached model.json and of the stroke model the cached metadata names. */
-async function cachedWeightUrls(cache) {
-  const read = async (url) => {
-    const hit = url && await cache.match(url, { ignoreSearch: true });
-    try { return hit ? await hit.json() : null; } catch { return null; }
-  };
-  const urls = [];
-  const topology = await read(abs(MODEL_JSON));
-  if (topology) urls.push(...weightUrls(topology, abs(MODEL_JSON)));
-  const stroke = strokeModelUrl(await read(abs(METADATA_JSON)));
-  const strokeTopology = await read(stroke);
-  if (strokeTopology) urls.push(...weightUrls(strokeTopology, stroke));
-  return urls;
-}
-
-/** Delete the cached weights not in `keep` (URLs, or an async function giving them). The keys
- *  are listed first: a weight file is only cached after its topology, so every weight listed
- *  here that is still wanted is referenced by what is cached when `keep()` reads it. */
-async function pruneWeights(cache, keep) {
-  const keys = await cache.keys();
-  const wanted = new Set(typeof keep === 'function' ? await keep() : keep);
-  for (const req of keys) {
-    if (req.url.endsWith('.bin') && !wanted.has(req.url)) await cache.delete(req);
-  }
+  const manifest = await res.clone().json();
+  await cache.put(abs(MANIFEST), res);
+  await Promise.all(manifestFileUrls(manifest).map((url) => verifiedFile(new Request(url))));
+  await pruneModel(cache, manifest);
 }
 
 self.addEventListener('install', (event) => {
@@ -172,13 +153,11 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== scope.origin || !url.href.startsWith(scope.href)) return;
   const path = url.href.slice(scope.href.length);
 
-  if (path === MODEL_JSON || path === STROKE_JSON) {
-    // a new topology was cached: drop the weights neither model references any more
-    event.respondWith(networkFirst(req, MODEL_CACHE, (_res, cache) => pruneWeights(cache, () => cachedWeightUrls(cache))));
-  } else if (path === METADATA_JSON) {
-    event.respondWith(networkFirst(req, MODEL_CACHE));
-  } else if (HASHED_WEIGHTS.test(url.pathname)) {
-    event.respondWith(cacheFirst(req, MODEL_CACHE));
+  if (path === MANIFEST) {
+    // a new manifest was cached: drop the files it does not name
+    event.respondWith(networkFirst(req, MODEL_CACHE, async (res, cache) => pruneModel(cache, await res.json())));
+  } else if (CONTENT_ADDRESSED.test(url.pathname)) {
+    event.respondWith(verifiedFile(req, req.cache === 'reload'));
   } else if (path.startsWith('model/')) {
     event.respondWith(networkFirst(req, MODEL_CACHE));
   } else if (path.startsWith('vendor/')) {

@@ -5,7 +5,8 @@
   there a missing browser is a failure.
 - Tests that need a model use ``site``: ``web/`` itself, with the model the Kedro deployment
   pipeline wrote into ``web/model/``. To test another model (e.g. during development), point
-  ``$HANDWRITING_TEST_MODEL_DIR`` at a folder holding a TF.js model + metadata.json: a copy of
+  ``$HANDWRITING_TEST_MODEL_DIR`` at a model folder as the deployment pipeline writes it
+  (manifest.json + files/, ``handwriting.datasets.StaticModelDirectory``): a copy of
   ``web/`` with that model is served instead. With neither, an untrained stand-in model is built
   for the session: everything runs except the tests that assert recognised characters
   (fixture ``real_model``), which are skipped.
@@ -13,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +36,7 @@ from web_support import (  # noqa: E402
     build_throwaway_model,
     VIEWPORT,
     copy_web,
+    model_metadata,
     open_app,
     serve,
 )
@@ -80,7 +81,7 @@ def site_without_model(tmp_path_factory) -> Iterator[StaticServer]:
 
 @pytest.fixture(scope="session")
 def metadata(model_dir: Path) -> dict:
-    return json.loads((model_dir / "metadata.json").read_text())
+    return model_metadata(model_dir)
 
 
 # ---- browser ------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from web_support import (
     attach_error_log,
     build_stroke_model,
     copy_web,
+    edit_model,
+    model_metadata,
     open_app,
     reload_offline,
     serve,
@@ -26,6 +28,7 @@ from web_support import (
 )
 
 from handwriting.page.fusion import fuse
+from handwriting.page.manifest import file_path, read_manifest, read_model_file
 from handwriting.page.preprocess import CanvasSpec, render
 from handwriting.page.trajectory import trajectory_features
 
@@ -46,10 +49,7 @@ def _with_stroke_model(dest: Path, model_dir: Path, **kw) -> Path:
 def _without_stroke_model(dest: Path, model_dir: Path) -> Path:
     """A copy of web/ whose metadata.json names no stroke model (the model as shipped so far)."""
     root = copy_web(dest, model_dir)
-    meta = json.loads((root / "model" / "metadata.json").read_text())
-    meta.pop("stroke_model", None)
-    (root / "model" / "metadata.json").write_text(json.dumps(meta))
-    (root / "model" / "stroke_model.json").unlink(missing_ok=True)
+    edit_model(root / "model", {"stroke_model.json": None}, metadata={"stroke_model": None})
     return root
 
 
@@ -68,12 +68,13 @@ def stroke_site(stroke_root):
 @pytest.fixture(scope="module")
 def keras_models(stroke_root):
     """(image model, stroke model) loaded back from the served TF.js files with tf_keras."""
-    from handwriting.tfjs_compat import converters
+    from handwriting.page.recognizer import model_files
+    from handwriting.tfjs_compat import load_tfjs
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    _, loader = converters()
     model = stroke_root / "model"
-    return loader.load_keras_model(str(model / "model.json")), loader.load_keras_model(str(model / "stroke_model.json"))
+    return (load_tfjs(model_files(model)),
+            load_tfjs(model_files(model, "stroke_model.json"), "stroke_model.json"))
 
 
 def no_errors(page):
@@ -82,10 +83,19 @@ def no_errors(page):
     assert [e for e in page.errors if "favicon" not in e] == []
 
 
-def _requests(page, needle):
+def _requests(page, needles):
+    """URLs the page requests that contain one of ``needles``."""
     seen = []
-    page.on("request", lambda req: seen.append(req.url) if needle in req.url else None)
+    page.on("request", lambda req: seen.append(req.url) if any(n in req.url for n in needles) else None)
     return seen
+
+
+def _stroke_files(root: Path) -> list[str]:
+    """The content addresses of the stroke model's files in the site at ``root``."""
+    manifest = read_manifest(root / "model")
+    topology = json.loads(read_model_file(root / "model", "stroke_model.json", manifest))
+    names = ["stroke_model.json"] + [p for g in topology["weightsManifest"] for p in g["paths"]]
+    return [file_path(manifest, n) for n in names]
 
 
 def _samples():
@@ -147,10 +157,10 @@ def test_page_probs_are_the_python_fusion_of_its_two_models(context, stroke_site
     no_errors(page)
 
 
-def test_strokes_off_is_the_image_model_alone(context, stroke_site):
+def test_strokes_off_is_the_image_model_alone(context, stroke_site, stroke_root):
     page = context.new_page()
     page.errors = attach_error_log(page)
-    fetched = _requests(page, "stroke_model.json")
+    fetched = _requests(page, _stroke_files(stroke_root))
     open_app(page, stroke_site.url, "nosw&strokes=off")
     assert page.evaluate("[handwriting.strokeModel, handwriting.strokeWeight]") == [False, 0]
     on = context.new_page()
@@ -169,16 +179,21 @@ def test_strokes_off_is_the_image_model_alone(context, stroke_site):
 
 
 def test_metadata_without_a_stroke_model_works_as_before(context, model_dir, tmp_path):
-    with serving(_without_stroke_model(tmp_path / "web", model_dir)) as url:
+    root = _without_stroke_model(tmp_path / "web", model_dir)
+    manifest = read_manifest(root / "model")
+    topology = json.loads(read_model_file(root / "model", "model.json", manifest))
+    image_files = {file_path(manifest, n) for n in ["metadata.json", "model.json"]
+                   + [p for g in topology["weightsManifest"] for p in g["paths"]]}
+    with serving(root) as url:
         page = context.new_page()
         page.errors = attach_error_log(page)
-        fetched = _requests(page, "stroke_model")
+        fetched = _requests(page, ["/model/files/"])
         open_app(page, url, "nosw")
         assert page.evaluate("[handwriting.strokeModel, handwriting.strokeWeight, handwriting.strokePoints]") == [False, 0, None]
         r = page.evaluate("(s) => handwriting.replay(s)", glyph("7"))
         assert r["strokeProbs"] is None and r["probs"] == r["imageProbs"]
         assert abs(sum(r["probs"]) - 1) < 1e-3
-        assert fetched == []
+        assert {u.split("/model/", 1)[1] for u in fetched} == image_files, "the image model's files alone"
         page.click("#btn-info")
         assert page.text_content("#info-strokes").startswith("none")
         no_errors(page)
@@ -206,17 +221,18 @@ def test_a_stroke_model_that_does_not_fit_is_a_clear_load_error(context, model_d
         expected = ["stroke model", "10 outputs", "62 labels"]
     else:
         build_stroke_model(model)
-    meta = json.loads((model / "metadata.json").read_text())
+    entry = dict(model_metadata(model)["stroke_model"])
     if fault == "points":
-        meta["stroke_model"]["points"] = 32
+        entry["points"] = 32
         expected = ["stroke model", "32", "[null, 32, 5]"]
-    elif fault == "missing":
-        (model / "stroke_model.json").unlink()
+    elif fault == "missing":  # published, then lost on the host
+        (model / file_path(read_manifest(model), "stroke_model.json")).unlink()
         expected = ["stroke_model.json", "404"]
     elif fault == "weight":
-        meta["stroke_model"]["weight"] = -1
+        entry["weight"] = -1
         expected = ["stroke_model.weight", ">= 0"]
-    (model / "metadata.json").write_text(json.dumps(meta))
+    if fault in ("points", "weight"):
+        edit_model(model, metadata={"stroke_model": entry})
     with serving(root) as url:
         page = context.new_page()
         open_app(page, url, "nosw", wait_state=("error",))
@@ -232,17 +248,16 @@ def test_a_stroke_model_that_does_not_fit_is_a_clear_load_error(context, model_d
 
 
 def test_the_stroke_model_works_offline_after_a_visit(browser, model_dir, tmp_path):
-    """The service worker caches stroke_model.json and its weights, and its pruning of stale
-    weight files (on every fresh model.json / stroke_model.json) keeps them."""
+    """The service worker caches stroke_model.json and its weights, and its pruning of the files
+    a fresh manifest does not name keeps them."""
     root = _with_stroke_model(tmp_path / "web", model_dir)
-    topology = json.loads((root / "model" / "stroke_model.json").read_text())
-    stroke_bins = [p for g in topology["weightsManifest"] for p in g["paths"]]
+    stroke_bins = [p.split("/")[-1] for p in _stroke_files(root)]
     cached = CACHED_MODEL_FILES_JS
     with service_worker_site(browser, root) as (page, srv):
-        open_app(page, srv.url)  # a second visit through the service worker: fresh topologies, pruning
+        open_app(page, srv.url)  # a second visit through the service worker: fresh manifest, pruning
         assert page.evaluate("handwriting.strokeModel") is True
         wait_for(page, f"async (want) => {{ const names = await ({cached})(); "
-                       "return want.every((n) => names.includes(n)) && names.includes('stroke_model.json'); }",
+                       "return want.every((n) => names.includes(n)); }",
                  stroke_bins, timeout=30_000)
         page.wait_for_timeout(500)  # let any pruning finish
         names = page.evaluate(cached)

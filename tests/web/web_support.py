@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 MODEL = WEB / "model"
 from handwriting.static_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401
+from handwriting.datasets.static_model import StaticModelDirectory  # noqa: E402
+from handwriting.page.manifest import MANIFEST, read_model_file, read_model_files  # noqa: E402
 IN_CI = bool(os.environ.get("CI"))
 
 # Collected in every page before any of its own scripts run: page errors and CSP violations.
@@ -49,20 +51,56 @@ def copy_web(dest: Path, model_dir: Path | None) -> Path:
 def _model_source() -> Path | None:
     env = os.environ.get("HANDWRITING_TEST_MODEL_DIR")
     if env:  # an explicit choice wins
-        if not (Path(env) / "model.json").is_file():
-            raise RuntimeError(f"HANDWRITING_TEST_MODEL_DIR={env} has no model.json")
+        if not (Path(env) / MANIFEST).is_file():
+            raise RuntimeError(f"HANDWRITING_TEST_MODEL_DIR={env} has no {MANIFEST} (a model folder "
+                               "as the deployment pipeline writes it)")
         return Path(env)
-    if (MODEL / "model.json").is_file():
+    if (MODEL / MANIFEST).is_file():
         return MODEL
     return None
+
+
+def publish_model(model_dir: Path, files: dict[str, bytes]) -> Path:
+    """Write ``files`` ({logical name: bytes}) as the model folder ``model_dir``, as the deployment
+    pipeline does (manifest + content-addressed files)."""
+    StaticModelDirectory(str(model_dir)).save(files)
+    return model_dir
+
+
+def edit_model(model_dir: Path, files: dict[str, bytes | None] | None = None,
+               metadata: dict | None = None) -> dict[str, bytes]:
+    """Publish ``model_dir`` again with ``files`` changed ({name: bytes}, ``None`` removes one) and
+    its metadata.json's keys replaced by ``metadata``'s (``None`` removes one). Returns the files
+    now published."""
+    published = read_model_files(model_dir)
+    if metadata is not None:
+        meta = json.loads(published["metadata.json"])
+        for key, value in metadata.items():
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
+        published["metadata.json"] = json.dumps(meta, indent=1).encode()
+    for name, content in (files or {}).items():
+        if content is None:
+            published.pop(name, None)
+        else:
+            published[name] = content
+    publish_model(model_dir, published)
+    return published
+
+
+def model_metadata(model_dir: Path) -> dict:
+    """The model folder's metadata.json, checked against its manifest."""
+    return json.loads(read_model_file(model_dir, "metadata.json"))
 
 
 LABELS = [chr(c) for c in [*range(48, 58), *range(65, 91), *range(97, 123)]]
 
 
 def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
-    """An untrained CNN (input 28x28x1, 62-way softmax) in the web/model/ format: model.json,
-    a content-hashed weights file and metadata.json. Its guesses are meaningless; it lets the
+    """An untrained CNN (input 28x28x1, 62-way softmax) in the web/model/ format: a manifest
+    naming model.json, a weights file and metadata.json. Its guesses are meaningless; it lets the
     tests that need *a* model (controls, failure modes, parity, offline) run without a trained
     one. The last layer is scaled up so that its probabilities are far from uniform (no ties)."""
     import datetime
@@ -99,14 +137,10 @@ def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
     topology = json.loads((raw / "model.json").read_text())
     data = b"".join((raw / p).read_bytes() for g in topology["weightsManifest"] for p in g["paths"])
     digest = hashlib.sha256(data).hexdigest()[:16]
-    out = dest / "model"
-    out.mkdir(parents=True)
     name = f"weights.{digest}.bin"
-    (out / name).write_bytes(data)
     topology["weightsManifest"] = [
         {"paths": [name], "weights": [w for g in topology["weightsManifest"] for w in g["weights"]]}
     ]
-    (out / "model.json").write_text(json.dumps(topology))
     meta = {
         "labels": LABELS,
         "model_version": digest,
@@ -117,7 +151,8 @@ def build_throwaway_model(dest: Path, seed: int = 0) -> Path:
         "canvas_spec": CanvasSpec().to_dict(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
-    (out / "metadata.json").write_text(json.dumps(meta, indent=1))
+    out = publish_model(dest / "model", {name: data, "model.json": json.dumps(topology).encode(),
+                                         "metadata.json": json.dumps(meta, indent=1).encode()})
     shutil.rmtree(raw)
     assert np.isfinite(model.predict(np.zeros((1, 28, 28, 1), np.float32), verbose=0)).all()
     return out
@@ -134,9 +169,9 @@ STROKE_ARCHITECTURE = [
 def build_stroke_model(model_dir: Path, points: int = 64, weight: float = 1.0, seed: int = 1,
                        quantization: str | None = "float16", labels: list[str] | None = None,
                        path: str = "stroke_model.json") -> dict:
-    """An untrained stroke model (1-D CNN over ``(points, 5)`` trajectories) written into an
-    existing web model folder: ``<path>`` and a content-hashed weights file next to the image
-    model, and a ``stroke_model`` entry in its metadata.json. The labels are metadata.json's
+    """An untrained stroke model (1-D CNN over ``(points, 5)`` trajectories) published into an
+    existing web model folder: ``<path>`` and its weights file beside the image model's, and a
+    ``stroke_model`` entry in its metadata.json. The labels are metadata.json's
     unless given (a mismatch is for failure tests). The last layer is scaled so that its
     probabilities are far from uniform. Returns the ``stroke_model`` entry."""
     import hashlib
@@ -148,7 +183,8 @@ def build_stroke_model(model_dir: Path, points: int = 64, weight: float = 1.0, s
     from handwriting.model_architecture import build_model
     from handwriting.tfjs_compat import converters
 
-    meta = json.loads((model_dir / "metadata.json").read_text())
+    files = read_model_files(model_dir)
+    meta = json.loads(files["metadata.json"])
     n_out = len(labels if labels is not None else meta["labels"])
     tf_keras.utils.set_random_seed(seed)
     model = build_model(STROKE_ARCHITECTURE, n_out, tf_keras, input_shape=(points, 5),
@@ -164,15 +200,15 @@ def build_stroke_model(model_dir: Path, points: int = 64, weight: float = 1.0, s
         topology = json.loads((Path(tmp) / "model.json").read_text())
         data = b"".join((Path(tmp) / p).read_bytes() for g in topology["weightsManifest"] for p in g["paths"])
     name = f"weights.{hashlib.sha256(data).hexdigest()[:16]}.bin"
-    (model_dir / name).write_bytes(data)
     topology["weightsManifest"] = [
         {"paths": [name], "weights": [w for g in topology["weightsManifest"] for w in g["weights"]]}
     ]
-    (model_dir / path).write_text(json.dumps(topology))
     entry = {"path": path, "points": points, "weight": weight, "weights_bytes": len(data),
              "quantization": quantization}
     meta["stroke_model"] = entry
-    (model_dir / "metadata.json").write_text(json.dumps(meta, indent=1))
+    files.update({name: data, path: json.dumps(topology).encode(),
+                  "metadata.json": json.dumps(meta, indent=1).encode()})
+    publish_model(model_dir, files)
     return entry
 
 

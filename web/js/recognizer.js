@@ -1,6 +1,13 @@
 // Loads TensorFlow.js (vendored UMD bundles), the model's metadata and the LayersModel, picks a
 // backend (wasm -> webgl -> cpu) and recognises strokes through preprocess.js.
 //
+// The model folder is read through its manifest (manifest.js): model/manifest.json is fetched
+// once, revalidated, and every file it names (metadata.json, the topologies, the weights) is then
+// fetched by its content address and its SHA-256 checked before use. One manifest is one model
+// version, so a host that publishes a new model during the load cannot give the page a mix; a
+// damaged or missing file is a LoadError naming it. Both LayersModels are built from those
+// checked bytes in memory (no second fetch).
+//
 // When metadata.json has a `stroke_model` ({path, points, weight, ...}), a second LayersModel
 // (model/<path>, a 1-D CNN) reads the pen path itself (trajectory.js) and its probabilities are
 // multiplied with the image model's (fusion.js). The option `strokes: false` (the page's
@@ -19,6 +26,7 @@ import { DEFAULT_POINTS, FEATURES, trajectoryFeatures } from './trajectory.js';
 import { DEFAULT_WEIGHT, fuse } from './fusion.js';
 import { SizeCue, inkHeight } from './sizecue.js';
 import { Adaptation } from './adapt.js';
+import { MANIFEST, filePath, parseManifest, verifyFile } from './manifest.js';
 
 export class LoadError extends Error {
   constructor(message, cause) {
@@ -39,18 +47,23 @@ function loadScript(src) {
   });
 }
 
-async function fetchJSON(url) {
+/** A fetch that fails as a LoadError naming `what`. */
+async function fetchOk(url, what, cache) {
   let res;
   try {
-    res = await fetch(url, { cache: 'no-cache' });
+    res = await fetch(url, { cache });
   } catch (err) {
-    throw new LoadError(`could not fetch ${url} (${err.message})`, err);
+    throw new LoadError(`could not fetch ${what} (${err.message})`, err);
   }
-  if (!res.ok) throw new LoadError(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  if (!res.ok) throw new LoadError(`${what}: HTTP ${res.status} ${res.statusText}`.trim());
+  return res;
+}
+
+function parseJSON(bytes, what) {
   try {
-    return await res.json();
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new LoadError(`${url} is not valid JSON`, err);
+    throw new LoadError(`${what} is not valid JSON`, err);
   }
 }
 
@@ -64,7 +77,7 @@ function weightBytes(topology) {
 }
 
 /** metadata.json's stroke_model entry, checked and completed; null when there is none. */
-function strokeConfig(meta, metadataUrl) {
+function strokeConfig(meta, metadataUrl = 'metadata.json') {
   const c = meta.stroke_model;
   if (c === undefined || c === null) return null;
   if (typeof c !== 'object' || Array.isArray(c)) throw new LoadError(`${metadataUrl}: stroke_model must be an object`);
@@ -88,8 +101,9 @@ export function topGuesses(probs, labels, k = 3) {
 export class Recognizer {
   /**
    * @param {object} [o]
-   * @param {string} [o.modelUrl]     TF.js LayersModel (model.json)
-   * @param {string} [o.metadataUrl]  labels, canvas_spec, metrics, ...
+   * @param {string} [o.modelUrl]     the model folder (its manifest.json names the files)
+   * @param {boolean} [o.revalidate]  true: fetch the model's files past the browser's HTTP cache
+   *   (a retry after a damaged copy)
    * @param {string} [o.vendorUrl]    folder with tf.min.js, tf-backend-wasm.min.js, *.wasm
    * @param {string[]} [o.backends]   preference order
    * @param {boolean} [o.strokes]     false: never load the stroke model (image model only)
@@ -97,8 +111,12 @@ export class Recognizer {
    * @param {boolean} [o.adaptation]  false: ignore metadata.json's adaptation (adapt.js)
    */
   constructor(o = {}) {
-    this.modelUrl = o.modelUrl || 'model/model.json';
-    this.metadataUrl = o.metadataUrl || 'model/metadata.json';
+    this.modelUrl = o.modelUrl || 'model/';
+    if (!this.modelUrl.endsWith('/')) this.modelUrl += '/';
+    this.metadataUrl = 'metadata.json'; // a logical name in the manifest (error messages)
+    this.fileCache = o.revalidate ? 'reload' : 'default';
+    this.manifest = null;
+    this.version = null;       // the manifest's model version
     this.vendorUrl = o.vendorUrl || 'vendor/';
     this.backends = o.backends || ['wasm', 'webgl', 'cpu'];
     this.tf = null;
@@ -137,21 +155,32 @@ export class Recognizer {
     // The bundled regenerator runtime assigns the global `regeneratorRuntime`; if it does not
     // exist (strict mode) it falls back to Function(...), which the CSP (rightly) forbids.
     if (!('regeneratorRuntime' in globalThis)) globalThis.regeneratorRuntime = undefined;
-    await loadScript(this.vendorUrl + 'tf.min.js');
+    if (!window.tf) await loadScript(this.vendorUrl + 'tf.min.js'); // not again on a retry
     const tf = window.tf;
     if (!tf || typeof tf.loadLayersModel !== 'function') throw new LoadError('TensorFlow.js did not initialise');
     this.tf = tf;
     tf.enableProdMode();
     let wasmScript = true;
     try {
-      await loadScript(this.vendorUrl + 'tf-backend-wasm.min.js');
+      if (!tf.wasm) await loadScript(this.vendorUrl + 'tf-backend-wasm.min.js');
     } catch (err) {
       wasmScript = false;
       this.backendErrors.wasm = err.message;
     }
 
     onStatus('Loading model metadata…');
-    const meta = await fetchJSON(this.metadataUrl);
+    const manifestUrl = new URL(this.modelUrl + MANIFEST, document.baseURI).href;
+    const res = await fetchOk(manifestUrl, this.modelUrl + MANIFEST, 'no-cache');
+    try {
+      this.manifest = parseManifest(await res.text());
+    } catch (err) {
+      throw new LoadError(`${this.modelUrl}${err.message}`, err);
+    }
+    this.version = this.manifest.version;
+    const meta = parseJSON(await this._file('metadata.json'), this.metadataUrl);
+    if (meta.model_version !== undefined && meta.model_version !== this.version) {
+      throw new LoadError(`metadata.json is model ${meta.model_version} but ${MANIFEST} is version ${this.version}`);
+    }
     if (!Array.isArray(meta.labels) || meta.labels.length === 0) {
       throw new LoadError(`${this.metadataUrl} has no labels list`);
     }
@@ -198,14 +227,9 @@ export class Recognizer {
     if (!this.backend) throw new LoadError(`no TensorFlow.js backend could start (${JSON.stringify(this.backendErrors)})`);
 
     onStatus('Loading model…');
-    // Probe model.json first so that a missing model gives a clear message.
-    const topology = await fetchJSON(this.modelUrl);
+    const { model, topology } = await this._layersModel('model.json', 'the model');
+    this.model = model;
     this.modelBytes = weightBytes(topology);
-    try {
-      this.model = await tf.loadLayersModel(this.modelUrl);
-    } catch (err) {
-      throw new LoadError(`could not load the model from ${this.modelUrl} (${err.message})`, err);
-    }
     const outShape = this.model.outputs[0].shape;
     const inShape = this.model.inputs[0].shape;
     if (outShape[outShape.length - 1] !== this.labels.length) {
@@ -236,21 +260,58 @@ export class Recognizer {
     return this;
   }
 
-  async _loadStrokeModel({ path, points, weight }) {
-    const tf = this.tf;
-    const url = new URL(path, new URL(this.modelUrl, document.baseURI)).href;
-    const topology = await fetchJSON(url);
-    let model;
+  /** Logical file `name` of the manifest: fetched by its content address and checked. */
+  async _file(name) {
+    let path;
     try {
-      model = await tf.loadLayersModel(url);
+      path = filePath(this.manifest, name);
     } catch (err) {
-      throw new LoadError(`could not load the stroke model from ${url} (${err.message})`, err);
+      throw new LoadError(`${this.modelUrl}${err.message}`, err);
     }
+    const res = await fetchOk(new URL(this.modelUrl + path, document.baseURI).href,
+      `${name} (${this.modelUrl}${path})`, this.fileCache);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    try {
+      return await verifyFile(this.manifest, name, bytes);
+    } catch (err) {
+      throw new LoadError(err.message, err);
+    }
+  }
+
+  /** A LayersModel from topology file `name` and the weight files it names, all checked, built in
+   *  memory; `what` names it in errors. */
+  async _layersModel(name, what) {
+    const topology = parseJSON(await this._file(name), name);
+    const groups = topology.weightsManifest || [];
+    const parts = await Promise.all(groups.flatMap((g) => g.paths || []).map((p) => this._file(p)));
+    const weightData = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      weightData.set(p, offset);
+      offset += p.length;
+    }
+    try {
+      const model = await this.tf.loadLayersModel(this.tf.io.fromMemory({
+        modelTopology: topology.modelTopology,
+        weightSpecs: groups.flatMap((g) => g.weights || []),
+        weightData: weightData.buffer,
+        format: topology.format,
+        generatedBy: topology.generatedBy,
+        convertedBy: topology.convertedBy,
+      }));
+      return { model, topology };
+    } catch (err) {
+      throw new LoadError(`could not load ${what} from ${name} (${err.message})`, err);
+    }
+  }
+
+  async _loadStrokeModel({ path, points, weight }) {
+    const { model, topology } = await this._layersModel(path, 'the stroke model');
     const inShape = model.inputs[0].shape;
     const outShape = model.outputs[0].shape;
     const fail = (msg) => {
       model.dispose();
-      throw new LoadError(`the stroke model ${url} ${msg}`);
+      throw new LoadError(`the stroke model ${path} ${msg}`);
     };
     // [null, points, 5], or [null, points, 1, 5]: the same network built with 2-D layers, which
     // TF.js runs as fused ops (the pipeline exports it so)
@@ -264,7 +325,7 @@ export class Recognizer {
     }
     this.strokeModel = model;
     this.strokeInputShape = asImage ? [1, points, 1, FEATURES] : [1, points, FEATURES];
-    this.strokeModelUrl = url;
+    this.strokeModelUrl = path;
     this.strokePoints = points;
     this._strokeWeight = weight;
     this.strokeModelBytes = weightBytes(topology);

@@ -123,8 +123,8 @@ export function clearPreview(canvas) {
   canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
 }
 
-/** Why the recogniser could not be loaded, and what to check. */
-export function showLoadError(box, msg) {
+/** Why the recogniser could not be loaded, what to check, and a Retry button (`onRetry`). */
+export function showLoadError(box, msg, onRetry) {
   box.replaceChildren();
   const title = document.createElement('strong');
   title.textContent = 'The recogniser could not be loaded.';
@@ -134,9 +134,17 @@ export function showLoadError(box, msg) {
   detail.append(code);
   const help = document.createElement('p');
   help.textContent = 'The model is written to web/model/ by the Kedro deployment pipeline '
-    + '(kedro run). Check that model.json, metadata.json and the weight files are served next '
-    + 'to this page, then reload.';
+    + '(kedro run). Check that manifest.json and the files/ folder are served next to this page '
+    + 'as they were written, then retry.';
   box.append(title, detail, help);
+  if (onRetry) {
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.id = 'btn-retry';
+    retry.textContent = 'Retry';
+    retry.addEventListener('click', onRetry);
+    box.append(retry);
+  }
   box.hidden = false;
 }
 

@@ -93,8 +93,8 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp())
         root = copy_web(tmp / "web", a.model)
     else:
-        if not (WEB / "model" / "model.json").is_file():
-            print("web/model/model.json is missing: run the Kedro deployment pipeline first", file=sys.stderr)
+        if not (WEB / "model" / "manifest.json").is_file():
+            print("web/model/manifest.json is missing: run the Kedro deployment pipeline first", file=sys.stderr)
             return 1
         root = WEB
     srv = serve(root)
