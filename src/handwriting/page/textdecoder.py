@@ -30,7 +30,9 @@ Search: the standard CTC prefix beam search (each prefix keeps its probability o
 blank and in a character) over the ``beam`` best prefixes; at each frame only characters with
 probability >= ``char_threshold`` extend a prefix, at most ``max_chars`` of them (the likeliest;
 the lower index on a tie). Prefixes are ranked by their score, ties kept in the order they were
-reached, so that ``web/js/textdecoder.js`` gives the same texts; at the last frame every prefix is
+reached, so that ``web/js/textdecoder.js`` gives the same texts (a new prefix whose score cannot
+reach the beam, by a bound on its language model score, is not scored at all: that saves most of
+the work and changes nothing); at the last frame every prefix is
 scored as finished and the best is the reading. The ``alternatives`` best distinct last words
 over the final prefixes (distinct once the punctuation around them is set aside), each with the
 score of the best reading that ends with it, are what the page offers to click.
@@ -272,6 +274,17 @@ class _Prefixes:
         self.partial[j] = done + self.word_score(j, False)
         return j
 
+    def bound(self, i: int) -> float:
+        """An upper bound on the ranking LM score of prefix ``i`` plus any one character: a
+        character never raises it, but for the word bonus of a new word and an open word's
+        penalty in place of a number's."""
+        up = self.lm_score(i, False)
+        if self.length[i] == 0:
+            up += self.p["word_bonus"]
+        if not self.letters[i]:
+            up += self.p["lm_weight"] * max(0.0, self.p["number_penalty"] - self.p["oov_word_penalty"])
+        return up
+
     def lm_score(self, i: int, finished: bool) -> float:
         """lm_weight * LM + word_bonus * words, of prefix ``i`` (still being written or not)."""
         lm = self.done[i] + self.word_score(i, True) if finished else self.partial[i]
@@ -315,6 +328,7 @@ def decode_text(probs, lexicon: Lexicon | None = None, params: dict | None = Non
         ids: list[int] = []
         nb_b: list[float] = []
         nb_nb: list[float] = []
+        new_from: dict[int, tuple[int, int]] = {}  # slot -> (prefix, character) of a new prefix
 
         def at(node: int) -> int:
             s = slot.get(node)
@@ -338,13 +352,28 @@ def decode_text(probs, lexicon: Lexicon | None = None, params: dict | None = Non
                 value = (b if c == last else total) + float(lp[c])
                 if value == NEG_INF:  # no blank yet before a repeat: nothing to extend
                     continue
-                j = tree.extend(i, c)
-                if j < 0:
-                    continue
-                s = at(j)
-                nb_nb[s] = _logaddexp(nb_nb[s], value)
-        scores = [_logaddexp(nb_b[s], nb_nb[s]) + tree.lm_score(ids[s], False) for s in range(len(ids))]
-        order = sorted(range(len(ids)), key=lambda s: -scores[s])[:p["beam"]]  # stable on ties
+                j = tree.child.get(i * RADIX + c)
+                if j is not None:
+                    s = at(j)
+                    nb_nb[s] = _logaddexp(nb_nb[s], value)
+                elif c != SPACE or tree.length[i]:  # never a leading or a double space
+                    # a new prefix, the only one from (i, c): made a node only if it may rank
+                    new_from[len(ids)] = (i, c)
+                    ids.append(-1)
+                    nb_b.append(NEG_INF)
+                    nb_nb.append(value)
+        # rank: the known prefixes, then the new ones whose bound on their score (a character
+        # never raises the LM score but for the exceptions in `bound`) reaches the known ones'
+        # beam-th best; the others cannot rank, and skipping them changes nothing
+        scores = {s: _logaddexp(nb_b[s], nb_nb[s]) + tree.lm_score(ids[s], False)
+                  for s in range(len(ids)) if ids[s] >= 0}
+        known = sorted(scores.values(), reverse=True)
+        floor = known[p["beam"] - 1] if len(known) >= p["beam"] else NEG_INF
+        for s, (i, c) in new_from.items():
+            if nb_nb[s] + tree.bound(i) >= floor:
+                ids[s] = tree.extend(i, c)
+                scores[s] = nb_nb[s] + tree.lm_score(ids[s], False)
+        order = sorted(scores, key=lambda s: (-scores[s], s))[:p["beam"]]  # the earlier on a tie
         beam_ids = [ids[s] for s in order]
         beam_b = [nb_b[s] for s in order]
         beam_nb = [nb_nb[s] for s in order]
