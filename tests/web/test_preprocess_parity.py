@@ -142,23 +142,23 @@ def test_page_preprocess_matches_python(context, site_without_model):
 
 @pytest.fixture(scope="module")
 def keras_model(model_dir):
-    from handwriting.tfjs_compat import converters
+    from handwriting.page.recognizer import model_files
+    from handwriting.tfjs_compat import load_tfjs
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    _, loader = converters()
-    return loader.load_keras_model(str(model_dir / "model.json"))
+    return load_tfjs(model_files(model_dir))
 
 
 @pytest.fixture(scope="module")
 def keras_stroke_model(model_dir, metadata):
     """The shipped stroke model loaded back into tf_keras, or None when the page has none."""
-    from handwriting.tfjs_compat import converters
+    from handwriting.page.recognizer import model_files
+    from handwriting.tfjs_compat import load_tfjs
 
     cfg = metadata.get("stroke_model")
     if not cfg:
         return None
-    _, loader = converters()
-    return loader.load_keras_model(str(model_dir / cfg["path"]))
+    return load_tfjs(model_files(model_dir, cfg["path"]), cfg["path"])
 
 
 def test_page_predictions_equal_keras(context, site, metadata, keras_model, keras_stroke_model):
