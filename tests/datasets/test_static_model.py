@@ -192,3 +192,27 @@ def test_a_reader_during_many_publishes_always_finds_one_whole_version(tmp_path)
     writer.join()
     assert not errors, errors[:5]
     assert reads > 50 and lagging < reads
+
+
+def test_a_staging_folder_on_another_filesystem_still_publishes_whole(tmp_path, monkeypatch):
+    """Where the staging folder is on another filesystem (a rename across fails with EXDEV), each
+    file is copied beside its target and renamed there: still nothing half-written in view."""
+    import errno
+
+    ds = _dataset(tmp_path)
+    real_replace = os.replace
+    crossed = []
+
+    def no_rename_across(src, dst):
+        if str(src).startswith(str(tmp_path / "data" / "staging")):
+            crossed.append(os.path.basename(dst))
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", no_rename_across)
+    ds.save({"model.json": b"{}", "weights.abc.bin": b"\x00\x01"})
+    monkeypatch.undo()
+    assert sorted(crossed) == sorted(["manifest.json", *os.listdir(tmp_path / "web" / "model" / "files")])
+    assert ds.load() == {"model.json": b"{}", "weights.abc.bin": b"\x00\x01"}
+    assert not any(n.startswith(".") for n in os.listdir(tmp_path / "web" / "model" / "files"))
+    assert not (tmp_path / "data" / "staging").exists()
