@@ -82,6 +82,13 @@ def test_every_page_file_gets_one_cache_rule_the_same_on_both_hosts():
     assert HEADERS_FILE not in (WEB / "sw.js").read_text()
 
 
+def test_a_malformed_headers_file_names_its_line(tmp_path):
+    bad = tmp_path / HEADERS_FILE
+    bad.write_text("/*\n  X-Frame-Options: DENY\n  no colon here\n")
+    with pytest.raises(ValueError, match=r"_headers:3: expected a path or an indented"):
+        read_headers_file(bad)
+
+
 @pytest.mark.slow
 def test_the_page_and_its_service_worker_work_under_the_header_csp(browser, site):
     ctx = browser.new_context(viewport=VIEWPORT)
