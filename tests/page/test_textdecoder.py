@@ -123,3 +123,23 @@ def test_parameters_are_checked():
         decode_text(np.full((3, 95), 1 / 95))  # no blank column
     with pytest.raises(ValueError):
         decode_text(np.full((3, 96), np.nan))
+
+
+def test_skipping_new_prefixes_by_their_bound_changes_nothing(lexicon, monkeypatch):
+    rng = np.random.default_rng(9)
+    cases = [spell("it is a cat", noise=0.4, rng=rng), spell("x86 so", noise=0.6, rng=rng)]
+    cases += [rng.dirichlet(np.full(BLANK + 1, 0.05), size=30) for _ in range(6)]
+    params = [{}, {"word_bonus": 3.0}, {"number_penalty": 12.0, "oov_word_penalty": 1.0},
+              {"beam": 3}]
+    pruned = [decode_text(p, lexicon, q) for p in cases for q in params]
+    # a letter after a number: the open word's penalty (1) replaces the number's (12), so "9x"
+    # scores above "9" although its "x" is less likely than the blank
+    nine = np.zeros((2, BLANK + 1))
+    nine[0, [ALPHABET.index("9"), BLANK]] = 0.99, 0.01
+    nine[1, [ALPHABET.index("x"), BLANK]] = 0.4, 0.6
+    nine_x = decode_text(nine, None, {"number_penalty": 12.0, "oov_word_penalty": 1.0, "beam": 2})
+    assert nine_x["text"] == "9x"
+    monkeypatch.setattr("handwriting.page.textdecoder._Prefixes.bound", lambda self, i: math.inf)
+    assert [decode_text(p, lexicon, q) for p in cases for q in params] == pruned
+    assert decode_text(nine, None, {"number_penalty": 12.0, "oov_word_penalty": 1.0,
+                                    "beam": 2}) == nine_x

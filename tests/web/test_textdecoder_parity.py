@@ -73,6 +73,12 @@ def cases() -> list[dict]:
                 "params": {}, "withLexicon": True})
     out.append({"probs": spell("hello", confusions={1: {"c": 0.55, "e": 0.45}}),
                 "params": {}, "withLexicon": False})
+    # a letter after a number: the open word's penalty replaces the number's, a bigger one
+    nine = np.zeros((2, BLANK + 1), dtype=np.float32)
+    nine[0, [ALPHABET.index("9"), BLANK]] = 0.99, 0.01
+    nine[1, [ALPHABET.index("x"), BLANK]] = 0.4, 0.6
+    out.append({"probs": nine, "params": {"number_penalty": 12.0, "oov_word_penalty": 1.0,
+                                          "beam": 2}, "withLexicon": False})
     # seeded random: blank-heavy frames with a few characters, and flat ones
     for n in range(40):
         frames = int(rng.integers(1, 60))
@@ -127,7 +133,7 @@ def test_node_text_decoder_matches_python():
         assert js["greedy"]["text"] == greedy["text"] and close(js["greedy"]["score"], greedy["score"])
         texts.add(py["text"])
     # the cases exercise what they mean to: words, codes, no frames
-    assert {"hello world", "x86 (415) week: \"so I'm", "HELLO there", "o'clock", ""} <= texts
+    assert {"hello world", "x86 (415) week: \"so I'm", "HELLO there", "o'clock", "9x", ""} <= texts
 
 
 def test_node_rejects_what_python_rejects():
@@ -155,3 +161,43 @@ def test_node_rejects_what_python_rejects():
                           ([[1 / 96] * 96], {"beem": 4}), ([[-1.0] + [1 / 95] * 95], {})]:
         with pytest.raises(ValueError):
             decode_text(probs, None, params)
+
+
+SPEED_SCRIPT = """
+import { decodeText } from %s;
+import { parseLexicon } from %s;
+let data = '';
+process.stdin.setEncoding('utf8');
+for await (const chunk of process.stdin) data += chunk;
+const { lexicon, probs } = JSON.parse(data);
+const lex = parseLexicon(lexicon);
+const flat = Float32Array.from(probs.flat());
+let result;
+for (let k = 0; k < 10; k++) result = decodeText(flat, lex, { beam: 16 });
+// CPU time, not wall time: other jobs on the machine do not count
+const start = process.cpuUsage();
+for (let k = 0; k < 10; k++) result = decodeText(flat, lex, { beam: 16 });
+const used = process.cpuUsage(start);
+process.stdout.write(JSON.stringify({ text: result.text, ms: (used.user + used.system) / 1e4 }));
+"""
+
+
+def test_node_decodes_a_long_line_with_the_shipped_lexicon_in_milliseconds():
+    """A 10-word-plus line of about 460 frames, several candidate characters per frame, beam 16,
+    the 50,000-word lexicon: a few ms here (the bound only catches a slower algorithm)."""
+    from handwriting.datasets import WordFrequencies
+    from handwriting.pipelines.modelling.language_model import build_lexicon
+
+    lexicon = build_lexicon(WordFrequencies("en", "large").load(),
+                            {"words": 50000, "step": 0.25, "attribution": "wordfreq"})
+    text = ("The quick brown fox jumps over the lazy dog while x86 (415) people said: "
+            "\"so I'm here\" today")
+    probs = spell(text, frames=3, gap=2, noise=0.1, rng=np.random.default_rng(5))
+    decoder = json.dumps((WEB / "js" / "textdecoder.js").resolve().as_uri())
+    reader = json.dumps((WEB / "js" / "lexicon.js").resolve().as_uri())
+    res = subprocess.run([node(), "--input-type=module", "-e", SPEED_SCRIPT % (decoder, reader)],
+                         input=json.dumps({"lexicon": lexicon, "probs": probs.tolist()}),
+                         capture_output=True, text=True, timeout=120, check=True)
+    got = json.loads(res.stdout)
+    assert len(probs) > 450 and got["text"] == text
+    assert got["ms"] < 50, f"{got['ms']:.1f} ms of CPU for {len(probs)} frames"
