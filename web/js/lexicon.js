@@ -57,7 +57,8 @@ export class Lexicon {
       // sorted, and `shared` the whole common prefix: then every node after it is new
       if (!(WORD.test(word) && word > previous
             && (shared === previous.length || word[shared] !== previous[shared]))) {
-        throw new Error(`lexicon line ${n + 1}: ${JSON.stringify(word)} is not a lexicon word in order after ${JSON.stringify(previous)}`);
+        throw new Error(`lexicon line ${n + 1}: ${JSON.stringify(word)} is not a lexicon word `
+          + `in order after ${JSON.stringify(previous)}`);
       }
       path.length = shared + 1;
       let node = path[shared];

@@ -69,7 +69,8 @@ function flatten(probs) {
     flat = new Float64Array(probs.length * OUTPUTS);
     for (let t = 0; t < probs.length; t++) {
       if (!probs[t] || probs[t].length !== OUTPUTS) {
-        throw new Error(`expected probabilities of shape [T, ${OUTPUTS}], got a row of ${probs[t] ? probs[t].length : probs[t]}`);
+        const got = probs[t] ? probs[t].length : probs[t];
+        throw new Error(`expected probabilities of shape [T, ${OUTPUTS}], got a row of ${got}`);
       }
       flat.set(probs[t], t * OUTPUTS);
     }
@@ -140,25 +141,26 @@ class Prefixes {
   reserve(size) {
     if (size <= this.parent.length) return;
     const n = Math.max(size, this.parent.length * 2);
-    for (const name of ['parent', 'char', 'firstChild', 'nextSibling', 'done', 'words', 'length', 'lead', 'started', 'node',
-      'case', 'trail', 'letters', 'oov', 'partial', 'slot', 'stamp']) {
+    for (const name of ['parent', 'char', 'firstChild', 'nextSibling', 'done', 'words', 'length',
+      'lead', 'started', 'node', 'case', 'trail', 'letters', 'oov', 'partial', 'slot', 'stamp']) {
       const bigger = new this[name].constructor(n);
       bigger.set(this[name]);
       this[name] = bigger;
     }
   }
 
-  caseCost(c) {
-    if (c & LOWER) return 0;
+  caseCost(flags) {
+    if (flags & LOWER) return 0;
     let cost = Infinity;
-    if (c & CAPITAL) cost = this.p.capital_penalty;
-    if (c & UPPER) cost = Math.min(cost, this.p.upper_penalty);
+    if (flags & CAPITAL) cost = this.p.capital_penalty;
+    if (flags & UPPER) cost = Math.min(cost, this.p.upper_penalty);
     return cost;
   }
 
-  complete(node, c) {
-    if (node < 0 || !c || !this.lexicon) return -Infinity;
-    return this.lexicon.wordLogp[node] - this.caseCost(c);
+  /** The lexicon reading's score if the word's letters end at trie node `node`. */
+  complete(node, flags) {
+    if (node < 0 || !flags || !this.lexicon) return -Infinity;
+    return this.lexicon.wordLogp[node] - this.caseCost(flags);
   }
 
   wordScore(i, finished) {

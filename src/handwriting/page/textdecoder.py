@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import re
+
 import numpy as np
 
 from handwriting.page.lexicon import RADIX, ROOT, Lexicon
@@ -226,7 +227,8 @@ class _Prefixes:
         if kind == _SPACE:
             done += self.word_score(i, True)
             words += 1
-            length, lead, started, node, case, trail, letters, oov = 0, 0, False, ROOT, 0, NEG_INF, False, 0.0
+            length, lead, started, node, case, trail = 0, 0, False, ROOT, 0, NEG_INF
+            letters, oov = False, 0.0
         else:
             length += 1
             if kind == _LETTER:
