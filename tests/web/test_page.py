@@ -376,17 +376,16 @@ def test_a_stored_stroke_width_is_clamped_to_the_slider(context, site):
     # the slider is 2..40 px, default 12: what a stored value gives
     page = context.new_page()
     page.errors = attach_error_log(page)
-    page.goto(site.url + "?nosw&" + LONG_IDLE)
-    cases = {"1e9": 40, "-50": 2, "Infinity": 12, "-Infinity": 12, "NaN": 12, "abc": 12, "": 12,
-             "7.6": 8, "30": 30}
+    page.goto(site.url + "?nosw&" + LONG_IDLE, wait_until="domcontentloaded")
+    cases = {"1e9": 40, "-50": 2, "Infinity": 12, "abc": 12, "7.6": 8}  # one reload each
     for stored, width in cases.items():
         page.evaluate("(v) => localStorage.setItem('hw.strokeWidth', v)", stored)
-        page.reload()
+        page.reload(wait_until="domcontentloaded")  # the page module has run by then
         wait_for(page, "() => window.handwriting && window.handwriting.app")
         assert page.evaluate(STROKE_WIDTH_JS) == {"slider": width, "surface": width,
                                                   "drawn": width}, stored
     # the keys cannot leave the slider's range either
-    for _ in range(8):
+    for _ in range(20):  # 8 px + 20 x 2 px
         page.keyboard.press("]")
     assert page.evaluate(STROKE_WIDTH_JS)["surface"] == 40
     assert page.evaluate("localStorage.getItem('hw.strokeWidth')") == "40"
