@@ -377,7 +377,7 @@ def test_a_stored_stroke_width_is_clamped_to_the_slider(context, site):
     page = context.new_page()
     page.errors = attach_error_log(page)
     page.goto(site.url + "?nosw&" + LONG_IDLE, wait_until="domcontentloaded")
-    cases = {"1e9": 40, "-50": 2, "Infinity": 12, "abc": 12, "7.6": 8}  # one reload each
+    cases = {"1e9": 40, "-50": 2, "Infinity": 12, "NaN": 12, "abc": 12, "7.6": 8}  # a reload each
     for stored, width in cases.items():
         page.evaluate("(v) => localStorage.setItem('hw.strokeWidth', v)", stored)
         page.reload(wait_until="domcontentloaded")  # the page module has run by then
