@@ -17,12 +17,12 @@ const LOG_FLOOR = Math.log(1e-30);
 
 export const DEFAULT_PARAMS = Object.freeze({
   beam: 16,
-  lm_weight: 1.0,
+  lm_weight: 0.5,
   word_bonus: 0.0,
   capital_penalty: 1.0,
   upper_penalty: 3.0,
   punctuation_penalty: 2.0,
-  oov_word_penalty: 10.0,
+  oov_word_penalty: 6.0,
   number_penalty: 4.0,
   oov_char_penalty: 1.5,
   digit_penalty: 1.0,

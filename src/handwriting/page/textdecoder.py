@@ -57,12 +57,12 @@ LOG_FLOOR = math.log(1e-30)  # a probability of 0 (float32 underflow) counts as 
 
 DEFAULT_PARAMS = {
     "beam": 16,                  # prefixes kept after each frame
-    "lm_weight": 1.0,            # the language model's weight against the model's log-probability
+    "lm_weight": 0.5,            # the language model's weight against the model's log-probability
     "word_bonus": 0.0,           # added per word read (against the LM's cost of each word)
     "capital_penalty": 1.0,      # nats for a Capitalised lexicon word
     "upper_penalty": 3.0,        # nats for an UPPER-case lexicon word
     "punctuation_penalty": 2.0,  # nats per punctuation mark (around a word, or in an open word)
-    "oov_word_penalty": 10.0,    # nats for a word with letters that is not read from the lexicon
+    "oov_word_penalty": 6.0,     # nats for a word with letters that is not read from the lexicon
     "number_penalty": 4.0,       # nats for a word without letters (numbers, symbols)
     "oov_char_penalty": 1.5,     # nats per letter of an open-vocabulary word
     "digit_penalty": 1.0,        # nats per digit
