@@ -96,3 +96,13 @@ def most_confused(matrix: np.ndarray, labels: list[str], n: int) -> list[dict]:
     rows, cols = np.unravel_index(flat, off.shape)
     return [{"true": labels[r], "predicted": labels[c], "count": int(off[r, c])}
             for r, c in zip(rows, cols) if off[r, c] > 0]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions turning ``a`` into ``b``."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        diagonal, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ca != cb))
+    return row[-1]

@@ -138,6 +138,8 @@ def _training(architecture: Layers, augmentation: dict) -> dict:
     }
 
 
+CONTRIBUTORS = Rule("a list of contributor codes (strings)", lambda v: (
+    isinstance(v, list) and all(isinstance(c, str) and c for c in v)))
 _ANGLE = optional(number(0, 90, below=True))  # degrees either way; 90 would shear to infinity
 _STRETCH = optional(number(0, 1, below=True))  # 1 +- this: 1 would squash to nothing
 
@@ -221,6 +223,36 @@ SCHEMA: dict[str, Any] = {
         "words": integer(1),
         "step": number(0, 1, above=True),  # nats; beyond 1 the cost scale is too coarse to rank
         "attribution": TEXT,
+    },
+    "words": {  # handwriting.pipelines.preprocessing.words
+        "test_contributors": CONTRIBUTORS,
+        "validation_contributors": CONTRIBUTORS,
+        "x_scale": optional(Rule("a mapping of contributor codes to numbers > 0", lambda v: (
+            isinstance(v, dict) and all(_is_number(f) and f > 0 for f in v.values())))),
+    },
+    "word_modelling": {  # handwriting.word_model, handwriting.pipelines.modelling.word_training
+        "seed": SEED,
+        "step": number(0, above=True),
+        "max_points": integer(16),
+        "width": integer(2),
+        "kernel_size": integer(1),
+        "dilations": Rule("a non-empty list of integers >= 1", lambda v: (
+            isinstance(v, list) and len(v) > 0 and all(_is_int(d) and d >= 1 for d in v))),
+        "dropout": optional(number(0, 1, below=True)),
+        "batch_points": integer(1),
+        "batch_most": integer(1),
+        "epochs": integer(1),
+        "learning_rate": number(0, above=True),
+        "lr_schedule": optional(one_of(None, "cosine")),
+        "clip_norm": optional(nullable(number(0, above=True))),
+        "patience": integer(1),
+        "progress_lines": optional(integer(1)),
+        "augmentation": optional({
+            "enabled": optional(BOOL),
+            "stretch": _STRETCH,
+            "shear_degrees": _ANGLE,
+            "rotation_degrees": optional(number(0, 180)),
+        }),
     },
     "adaptation": optional({  # handwriting.page.adapt
         "enabled": optional(BOOL),

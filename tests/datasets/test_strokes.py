@@ -32,7 +32,7 @@ def test_missing_file_optional_or_not(tmp_path):
 @pytest.mark.parametrize("content, problem", [
     (b"not gzip at all", "unreadable"),
     (None, "unreadable"),            # truncated gzip
-    ("{broken json", "unreadable"),
+    ("{broken json", r"u.jsonl.gz:1: not JSON"),
     (json.dumps({"label": "a"}), "missing fields"),
 ])
 def test_bad_files_fail_clearly_even_when_optional(tmp_path, content, problem):
@@ -64,3 +64,19 @@ def test_a_bad_record_names_the_file_the_line_and_what_is_wrong(tmp_path, line, 
     _write(path, [json.dumps(RECORD), json.dumps(RECORD), line])
     with pytest.raises(DatasetError, match=f"u.jsonl.gz:3: {problem}"):
         StrokesDataset(filepath=str(path), optional=True).load()
+
+
+def test_words_keep_their_fields_and_every_nth_record(tmp_path):
+    path = tmp_path / "w.jsonl.gz"
+    words = [{"label": f"word{i}", "kind": "word", "style": "CURSIVE", "writer": "abc/1",
+              "contrib": "abc", "quality": "OK", "strokes": [[[0, 0], [i, 1]]]} for i in range(7)]
+    lines = [json.dumps(w) for w in words]
+    lines[4] = "{not json"  # skipped lines are not even parsed
+    _write(path, lines)
+    records = StrokesDataset(filepath=str(path), fields=["kind", "style"], every=3).load()
+    assert [r["label"] for r in records] == ["word0", "word3", "word6"]
+    assert records[0]["style"] == "CURSIVE" and "cat" not in records[0]
+    with pytest.raises(DatasetError, match=r"w.jsonl.gz:5: not JSON \(Expecting property name .* at column 2\)"):
+        StrokesDataset(filepath=str(path), fields=["kind"]).load()
+    with pytest.raises(DatasetError, match="every must be an integer >= 1"):
+        StrokesDataset(filepath=str(path), every=0)

@@ -1,4 +1,5 @@
-"""UNIPEN isolated characters (gzip JSON lines of pen strokes) as a Kedro dataset.
+"""UNIPEN pen data (gzip JSON lines of pen strokes: isolated characters, or words and lines of
+text) as a Kedro dataset.
 
 Optional by design: people without the file still get an EMNIST-only run. With
 ``optional: true`` a missing file loads as an empty list (with a warning); a file that exists
@@ -51,11 +52,22 @@ def record_problem(record) -> str | None:
 
 
 class StrokesDataset(AbstractDataset[None, list[dict]]):
-    """Read-only: ``load()`` returns ``[{"label", "writer", "contrib", "quality", "cat", "strokes"}, ...]`` (``cat``: the UNIPEN category, 1a digits, 1b uppercase, 1c lowercase)."""
+    """Read-only: ``load()`` returns ``[{"label", "writer", "contrib", "strokes", *fields}, ...]``.
 
-    def __init__(self, filepath: str, optional: bool = False):
+    ``fields``: the optional fields kept (None when a record lacks one): for the characters,
+    ``quality`` and ``cat`` (the UNIPEN category: 1a digits, 1b uppercase, 1c lowercase); for
+    words and text, ``quality``, ``kind`` and ``style``. ``every``: keep every n-th record only
+    (the others are not even parsed), for quick runs on a large file.
+    """
+
+    def __init__(self, filepath: str, optional: bool = False,
+                 fields: list[str] | tuple[str, ...] = ("quality", "cat"), every: int = 1):
         self._filepath = Path(filepath)
         self._optional = optional
+        self._fields = tuple(fields)
+        if not (isinstance(every, int) and every >= 1):
+            raise DatasetError(f"every must be an integer >= 1, got {every!r}")
+        self._every = every
 
     def load(self) -> list[dict]:
         if not self._filepath.is_file():
@@ -68,16 +80,20 @@ class StrokesDataset(AbstractDataset[None, list[dict]]):
         try:
             with gzip.open(self._filepath, "rt", encoding="utf-8") as fh:
                 for number, line in enumerate(fh, 1):
-                    if not line.strip():
+                    if (number - 1) % self._every or not line.strip():
                         continue
-                    record = json.loads(line)
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise DatasetError(f"{self._filepath}:{number}: not JSON ({exc.msg} at "
+                                           f"column {exc.colno})") from exc
                     problem = record_problem(record)
                     if problem:
                         raise DatasetError(f"{self._filepath}:{number}: {problem}")
-                    records.append({k: record.get(k) for k in (*_FIELDS, "quality", "cat")})
-        except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    records.append({k: record.get(k) for k in (*_FIELDS, *self._fields)})
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
             raise DatasetError(f"{self._filepath}: unreadable ({type(exc).__name__}: {exc})") from exc
-        logger.info("loaded %d pen-trajectory characters from %s", len(records), self._filepath)
+        logger.info("loaded %d pen-trajectory records from %s", len(records), self._filepath)
         return records
 
     def save(self, data: None) -> None:
@@ -87,4 +103,5 @@ class StrokesDataset(AbstractDataset[None, list[dict]]):
         return self._filepath.is_file()
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "optional": self._optional}
+        return {"filepath": str(self._filepath), "optional": self._optional,
+                "fields": list(self._fields), "every": self._every}

@@ -1,11 +1,12 @@
 """modelling: train/validation sets + class weights -> trained Keras model + history; pen paths
 -> the stroke model + history; training writers' ink heights -> the page's size cue; a general
-word list -> the page's lexicon."""
+word list -> the page's lexicon; the training contributors' pen lines -> the words model."""
 
 from kedro.pipeline import Pipeline, node
 
 from .language_model import build_lexicon
 from .nodes import fit_size_cue, train_model, train_stroke_model
+from .word_training import train_word_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -21,6 +22,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(fit_size_cue,
                  ["unipen_strokes", "labels", "params:preprocessing", "params:size_cue"],
                  "size_cue", name="fit_size_cue"),
+            node(train_word_model,
+                 ["word_train_set", "word_validation_set", "params:word_modelling"],
+                 ["word_model", "word_training_history"], name="train_word_model"),
             node(build_lexicon, ["word_frequencies", "params:language_model"], "lexicon",
                  name="build_lexicon"),
         ]
