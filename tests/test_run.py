@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from handwriting.page.manifest import read_model_file
+from handwriting.page.manifest import read_manifest, read_model_file
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HANDWRITING_SHARED_DIR", REPO.parent / "shared"))
@@ -102,7 +102,8 @@ def test_run_ends_with_its_headline_figures(quick_run, data, web_model):
     output = quick_run["output"]
     metrics = json.loads((data / "08_reporting/metrics.json").read_text())
     pen = json.loads((data / "08_reporting/pen_metrics.json").read_text())
-    weights = sum(p.stat().st_size for p in web_model.glob("*.bin"))
+    weights = sum(f["bytes"] for name, f in read_manifest(web_model)["files"].items()
+                  if name.endswith(".bin"))
     figures = output[output.rindex("Headline figures (quick environment):"):].splitlines()[1:4]
     assert figures[0].strip().startswith(f"EMNIST test, {metrics['n_test']:,} images: "
                                          f"exact {100 * metrics['accuracy']:.2f}%")
