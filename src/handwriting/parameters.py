@@ -214,6 +214,8 @@ SCHEMA: dict[str, Any] = {
     "deployment": {
         "quantization": optional(QUANTIZATION),
         "stroke_quantization": optional(QUANTIZATION),
+        "word_quantization": optional(QUANTIZATION),
+        "word_verify_samples": optional(nullable(integer(1))),
         "fold_batch_norm": optional(BOOL),
         "verify_samples": optional(nullable(integer(1))),
         "tolerance": {name: number(0) for name in ("none", "float16", "uint8")},
@@ -253,6 +255,12 @@ SCHEMA: dict[str, Any] = {
             "shear_degrees": _ANGLE,
             "rotation_degrees": optional(number(0, 180)),
         }),
+    },
+    "text_decoder": {  # handwriting.pipelines.modelling.decoder_tuning
+        "pieces": integer(1),
+        "grid": Rule("a mapping of decoder settings to non-empty lists of values", lambda v: (
+            isinstance(v, dict) and all(isinstance(x, list) and x for x in v.values()))),
+        "fixed": optional(Rule("a mapping of decoder settings", lambda v: isinstance(v, dict))),
     },
     "adaptation": optional({  # handwriting.page.adapt
         "enabled": optional(BOOL),

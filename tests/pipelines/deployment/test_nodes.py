@@ -310,6 +310,9 @@ def _deployment_catalog(trained, tmp_path, web_model):
         "test_metrics": {"accuracy": 1.0}, "pen_metrics": {"available": False},
         "params:canvas_spec": {}, "params:line_decoder": {}, "size_cue": {"fitted": False},
         "params:adaptation": {"enabled": False},
+        "word_model": None, "word_training_history": {"trained": False},
+        "params:word_modelling": {}, "word_validation_set": {}, "lexicon": "",
+        "text_decoder": {"tuned": False, "params": {}},
     }
     datasets = {name: MemoryDataset(value, copy_mode="assign") for name, value in inputs.items()}
     datasets["tfjs_model"] = StaticModelDirectory(str(web_model))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from handwriting.page.penline import penline_features
-from handwriting.pipelines.preprocessing.words import penline_set, split_word_ink
+from handwriting.pipelines.preprocessing.words import penline_set, penline_training_set, split_word_ink
 
 PARAMS = {"test_contributors": ["tst"], "validation_contributors": ["val"],
           "x_scale": {"wid": 2.0}}
@@ -35,11 +35,12 @@ def test_a_contributor_in_test_and_validation_is_refused():
         split_word_ink([], {**PARAMS, "test_contributors": ["tst", "val"]})
 
 
-def test_penline_set_concatenates_pieces_and_leaves_out_what_ctc_cannot_read():
+def test_penline_sets_concatenate_pieces_and_training_leaves_out_what_ctc_cannot_read():
     pieces = [piece("hello", "trn"), piece("it", "trn", kind="text"),
               {**piece("moon", "trn"), "strokes": [[[0, 0], [1, 1]]]},  # too few points for it
               piece("a" * 40, "trn")]  # longer than max_points
-    out = penline_set(pieces, MODEL)
+    assert len(penline_set(pieces, MODEL)["label"]) == 4  # what is measured keeps everything
+    out = penline_training_set(pieces, MODEL)
     assert out["label"].tolist() == ["hello", "it"] and out["kind"].tolist() == ["word", "text"]
     first = out["x"][out["offsets"][0]:out["offsets"][1]]
     np.testing.assert_array_equal(first, penline_features(pieces[0]["strokes"], 0.2))

@@ -232,10 +232,10 @@ def _line_decoder(params: dict | None) -> dict:
     return {"free_penalty": penalty}
 
 
-def model_version(tfjs_export: dict[str, bytes],
-                  stroke_tfjs_export: dict[str, bytes] | None = None) -> str:
-    """The version metadata.json gives a model: a digest of its exported files."""
-    everything = {**tfjs_export, **(stroke_tfjs_export or {})}
+def model_version(*exports: dict[str, bytes] | None) -> str:
+    """The version metadata.json gives a model: a digest of its exported files (image model,
+    stroke model, words model and lexicon)."""
+    everything = {k: v for files in exports for k, v in (files or {}).items()}
     return hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
 
 
@@ -246,13 +246,15 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
                       stroke_export_check: dict | None = None,
                       stroke_params: dict | None = None,
                       size_cue: dict | None = None,
-                      adaptation: dict | None = None) -> dict[str, bytes]:
+                      adaptation: dict | None = None,
+                      words_package: dict | None = None) -> dict[str, bytes]:
     """Add metadata.json (labels, metrics, canvas spec, word decoder, stroke model, size cue,
-    learning from picks, version) beside the export(s)."""
+    learning from picks, words model, version) beside the export(s)."""
     from handwriting.page.adapt import checked
     stroke_tfjs_export = stroke_tfjs_export or {}
-    everything = {**tfjs_export, **stroke_tfjs_export}
-    version = model_version(tfjs_export, stroke_tfjs_export)
+    word_files = (words_package or {}).get("files", {})
+    everything = {**tfjs_export, **stroke_tfjs_export, **word_files}
+    version = model_version(tfjs_export, stroke_tfjs_export, word_files)
     exported = export_check["exported"]
     metadata = {
         "labels": list(labels),
@@ -316,6 +318,8 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             metadata["adaptation"] = checked(adaptation)
         except (TypeError, ValueError) as err:
             raise ValueError(f"adaptation is malformed: {err}") from err
+    if word_files:
+        metadata["words_model"] = words_package["metadata"]
     files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files
@@ -323,12 +327,13 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
 
 def report_deployment(tfjs_model: dict[str, bytes], tfjs_export: dict[str, bytes],
                       stroke_tfjs_export: dict[str, bytes], export_check: dict,
-                      stroke_export_check: dict) -> tuple[dict, dict]:
+                      stroke_export_check: dict,
+                      words_package: dict | None = None) -> tuple[dict, dict]:
     """The deployment reports (image and stroke model), from the checks of the exports, once
     the page's model folder holds them: this node reads the published folder, so it runs only
     after the publish succeeded, and a failed publish leaves the previous reports as they were.
     Raises when the folder holds another version than the one verified."""
-    expected = model_version(tfjs_export, stroke_tfjs_export)
+    expected = model_version(tfjs_export, stroke_tfjs_export, (words_package or {}).get("files"))
     try:
         published = json.loads(tfjs_model["metadata.json"])["model_version"]
     except (KeyError, TypeError, ValueError) as err:

@@ -1,4 +1,5 @@
-"""deployment: Keras models (image, stroke) -> verified TF.js LayersModels + metadata, swapped
+"""deployment: Keras models (image, stroke, words) -> verified TF.js LayersModels + lexicon +
+metadata, published
 into web/model; the deployment reports are written last, from the published folder, so they
 describe a model that shipped."""
 
@@ -12,6 +13,7 @@ from .nodes import (
     verify_export,
     verify_stroke_export,
 )
+from .words import export_word_tfjs, package_words, verify_word_export
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -31,15 +33,26 @@ def create_pipeline(**kwargs) -> Pipeline:
                  ["stroke_tfjs_export", "stroke_model", "stroke_validation_set",
                   "params:deployment"],
                  "stroke_export_check", name="verify_stroke_export"),
+            node(export_word_tfjs,
+                 ["word_model", "word_training_history", "params:word_modelling",
+                  "params:deployment"],
+                 "word_tfjs_export", name="export_word_tfjs"),
+            node(verify_word_export,
+                 ["word_tfjs_export", "word_model", "word_validation_set", "params:deployment"],
+                 "word_export_check", name="verify_word_export"),
+            node(package_words,
+                 ["word_tfjs_export", "word_export_check", "lexicon", "text_decoder",
+                  "params:word_modelling"],
+                 "words_package", name="package_words"),
             node(package_web_model,
                  ["tfjs_export", "labels", "test_metrics", "pen_metrics", "export_check",
                   "params:canvas_spec", "params:line_decoder", "stroke_tfjs_export",
                   "stroke_export_check", "params:stroke_modelling", "size_cue",
-                  "params:adaptation"],
+                  "params:adaptation", "words_package"],
                  "tfjs_model", name="package_web_model"),
             node(report_deployment,
                  ["tfjs_model", "tfjs_export", "stroke_tfjs_export", "export_check",
-                  "stroke_export_check"],
+                  "stroke_export_check", "words_package"],
                  ["deployment_report", "stroke_deployment_report"], name="report_deployment"),
         ]
     )

@@ -6,6 +6,7 @@ from kedro.pipeline import Pipeline, node
 
 from .language_model import build_lexicon
 from .nodes import fit_size_cue, train_model, train_stroke_model
+from .decoder_tuning import tune_text_decoder
 from .word_training import train_word_model
 
 
@@ -25,6 +26,10 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(train_word_model,
                  ["word_train_set", "word_validation_set", "params:word_modelling"],
                  ["word_model", "word_training_history"], name="train_word_model"),
+            node(tune_text_decoder,
+                 ["word_model", "word_training_history", "word_validation_set", "lexicon",
+                  "params:text_decoder"],
+                 "text_decoder", name="tune_text_decoder"),
             node(build_lexicon, ["word_frequencies", "params:language_model"], "lexicon",
                  name="build_lexicon"),
         ]

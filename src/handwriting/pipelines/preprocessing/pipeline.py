@@ -12,7 +12,7 @@ from .nodes import (
     prepare_test,
     prepare_train,
 )
-from .words import penline_set, split_word_ink
+from .words import penline_set, penline_training_set, split_word_ink
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -33,7 +33,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(split_word_ink, ["unipen_words", "params:words"],
                  ["word_ink_train", "word_ink_validation", "word_ink_test"],
                  name="split_word_ink"),
-            node(penline_set, ["word_ink_train", "params:word_modelling"], "word_train_set",
+            node(penline_training_set, ["word_ink_train", "params:word_modelling"], "word_train_set",
                  name="prepare_word_train_set"),
             node(penline_set, ["word_ink_validation", "params:word_modelling"],
                  "word_validation_set", name="prepare_word_validation_set"),

@@ -47,11 +47,7 @@ def split_word_ink(unipen_words: list[dict], params: dict) -> tuple[list, list, 
     return splits
 
 
-def penline_set(word_ink: list[dict], params: dict) -> dict[str, np.ndarray]:
-    """Pen-line features of every piece, concatenated (``x`` float32 (points, 4), ``offsets``
-    int64 (n + 1,): piece i is ``x[offsets[i]:offsets[i + 1]]``) with its label and details.
-    Pieces with more than ``max_points`` points, or too few frames for their label (CTC needs a
-    frame per character and one between repeated characters), are left out."""
+def _penlines(word_ink: list[dict], params: dict, trainable_only: bool) -> dict[str, np.ndarray]:
     step, most = float(params["step"]), int(params["max_points"])
     feats, kept = [], []
     too_long = too_short = 0
@@ -59,16 +55,16 @@ def penline_set(word_ink: list[dict], params: dict) -> dict[str, np.ndarray]:
         f = penline_features(record["strokes"], step)
         label = record["label"]
         needed = len(label) + sum(a == b for a, b in zip(label, label[1:]))
-        if len(f) > most:
+        if trainable_only and len(f) > most:
             too_long += 1
-        elif frames(len(f)) < needed:
+        elif trainable_only and frames(len(f)) < needed:
             too_short += 1
         else:
             feats.append(f)
             kept.append(record)
     if too_long or too_short:
-        logger.info("left out %d pieces longer than %d points and %d with too few points for "
-                    "their label", too_long, most, too_short)
+        logger.info("left out of training %d pieces longer than %d points and %d with too few "
+                    "points for their label", too_long, most, too_short)
     lengths = np.array([len(f) for f in feats], dtype=np.int64)
     out = {
         "x": np.concatenate(feats) if feats else np.zeros((0, 4), np.float32),
@@ -77,3 +73,17 @@ def penline_set(word_ink: list[dict], params: dict) -> dict[str, np.ndarray]:
     for field in _TEXT_FIELDS:
         out[field] = np.array([str(r.get(field)) for r in kept], dtype=str)
     return out
+
+
+def penline_set(word_ink: list[dict], params: dict) -> dict[str, np.ndarray]:
+    """Pen-line features of every piece, concatenated (``x`` float32 (points, 4), ``offsets``
+    int64 (n + 1,): piece i is ``x[offsets[i]:offsets[i + 1]]``) with its label and details.
+    Every piece is kept: what is measured on it is what a user would meet."""
+    return _penlines(word_ink, params, trainable_only=False)
+
+
+def penline_training_set(word_ink: list[dict], params: dict) -> dict[str, np.ndarray]:
+    """``penline_set`` without the pieces training cannot use: longer than ``max_points``
+    points (slow to train on), or with too few frames for their label (CTC needs a frame per
+    character and one between repeated characters)."""
+    return _penlines(word_ink, params, trainable_only=True)

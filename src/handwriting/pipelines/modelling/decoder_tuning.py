@@ -1,0 +1,73 @@
+"""The page's text decoder settings, chosen on the validation contributors: the words model reads
+their pen lines once, then every setting of the grid decodes the same probabilities with the
+lexicon, and the one reading the most isolated words exactly (then the lowest character error
+rate) is kept. Test contributors never enter."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+
+import numpy as np
+
+from handwriting.evaluation import edit_distance
+from handwriting.page.lexicon import parse_lexicon
+from handwriting.page.textdecoder import DEFAULT_PARAMS, check_params, decode_text, greedy_decode
+from handwriting.word_model import frames
+
+logger = logging.getLogger(__name__)
+
+
+def readings(word_model, word_set: dict, indices) -> list[np.ndarray]:
+    """The words model's probabilities for the chosen pieces, each read alone as on the page."""
+    x, offsets = word_set["x"], word_set["offsets"]
+    out = []
+    for i in indices:
+        piece = x[offsets[i]:offsets[i + 1]]
+        probs = np.asarray(word_model(piece[None], training=False))[0]
+        out.append(probs[:frames(len(piece))])
+    return out
+
+
+def score_readings(texts: list[str], labels, kinds) -> dict:
+    """Character error rate over all pieces, and the share of isolated words read exactly."""
+    errors = sum(edit_distance(t, lab) for t, lab in zip(texts, labels))
+    chars = sum(len(lab) for lab in labels)
+    words = [t == lab for t, lab, k in zip(texts, labels, kinds) if k == "word"]
+    return {"cer": errors / max(chars, 1), "words_right": float(np.mean(words)) if words else 0.0,
+            "pieces": len(texts), "words": len(words)}
+
+
+def tune_text_decoder(word_model, word_training_history: dict, word_validation_set: dict,
+                      lexicon: str, params: dict) -> dict:
+    """``{"params": the decoder settings the page ships, "grid": each setting's figures, ...}``
+    (``{"tuned": False, "params": ...}`` with the fixed settings when there is no words model)."""
+    fixed = check_params(params.get("fixed"))
+    if not word_training_history.get("trained"):
+        return {"tuned": False, "params": fixed}
+    count = len(word_validation_set["label"])
+    n = min(int(params["pieces"]), count)
+    chosen = np.unique(np.linspace(0, count - 1, n).round().astype(int))
+    labels = [str(word_validation_set["label"][i]) for i in chosen]
+    kinds = [str(word_validation_set["kind"][i]) for i in chosen]
+    probs = readings(word_model, word_validation_set, chosen)
+    lex = parse_lexicon(lexicon)
+    best_path = score_readings([greedy_decode(p)["text"] for p in probs], labels, kinds)
+    grid = params["grid"]
+    names = sorted(grid)
+    results, started = [], time.perf_counter()
+    for values in itertools.product(*(grid[k] for k in names)):
+        setting = {**params.get("fixed", {}), **dict(zip(names, values))}
+        texts = [decode_text(p, lex, setting)["text"] for p in probs]
+        results.append({"setting": dict(zip(names, values)), **score_readings(texts, labels, kinds)})
+        logger.info("text decoder %s: isolated words right %.4f, CER %.4f", results[-1]["setting"],
+                    results[-1]["words_right"], results[-1]["cer"])
+    best = max(results, key=lambda r: (r["words_right"], -r["cer"]))
+    chosen_params = check_params({**params.get("fixed", {}), **best["setting"]})
+    logger.info("text decoder: chose %s on %d validation pieces (%.0f s): words right %.4f "
+                "(best path without the lexicon %.4f), CER %.4f (%.4f)", best["setting"], len(chosen),
+                time.perf_counter() - started, best["words_right"], best_path["words_right"],
+                best["cer"], best_path["cer"])
+    return {"tuned": True, "params": chosen_params, "validation": best, "best_path": best_path,
+            "grid": results, "defaults": dict(DEFAULT_PARAMS)}

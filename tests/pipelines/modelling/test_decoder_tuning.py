@@ -1,0 +1,56 @@
+"""Choosing the text decoder's settings on the validation contributors' readings."""
+
+from __future__ import annotations
+
+import numpy as np
+from ctc_posteriors import spell
+
+from handwriting.page.lexicon import format_lexicon
+from handwriting.pipelines.modelling.decoder_tuning import score_readings, tune_text_decoder
+from handwriting.word_model import frames
+
+LEXICON = format_lexicon([("hello", -1.0), ("world", -1.5), ("help", -2.0)], step=0.25,
+                         attribution="test list")
+
+
+class Replay:
+    """A stand-in words model that gives each pen line's prepared probabilities."""
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def __call__(self, x, training=False):
+        key = int(x[0, 0, 0])
+        probs = self.outputs[key]
+        assert len(probs) == frames(x.shape[1])
+        return probs[None]
+
+
+def _validation(outputs, labels):
+    pieces = [np.full((2 * len(p), 4), i, np.float32) for i, p in enumerate(outputs)]
+    lengths = [len(p) for p in pieces]
+    return {"x": np.concatenate(pieces), "offsets": np.concatenate([[0], np.cumsum(lengths)]),
+            "label": np.array(labels), "kind": np.array(["word"] * len(labels))}
+
+
+def test_the_setting_that_reads_most_words_is_chosen():
+    # "hcllo": the model prefers c over e, a little; only a language model reads "hello"
+    outputs = [spell("hello", confusions={1: {"c": 0.6, "e": 0.4}}), spell("world"),
+               spell("x86")]
+    val = _validation(outputs, ["hello", "world", "x86"])
+    params = {"pieces": 10, "grid": {"lm_weight": [0.0, 1.0]}, "fixed": {"beam": 8}}
+    tuned = tune_text_decoder(Replay(outputs), {"trained": True}, val, LEXICON, params)
+    assert tuned["tuned"] and tuned["params"]["lm_weight"] == 1.0 and tuned["params"]["beam"] == 8
+    assert [r["words_right"] for r in tuned["grid"]] == [2 / 3, 1.0]
+    assert tuned["best_path"]["words_right"] == 2 / 3 and tuned["validation"]["cer"] == 0.0
+
+
+def test_without_a_words_model_the_fixed_settings_ship():
+    tuned = tune_text_decoder(None, {"trained": False}, {}, LEXICON,
+                              {"pieces": 1, "grid": {}, "fixed": {"lm_weight": 0.7}})
+    assert tuned["tuned"] is False and tuned["params"]["lm_weight"] == 0.7
+
+
+def test_scores():
+    assert score_readings(["ab", "c d"], ["ab", "cd"], ["word", "text"]) == {
+        "cer": 1 / 4, "words_right": 1.0, "pieces": 2, "words": 1}
