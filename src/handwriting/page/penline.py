@@ -34,6 +34,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from handwriting.page.trajectory import clean_strokes
+
 __all__ = ["FEATURES", "DEFAULT_STEP", "JUMP_LIMIT", "penline_features", "writing_height"]
 
 FEATURES = 4
@@ -42,18 +44,6 @@ DEFAULT_STEP = 0.2
 JUMP_LIMIT = 4.0
 
 Strokes = Sequence[Sequence[Sequence[float]]]
-
-
-def _clean(strokes: Strokes | None) -> list[np.ndarray]:
-    clean = []
-    for stroke in strokes or []:
-        if stroke is None or len(stroke) == 0:
-            continue
-        pts = np.asarray([[float(p[0]), float(p[1])] for p in stroke], dtype=np.float64)
-        if not np.isfinite(pts).all():
-            raise ValueError("stroke points must be finite")
-        clean.append(pts)
-    return clean
 
 
 def _arc_length(stroke: np.ndarray) -> float:
@@ -100,7 +90,7 @@ def penline_features(strokes: Strokes | None, step: float = DEFAULT_STEP) -> np.
     """float32 ``(points, 4)`` features of a word or line of ink (see the module docstring)."""
     if not (isinstance(step, (int, float)) and np.isfinite(step) and step > 0):
         raise ValueError(f"step must be a number > 0, got {step!r}")
-    clean = _clean(strokes)
+    clean = clean_strokes(strokes)
     if not clean:
         return np.zeros((0, FEATURES), dtype=np.float32)
     height = writing_height(clean)

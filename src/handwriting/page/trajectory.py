@@ -43,8 +43,9 @@ DEFAULT_POINTS = 64
 Strokes = Sequence[Sequence[Sequence[float]]]
 
 
-def _path(strokes: Strokes | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """(points (n, 2) normalised as in step 3, ink flag per segment (n - 1,)) or None."""
+def clean_strokes(strokes: Strokes | None) -> list[np.ndarray]:
+    """Step 1: the non-empty strokes as float64 ``(n, 2)`` arrays; ValueError on a point that
+    is not finite."""
     clean = []
     for stroke in strokes or []:
         if stroke is None or len(stroke) == 0:
@@ -53,6 +54,12 @@ def _path(strokes: Strokes | None) -> tuple[np.ndarray, np.ndarray] | None:
         if not np.isfinite(pts).all():
             raise ValueError("stroke points must be finite")
         clean.append(pts)
+    return clean
+
+
+def _path(strokes: Strokes | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(points (n, 2) normalised as in step 3, ink flag per segment (n - 1,)) or None."""
+    clean = clean_strokes(strokes)
     if not clean:
         return None
     allp = np.concatenate(clean)
