@@ -7,7 +7,7 @@
 // - Vendored runtime (pinned versions): cache first.
 // - The model (model/, see js/manifest.js): model/manifest.json network first, so a new model
 //   from a new `kedro run` reaches returning visitors; the cached copy is used offline. The files
-//   it names, model/files/<sha256>.<json|bin>, are addressed by their content: cache first, but a
+//   it names, model/files/<sha256>.<json|bin|txt>, are addressed by their content: cache first, but a
 //   cached copy is served only when its SHA-256 is the one its name says (a damaged one is deleted
 //   and fetched again), and a network copy is cached only when it matches. Whenever a manifest
 //   arrives, cached model files it does not name are deleted.
@@ -56,7 +56,7 @@ const MANIFEST = 'model/manifest.json';
 const scope = new URL(self.registration.scope);
 const abs = (path) => new URL(path, scope).href;
 // model/files/<sha256><suffix>: the digest its bytes must have
-const CONTENT_ADDRESSED = /\/model\/files\/([0-9a-f]{64})\.(?:json|bin)$/;
+const CONTENT_ADDRESSED = /\/model\/files\/([0-9a-f]{64})\.(?:json|bin|txt)$/;
 
 async function sha256Hex(response) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()));
@@ -68,7 +68,7 @@ async function sha256Hex(response) {
 function manifestFileUrls(manifest) {
   const files = manifest && typeof manifest.files === 'object' && manifest.files ? manifest.files : {};
   return Object.entries(files)
-    .filter(([name, e]) => e && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && /\.(json|bin)$/.test(name))
+    .filter(([name, e]) => e && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && /\.(json|bin|txt)$/.test(name))
     .map(([name, e]) => abs(`model/files/${e.sha256}${name.slice(name.lastIndexOf('.'))}`));
 }
 

@@ -65,7 +65,8 @@ def manifest_texts() -> list[str]:
         _with(files=[]), _with(files=None), _with(files={}),
         _with(files={"weights.x.bin": entry}),  # no model.json
         _with(**{"file_../x__bin": entry}), _with(**{"file_a/b__bin": entry}),
-        _with(file__hidden__bin=entry), _with(file_notes__txt=entry), _with(file_noext=entry),
+        _with(file__hidden__bin=entry), _with(file_notes__csv=entry), _with(file_noext=entry),
+        _with(file_lexicon__txt={"sha256": W, "bytes": 2}),  # the words model's lexicon
         _with(**{"file_é__bin": entry}), _with(**{"file_" + "a" * 201 + "__bin": entry}),
         _with(file_x__bin=[1]), _with(file_x__bin="abc"),
         _with(file_x__bin={"sha256": W.upper(), "bytes": 2}),
@@ -129,8 +130,9 @@ def test_the_same_manifests_get_the_same_verdicts_and_messages(both):
     for text, p, j in zip(texts, py["parsed"], js["parsed"], strict=True):
         assert p == j, text
     valid = [p for p in py["parsed"] if "ok" in p]
-    assert len(valid) == 4 and len(py["parsed"]) - len(valid) >= 35, "most of the cases are broken"
+    assert len(valid) == 5 and len(py["parsed"]) - len(valid) >= 35, "most of the cases are broken"
     assert valid[0]["ok"]["paths"] == [f"files/{D}.json", f"files/{W}.bin"]
+    assert f"files/{W}.txt" in valid[3]["ok"]["paths"]
     errors = [p["error"] for p in py["parsed"] if "error" in p]
     assert all(e.startswith("manifest.json") for e in errors)
     assert len(set(errors)) >= 12, "the messages say what is wrong, not one generic message"

@@ -12,7 +12,7 @@ export const FORMAT = 1;
 export const MANIFEST = 'manifest.json';
 export const FILES = 'files';
 export const REQUIRED = ['model.json'];
-export const SUFFIXES = ['.json', '.bin'];
+export const SUFFIXES = ['.json', '.bin', '.txt'];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -32,12 +32,12 @@ export function suffix(name) {
   return dot > 0 ? name.slice(dot) : '';
 }
 
-/** A logical file name: a plain file name ending in .json or .bin. */
+/** A logical file name: a plain file name ending in .json, .bin or .txt (the lexicon). */
 export function checkName(name) {
   if (typeof name !== 'string' || !NAME.test(name) || name.length > 200) {
     throw new ManifestError(`${MANIFEST}: bad file name ${quoted(String(name))}`);
   }
-  if (!SUFFIXES.includes(suffix(name))) throw new ManifestError(`${MANIFEST}: ${quoted(name)} must end in .json or .bin`);
+  if (!SUFFIXES.includes(suffix(name))) throw new ManifestError(`${MANIFEST}: ${quoted(name)} must end in .json, .bin or .txt`);
   return name;
 }
 

@@ -18,7 +18,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 FILES = "files"
 REQUIRED = ("model.json",)
-SUFFIXES = (".json", ".bin")
+SUFFIXES = (".json", ".bin", ".txt")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -33,11 +33,11 @@ def _quoted(name: str) -> str:
 
 
 def check_name(name: object) -> str:
-    """A logical file name: a plain file name ending in .json or .bin."""
+    """A logical file name: a plain file name ending in .json, .bin or .txt (the lexicon)."""
     if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > 200:
         raise ManifestError(f"{MANIFEST}: bad file name {_quoted(str(name))}")
     if suffix(name) not in SUFFIXES:
-        raise ManifestError(f"{MANIFEST}: {_quoted(name)} must end in .json or .bin")
+        raise ManifestError(f"{MANIFEST}: {_quoted(name)} must end in .json, .bin or .txt")
     return name
 
 
