@@ -41,6 +41,7 @@ const SHELL = [
   'js/recognizer.js',
   'js/penline.js',
   'js/textdecoder.js',
+  'js/wordreader.js',
   'js/trajectory.js',
   'icons/icon.svg',
   'icons/icon-192.png',
