@@ -41,7 +41,8 @@ def test_no_ink_reads_nothing_without_running_the_model(lexicon):
 
 def test_a_line_is_read_with_the_lexicon_and_the_settings_decoder(lexicon):
     ink = scribble(10, np.random.default_rng(1), strokes=6)
-    got = read_line(ink, spelling("hello world"), lexicon, {"step": 0.2, "decoder": {"alternatives": 2}})
+    settings = {"step": 0.2, "decoder": {"alternatives": 2}}
+    got = read_line(ink, spelling("hello world"), lexicon, settings)
     assert got["text"] == "hello world"
     assert got["frames"] == frames(len(penline_features(ink, 0.2)))
     assert [a["word"] for a in got["alternatives"]][0] == "world" and len(got["alternatives"]) <= 2

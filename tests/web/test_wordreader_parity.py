@@ -39,10 +39,14 @@ for (const { strokes, settings, model, text, withLexicon, later } of cases) {
   const short = (f, points) => smooth(f, points).subarray(0, (framesOf(points) - 1) * OUTPUTS);
   const base = { smooth, short, spell: spelling(text) }[model];
   let calls = 0;
-  const predict = (f, points) => { calls++; const p = base(f, points); return later ? Promise.resolve(p) : p; };
+  const predict = (f, points) => {
+    calls++;
+    const p = base(f, points);
+    return later ? Promise.resolve(p) : p;
+  };
   try {
     const r = await readLine(strokes, predict, withLexicon ? lex : null, settings);
-    out.push({ text: r.text, score: r.score, alternatives: r.alternatives, frames: r.frames, calls });
+    out.push({ ...r, calls });
   } catch (e) {
     out.push({ error: e.message });
   }

@@ -52,7 +52,8 @@ function trimmed(probs, points) {
 function reading(probs, points, lexicon, settings) {
   const p = trimmed(probs, points);
   const decoded = decodeText(p, lexicon, (settings || {}).decoder);
-  return { text: decoded.text, score: decoded.score, alternatives: decoded.alternatives, frames: frames(points) };
+  const { text, score, alternatives } = decoded;
+  return { text, score, alternatives, frames: frames(points) };
 }
 
 /**
