@@ -140,3 +140,40 @@ class Lexicon:
 def parse_lexicon(text: str) -> Lexicon:
     """A lexicon file's text read into a ``Lexicon``; ``ValueError`` on anything malformed."""
     return Lexicon(text)
+
+
+# What share of written words a lexicon covers (reports; no twin on the page).
+# A written token: punctuation before, the word, punctuation after ("(415)", "week:", "\"so").
+_TOKEN = re.compile(r"^[^A-Za-z0-9]*(.*?)[^A-Za-z0-9]*$")
+_LETTERS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
+
+
+def written_word(token: str) -> str | None:
+    """The alphabetic word of one written token, case kept, punctuation around it removed
+    ("(The" -> "The"); None for numbers, codes and symbols ("x86", "1995")."""
+    core = _TOKEN.match(token).group(1)
+    return core if _LETTERS.fullmatch(core) else None
+
+
+def written_words(labels: Iterable[str]) -> list[str]:
+    """The alphabetic words of ``labels`` (words or lines), as ``written_word`` keeps them."""
+    return [w for label in labels for token in label.split()
+            if (w := written_word(token)) is not None]
+
+
+def covers(lexicon: Lexicon, word: str) -> bool:
+    """Whether the decoder can read the alphabetic ``word`` from the lexicon: the word in
+    lowercase is in it and written lower, Capitalised or UPPER ("iPhone" is not covered)."""
+    return ((word.islower() or word.isupper() or word[1:].islower() or len(word) == 1)
+            and word.lower() in lexicon)
+
+
+def lexicon_coverage(lexicon: str | Lexicon, labels: Iterable[str]) -> dict:
+    """What share of the alphabetic words in ``labels`` the lexicon covers (``covers``).
+    Returns ``{"words", "covered", "share"}`` (share None for no words)."""
+    if isinstance(lexicon, str):
+        lexicon = Lexicon(lexicon)
+    words = written_words(labels)
+    covered = sum(1 for w in words if covers(lexicon, w))
+    return {"words": len(words), "covered": covered,
+            "share": covered / len(words) if words else None}

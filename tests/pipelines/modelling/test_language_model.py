@@ -7,9 +7,8 @@ import math
 
 import pytest
 
-from handwriting.page.lexicon import Lexicon
-from handwriting.pipelines.modelling.language_model import (build_lexicon, lexicon_coverage,
-                                                            written_words)
+from handwriting.page.lexicon import Lexicon, lexicon_coverage, written_words
+from handwriting.pipelines.modelling.language_model import build_lexicon
 
 PARAMS = {"words": 4, "step": 0.25, "attribution": "test list"}
 FREQUENCIES = {"the": 0.05, "of": 0.03, "don't": 0.01, "0000": 0.04, "u.s": 0.002, "café": 0.01,
