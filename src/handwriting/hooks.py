@@ -39,6 +39,19 @@ def _pen_line(pen: dict) -> str:
             f"{_accuracies(clean)}")
 
 
+def _words_line(words: dict) -> str:
+    if not words.get("available"):
+        return "words: none (no words model), so the page reads one character at a time"
+    lm, plain = words["with_language_model"]["overall"], words["best_path"]["overall"]
+    printed = words["with_language_model"]["by_style"].get("PRINTED", {}).get("words_right")
+    shown = f", printed {100 * printed:.2f}%" if printed is not None else ""
+    sample = " (a sample)" if words.get("sample") else ""
+    return (f"held-out contributors' words and lines, {words['pieces']:,} pieces{sample}: words "
+            f"right {_percent(lm, 'words_right')}{shown} (no language model "
+            f"{_percent(plain, 'words_right')}), CER {_percent(lm, 'cer')} "
+            f"({_percent(plain, 'cer')})")
+
+
 def _web_model_line(files: dict[str, bytes], report: dict, where: Any) -> str:
     weights = sum(len(content) for name, content in files.items() if name.endswith(".bin"))
     return (f"page model: {weights / 1000:.1f} KB of weights, export verified against Keras on "
@@ -66,6 +79,7 @@ class HeadlineFigures:
             (("tfjs_model", "deployment_report"), lambda: _web_model_line(
                 catalog.load("tfjs_model"), catalog.load("deployment_report"),
                 self._web_model_path)),
+            (("word_metrics",), lambda: _words_line(catalog.load("word_metrics"))),
         ):
             if not all(name in produced for name in needs):
                 continue

@@ -210,6 +210,9 @@ SCHEMA: dict[str, Any] = {
         "top_confusions": optional(integer(0)),
         "data_description": optional(TEXT),
         "pen_eval_subset": optional(SUBSET),
+        "word_eval_subset": optional(SUBSET),  # handwriting.pipelines.reporting.words
+        "word_eval_seed": optional(SEED),
+        "word_failures": optional(integer(0)),
     },
     "deployment": {
         "quantization": optional(QUANTIZATION),

@@ -1,4 +1,5 @@
-"""reporting: test metrics, per-class table, confusion heatmap, training curves, pen strokes."""
+"""reporting: test metrics, per-class table, confusion heatmap, training curves, pen strokes,
+the words model's figures and misread words."""
 
 from kedro.pipeline import Pipeline, node
 
@@ -9,6 +10,7 @@ from .nodes import (
     plot_stroke_training_curves,
     plot_training_curves,
 )
+from .words import evaluate_word_model, plot_word_failures
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -30,5 +32,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                   "params:stroke_modelling", "params:reporting", "size_cue",
                   "params:adaptation"],
                  "pen_metrics", name="evaluate_pen_strokes"),
+            node(evaluate_word_model,
+                 ["word_model", "word_training_history", "word_test_set", "lexicon",
+                  "text_decoder", "params:reporting"],
+                 "word_metrics", name="evaluate_word_model"),
+            node(plot_word_failures, ["word_metrics", "word_test_set"], "word_failures_plot",
+                 name="plot_word_failures"),
         ]
     )
