@@ -14,7 +14,7 @@
 // The model is also cached at install (best effort), so the first visit already leaves
 // everything needed to work offline.
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const SHELL_CACHE = `hw-shell-${VERSION}`;
 const MODEL_CACHE = 'hw-model';
 
@@ -43,6 +43,8 @@ const SHELL = [
   'js/textdecoder.js',
   'js/wordreader.js',
   'js/trajectory.js',
+  'js/wordreader.js',
+  'js/words.js',
   'icons/icon.svg',
   'icons/icon-192.png',
   'icons/icon-512.png',

@@ -212,6 +212,41 @@ def build_stroke_model(model_dir: Path, points: int = 64, weight: float = 1.0, s
     return entry
 
 
+WORDS_PARAMS = {"width": 16, "kernel_size": 3, "dilations": [1], "dropout": 0, "step": 0.2}
+THROWAWAY_WORDS = ["the", "cat", "sat", "on", "mat", "a", "of", "and", "in", "to"]
+
+
+def build_words_model(model_dir: Path, seed: int = 2) -> dict:
+    """An untrained words model (1-D CNN with CTC outputs over pen lines) and a ten-word lexicon
+    published into an existing web model folder through the deployment nodes, with a
+    ``words_model`` entry (marked ``test_model``) in its metadata.json. Its readings are
+    meaningless but not empty: the last layer is scaled so that a few characters stand out.
+    Returns the ``words_model`` entry."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+    import tf_keras as keras  # what the export is built with: no second Keras to import
+
+    from handwriting.page.lexicon import format_lexicon
+    from handwriting.pipelines.deployment.words import export_word_tfjs, package_words
+    from handwriting.word_model import build_word_model
+
+    keras.utils.set_random_seed(seed)
+    model = build_word_model(WORDS_PARAMS, keras)
+    logits = model.get_layer("logits")
+    w, b = logits.get_weights()
+    logits.set_weights([w * 4.0, b])
+    export = export_word_tfjs(model, {"trained": True}, WORDS_PARAMS, {"quantization": None})
+    weights = sum(len(v) for k, v in export.items() if k.endswith(".bin"))
+    check = {"shipped": True, "weights_bytes": weights, "quantization": None}
+    lexicon = format_lexicon([(w, -1.0 - i * 0.3) for i, w in enumerate(sorted(THROWAWAY_WORDS))],
+                             step=0.25, attribution="test list")
+    package = package_words(export, check, lexicon, {"params": {}}, WORDS_PARAMS)
+    entry = {**package["metadata"], "test_model": True}
+    edit_model(model_dir, files=package["files"], metadata={"words_model": entry})
+    assert np.isfinite(model.predict(np.zeros((1, 8, 4), np.float32), verbose=0)).all()
+    return entry
+
+
 VIEWPORT = {"width": 1000, "height": 800}
 
 class PageErrors(list):
@@ -225,11 +260,17 @@ def attach_error_log(page) -> PageErrors:
     return log
 
 
-def open_app(page, base_url: str, query: str = "", wait_state=("ready",)) -> None:
-    """Open the page and wait until it has finished loading (ready or error)."""
+def open_app(page, base_url: str, query: str = "", wait_state=("ready",),
+             input_kind: str | None = "characters") -> None:
+    """Open the page and wait until it has finished loading (ready or error). The page starts in
+    ``input_kind`` ("characters": one character at a time, what most tests write; None: the
+    page's own choice, words when a words model ships)."""
     from web_input import wait_for
 
-    page.goto(base_url + ("?" + query if query else ""))
+    if input_kind is not None and "input=" not in query and "input=" not in base_url:
+        query = f"{query}&input={input_kind}" if query else f"input={input_kind}"
+    sep = "&" if "?" in base_url else "?"
+    page.goto(base_url + (sep + query if query else ""))
     wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)", timeout=60_000)
     state = page.evaluate("document.documentElement.dataset.state")
     if wait_state and state not in wait_state:

@@ -1,17 +1,22 @@
-// The page: the text line and its state, the path every finished character takes, and the wiring
-// of the drawing surface, the recogniser and the controls.
+// The page: the text line and its state, the path every finished character takes, the words
+// being read (words mode), and the wiring of the drawing surface, the recogniser and the controls.
 
 import { DrawingSurface } from './drawing.js';
 import { Recognizer } from './recognizer.js';
 import { decodeWord, DEFAULT_FREE_PENALTY, wordWindowStart } from './decoder.js';
 import { bindControls, clampedStrokeWidth } from './controls.js';
 import { fillInfo, showAdaptation, toggleInfo } from './info-panel.js';
-import { MODE_NAMES, MODES, modeFromQuery, nextMode, restrictResult, showMode } from './modes.js';
+import {
+  INPUT_KIND_NAMES, INPUT_KINDS, MODE_NAMES, MODES, inputKindFromQuery, modeFromQuery, nextMode,
+  restrictResult, showInputKind, showMode,
+} from './modes.js';
+import { lastWord } from './textdecoder.js';
+import { LineReader, appendLine, replaceLastWord } from './words.js';
 import { restorePicks, storePicks, storedStrokeWidth, storeStrokeWidth } from './storage.js';
 import { exposeHook } from './test-hook.js';
 import {
-  announce, clearPreview, copyText, describe, drawPreview, findElements, renderGuesses,
-  renderTextLine, showLoadError, toast,
+  announce, clearPreview, copyText, describe, drawPreview, findElements, renderAlternatives,
+  renderGuesses, renderTextLine, showLoadError, toast,
 } from './ui.js';
 
 export class App {
@@ -25,8 +30,15 @@ export class App {
     this.queue = Promise.resolve();
     this.state = 'loading';
     this.el = findElements();
+    this.inputKind = 'characters'; // 'words' once a words model is loaded (unless ?input=characters)
+    this.reading = null;       // words mode: {text, alternatives: [word], ms} of the ink, null without ink
+    this.wordChoice = -1;      // the index in reading.alternatives of the last word now shown
+    this.penUpAt = null;       // when the pen last lifted (performance.now()), for reading.ms
+    this.lineReader = new LineReader((strokes) => this.recognizer.readLine(strokes),
+      (reading) => this._showReading(reading), (err) => this._fail(err));
 
     const params = new URLSearchParams(location.search);
+    this.params = params;
     const idle = {};
     if (params.has('idle')) idle.mouse = idle.touch = idle.pen = Number(params.get('idle'));
     this.surface = new DrawingSurface(this.el.pad, {
@@ -44,6 +56,8 @@ export class App {
       sizeCue: params.get('size') !== 'off',
       // ?adapt=off: picks correct the text but teach the page nothing (adapt.js)
       adaptation: params.get('adapt') !== 'off',
+      // ?words=off: characters only, even when metadata.json lists a words model
+      words: params.get('words') !== 'off',
     };
     this.recognizer = new Recognizer(this.recognizerOptions);
     // ?decoder=off: every character is its own top guess (no word-level decoding)
@@ -66,6 +80,8 @@ export class App {
       if (this.recognizer.adaptation) restorePicks(this.recognizer.adaptation, this.recognizer.metadata.model_version);
       fillInfo(this.recognizer);
       this._setState('ready');
+      // ?input=characters: start in character mode even when words can be read
+      this.setInputKind(inputKindFromQuery(this.params, this.recognizer.wordsActive), false);
     } catch (err) {
       const msg = err && err.message ? err.message : String(err);
       this.errors.push(msg);
@@ -101,15 +117,20 @@ export class App {
   _bind() {
     const e = this.el;
     this.surface.addEventListener('character', (ev) => {
-      this.queue = this.queue.then(() => this.onCharacter(ev.detail.strokes)).catch((err) => {
-        console.error(err);
-        this.errors.push(String(err && err.message ? err.message : err));
-      });
+      this.queue = this.queue.then(() => this.onCharacter(ev.detail.strokes)).catch((err) => this._fail(err));
     });
-    this.surface.addEventListener('strokestart', () => e.html.classList.add('drawing'));
+    this.surface.addEventListener('strokestart', () => {
+      e.html.classList.add('drawing');
+      if (this.inputKind === 'words') this.lineReader.penDown();
+    });
     this.surface.addEventListener('change', () => {
       e.html.classList.toggle('drawing', !this.surface.isEmpty);
       e.undo.disabled = this.surface.isEmpty;
+      // words mode: every pen lift, undo or clear is read again (the whole ink)
+      if (this.inputKind === 'words' && this.surface.activePointer === null) {
+        this.penUpAt = performance.now();
+        this.lineReader.inkChanged(this.surface.strokes.map((s) => s.slice()));
+      }
     });
     e.undo.disabled = true;
     bindControls(this);
@@ -169,6 +190,78 @@ export class App {
     return this.queue;
   }
 
+  _fail(err) {
+    console.error(err);
+    this.errors.push(String(err && err.message ? err.message : err));
+  }
+
+  // ---- words --------------------------------------------------------------------------------
+
+  /** Write words ('words': the ink is read as a line as it grows) or one character at a time
+   *  ('characters'). Leaving words mode adds what is being read to the text. */
+  setInputKind(kind, speak = true) {
+    if (!INPUT_KINDS.includes(kind)) throw new Error(`unknown input kind ${kind}: expected one of ${INPUT_KINDS.join(', ')}`);
+    if (kind === 'words' && !this.recognizer.wordsActive) throw new Error('no words model is loaded');
+    if (kind !== this.inputKind) {
+      if (this.inputKind === 'words') this.commitLine();
+      else if (!this.surface.isEmpty) this.surface.flush(); // the character being written
+      this.inputKind = kind;
+      this.surface.pauseFinishes = kind === 'characters';
+      this.canPick = false;
+      if (speak) this._announce(`Write ${INPUT_KIND_NAMES[kind]}.`);
+    }
+    showInputKind(this.el, kind, this.recognizer.wordsActive, this.mode);
+    this._render();
+  }
+
+  _showReading(reading) {
+    this.reading = reading && {
+      text: reading.text,
+      alternatives: reading.alternatives.map((a) => a.word),
+      ms: performance.now() - this.penUpAt,
+    };
+    this.wordChoice = reading ? this.reading.alternatives.indexOf(lastWord(reading.text)) : -1;
+    this._render();
+    if (reading && reading.text) this._announce(`Reads: ${reading.text}.`);
+    window.dispatchEvent(new CustomEvent('handwriting:reading', { detail: this.reading }));
+  }
+
+  /** Put reading i of the last word in place of the last word read (a click, or the keys 1-9). */
+  pickWord(i) {
+    if (!this.reading || i < 0 || i >= this.reading.alternatives.length) return false;
+    const word = this.reading.alternatives[i];
+    this.reading.text = replaceLastWord(this.reading.text, word);
+    this.wordChoice = i;
+    this._render();
+    this._announce(`Replaced with ${word}. Reads: ${this.reading.text}.`);
+    return true;
+  }
+
+  /** Add the words read to the text (a space before them unless the text ends in one) and clear
+   *  the ink. Returns the text added ('' when nothing was read). */
+  commitLine() {
+    const line = this.reading ? this.reading.text : '';
+    if (line) {
+      const before = this.chars.join('');
+      for (const ch of appendLine(before, line).slice(before.length)) {
+        this.chars.push(ch);
+        this.evidence.push(null); // not re-read by the character decoder
+      }
+      this.canPick = false;
+    }
+    this.surface.clear(); // and the line reader forgets the reading
+    this._render();
+    if (line) this._announce(`Added ${line}.`);
+    return line;
+  }
+
+  /** The W key: the other input kind, when words can be read. */
+  toggleInputKind() {
+    if (!this.recognizer.wordsActive) return false;
+    this.setInputKind(this.inputKind === 'words' ? 'characters' : 'words');
+    return true;
+  }
+
   // ---- input mode ---------------------------------------------------------------------------
 
   /** Switch the input mode; characters recognised from now on are restricted to it. */
@@ -222,6 +315,7 @@ export class App {
 
   /** Replace the last character with guess i of the last recognition (and keep it so). */
   pick(i) {
+    if (this.inputKind === 'words') return this.pickWord(i);
     if (!this.canPick || !this.lastResult || i < 0 || i >= this.lastResult.top.length) return false;
     const label = this.lastResult.top[i].label;
     this.chars[this.chars.length - 1] = label;
@@ -318,8 +412,15 @@ export class App {
   }
 
   _render() {
-    renderTextLine(this.el, this.chars, this.reread, this.canPick);
+    const words = this.inputKind === 'words';
+    renderTextLine(this.el, this.chars, this.reread, this.canPick, words && this.reading ? this.reading.text : '');
     this.reread.clear();
+    this.el.commit.disabled = !(words && this.reading && this.reading.text);
+    if (words) {
+      renderAlternatives(this.el.guesses, this.reading ? this.reading.alternatives : [], this.wordChoice,
+        (i) => this.pickWord(i));
+      return;
+    }
     renderGuesses(this.el.guesses, this.canPick && this.lastResult ? this.lastResult.top : null,
       this.lastChosen, (i) => this.pick(i));
   }

@@ -12,6 +12,10 @@ export function bindControls(app) {
   e.forgetPicks.addEventListener('click', () => app.forgetPicks());
   e.width.addEventListener('input', () => app.setStrokeWidth(e.width.value));
   for (const input of e.modes) input.addEventListener('change', () => { if (input.checked) app.setMode(input.value); });
+  e.commit.addEventListener('click', () => app.commitLine());
+  for (const input of e.inputKinds) {
+    input.addEventListener('change', () => { if (input.checked) app.setInputKind(input.value); });
+  }
 
   document.addEventListener('keydown', (ev) => onKey(app, ev));
   // the ink colour follows the colour scheme
@@ -33,7 +37,8 @@ function onKey(app, ev) {
   if (ev.altKey) return;
   const mod = ev.ctrlKey || ev.metaKey;
   // Space on a focused button or mode switch activates it, not the text line's space
-  const onButton = ev.target instanceof HTMLButtonElement || app.el.modes.includes(ev.target);
+  const onButton = ev.target instanceof HTMLButtonElement || app.el.modes.includes(ev.target)
+    || app.el.inputKinds.includes(ev.target);
   const onRange = ev.target === app.el.width;
   const k = ev.key;
   let handled = true;
@@ -50,6 +55,8 @@ function onKey(app, ev) {
   else if (k === 'c' || k === 'C') app.copy();
   else if (k === 'i' || k === 'I') app.toggleInfo();
   else if (k === 'm' || k === 'M') app.cycleMode(ev.shiftKey ? -1 : 1);
+  else if (k === 'w' || k === 'W') handled = app.toggleInputKind();
+  else if (k === 'Enter' && !onButton && app.inputKind === 'words') app.commitLine();
   else if (k === '[' && !onRange) app.setStrokeWidth(app.surface.strokeWidth - 2);
   else if (k === ']' && !onRange) app.setStrokeWidth(app.surface.strokeWidth + 2);
   else if (k >= '1' && k <= '9') handled = app.pick(Number(k) - 1);

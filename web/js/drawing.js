@@ -33,6 +33,8 @@ export class DrawingSurface extends EventTarget {
     this.activeType = 'mouse';
     this.lastType = 'mouse';
     this.timer = null;
+    // false: a pause finishes nothing, the ink stays until flush() or clear() (words mode)
+    this.pauseFinishes = true;
     this.dpr = 1;
     this.rect = { left: 0, top: 0, width: 0, height: 0 };
 
@@ -140,7 +142,7 @@ export class DrawingSurface extends EventTarget {
 
   _startTimer() {
     this._cancelTimer();
-    if (this.strokes.length === 0) return;
+    if (this.strokes.length === 0 || !this.pauseFinishes) return;
     const ms = this.idleMs[this.lastType] ?? this.idleMs.mouse;
     this.timer = setTimeout(() => { this.timer = null; this.flush(); }, ms);
   }

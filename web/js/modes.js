@@ -55,3 +55,41 @@ export function showMode(el, mode) {
   el.html.dataset.mode = mode;
   if (el.hint) el.hint.textContent = MODE_HINTS[mode];
 }
+
+// ---- what is written: words (read as a whole line) or one character at a time --------------
+
+export const INPUT_KINDS = ['words', 'characters'];
+
+/** Spoken when the input kind changes. */
+export const INPUT_KIND_NAMES = {
+  words: 'words: write without pausing, the line is read as you write',
+  characters: 'one character at a time',
+};
+
+/** The input kind to start in: ?input=words|characters when the page can read it, else words
+ *  when a words model is loaded, else characters. */
+export function inputKindFromQuery(params, wordsAvailable) {
+  const asked = params.get('input');
+  if (asked === 'characters' || !wordsAvailable) return 'characters';
+  if (asked !== null && asked !== 'words') console.warn(`unknown ?input=${asked}: expected one of ${INPUT_KINDS.join(', ')}`);
+  return 'words';
+}
+
+/** Show input kind `kind` on the page: the switch (only when words can be read), the character
+ *  modes and the Add button (each only where it applies), the drawing area's hint and name. */
+export function showInputKind(el, kind, wordsAvailable, mode) {
+  el.inputKind.hidden = !wordsAvailable;
+  for (const input of el.inputKinds) input.checked = input.value === kind;
+  el.html.dataset.input = kind;
+  el.modesGroup.hidden = kind === 'words';
+  el.commit.hidden = kind !== 'words';
+  if (kind === 'words') {
+    if (el.hint) el.hint.textContent = 'Write words here';
+    el.pad.setAttribute('aria-label', 'Drawing area: write words; the line is read as you write');
+    el.guesses.setAttribute('aria-label', 'Readings of the last word (choose one to replace it)');
+  } else {
+    showMode(el, mode);
+    el.pad.setAttribute('aria-label', 'Drawing area: write one character at a time');
+    el.guesses.setAttribute('aria-label', 'Top guesses for the last character (choose one to replace it)');
+  }
+}

@@ -20,6 +20,11 @@
 // When metadata.json has an `adaptation`, they are last moved by what the user's own corrections
 // say about drawings of this shape (adapt.js; the app tells `adaptation` each pick);
 // `adaptation: false` (the page's ?adapt=off) ignores it.
+//
+// When metadata.json has a `words_model` ({path, lexicon, step, decoder, ...}), a third
+// LayersModel (model/<path>, a 1-D CNN with CTC outputs) and the lexicon (model/<lexicon>, read by
+// lexicon.js) are loaded the same way, and readLine() reads a whole word or line of ink
+// (wordreader.js). `words: false` (the page's ?words=off) leaves them unloaded: characters only.
 
 import { normalizeSpec, preprocess } from './preprocess.js';
 import { DEFAULT_POINTS, FEATURES, trajectoryFeatures } from './trajectory.js';
@@ -27,6 +32,13 @@ import { DEFAULT_WEIGHT, fuse } from './fusion.js';
 import { SizeCue, inkHeight } from './sizecue.js';
 import { Adaptation } from './adapt.js';
 import { MANIFEST, filePath, parseManifest, verifyFile } from './manifest.js';
+import { parseLexicon } from './lexicon.js';
+import { FEATURES as PENLINE_FEATURES } from './penline.js';
+import { BLANK } from './textdecoder.js';
+import { readLine } from './wordreader.js';
+
+const WORDS_OUTPUTS = BLANK + 1; // the printable ASCII characters and the CTC blank
+const WORDS_WARM_POINTS = 200;   // about a short word's pen line: compiles the kernels once
 
 export class LoadError extends Error {
   constructor(message, cause) {
@@ -92,6 +104,17 @@ function strokeConfig(meta, metadataUrl = 'metadata.json') {
   return { path, points, weight };
 }
 
+/** metadata.json's words_model entry, checked; null when there is none. */
+function wordsConfig(meta, metadataUrl = 'metadata.json') {
+  const c = meta.words_model;
+  if (c === undefined || c === null) return null;
+  if (typeof c !== 'object' || Array.isArray(c)) throw new LoadError(`${metadataUrl}: words_model must be an object`);
+  for (const key of ['path', 'lexicon']) {
+    if (typeof c[key] !== 'string' || c[key] === '') throw new LoadError(`${metadataUrl}: words_model.${key} must be a file name`);
+  }
+  return c;
+}
+
 /** The k likeliest classes, likeliest first (ties: the lower class index first). */
 export function topGuesses(probs, labels, k = 3) {
   const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
@@ -109,6 +132,7 @@ export class Recognizer {
    * @param {boolean} [o.strokes]     false: never load the stroke model (image model only)
    * @param {boolean} [o.sizeCue]     false: ignore metadata.json's size_cue (sizecue.js)
    * @param {boolean} [o.adaptation]  false: ignore metadata.json's adaptation (adapt.js)
+   * @param {boolean} [o.words]       false: never load the words model (characters only)
    */
   constructor(o = {}) {
     this.modelUrl = o.modelUrl || 'model/';
@@ -140,7 +164,16 @@ export class Recognizer {
     this.sizeCue = null;       // a SizeCue when metadata.json has one and it is enabled
     this.adaptationEnabled = o.adaptation !== false;
     this.adaptation = null;    // an Adaptation (the user's corrections) when metadata.json has one
+    this.wordsEnabled = o.words !== false;
+    this.wordsModel = null;    // the words LayersModel when loaded
+    this.wordsSettings = null; // metadata.json's words_model entry (step, decoder settings, ...)
+    this.lexicon = null;       // its Lexicon (lexicon.js)
+    this.wordsModelBytes = null;
+    this.wordsWarmMs = null;   // one reading of a WORDS_WARM_POINTS pen line, warm
   }
+
+  /** Whether whole words and lines can be read (a words model is loaded). */
+  get wordsActive() { return this.wordsModel !== null; }
 
   /** Whether recognition reads the pen path too (a stroke model is loaded and enabled). */
   get strokeActive() { return this.strokeModel !== null; }
@@ -188,6 +221,7 @@ export class Recognizer {
     this.labels = meta.labels.map(String);
     this.spec = normalizeSpec(meta.canvas_spec || {});
     const strokeCfg = this.strokesEnabled ? strokeConfig(meta, this.metadataUrl) : null;
+    const wordsCfg = this.wordsEnabled ? wordsConfig(meta, this.metadataUrl) : null;
     if (this.sizeCueEnabled && meta.size_cue) {
       try {
         this.sizeCue = new SizeCue(meta.size_cue, this.labels);
@@ -243,6 +277,10 @@ export class Recognizer {
       onStatus('Loading stroke model…');
       await this._loadStrokeModel(strokeCfg);
     }
+    if (wordsCfg) {
+      onStatus('Loading words model…');
+      await this._loadWordsModel(wordsCfg);
+    }
 
     onStatus('Warming up…');
     const blank = new Float32Array(this.spec.size * this.spec.size);
@@ -256,6 +294,13 @@ export class Recognizer {
       if (still) await this.predictStrokes(still);
     }
     this.warmMs = (now() - t1) / runs; // one recognition: both models when the stroke model is on
+    if (this.wordsActive) {
+      const line = new Float32Array(WORDS_WARM_POINTS * PENLINE_FEATURES);
+      await this.predictWords(line, WORDS_WARM_POINTS); // compiles kernels
+      const t2 = now();
+      for (let i = 0; i < runs; i++) await this.predictWords(line, WORDS_WARM_POINTS);
+      this.wordsWarmMs = (now() - t2) / runs;
+    }
     this.loadMs = now() - t0;
     return this;
   }
@@ -331,6 +376,30 @@ export class Recognizer {
     this.strokeModelBytes = weightBytes(topology);
   }
 
+  async _loadWordsModel(cfg) {
+    const { model, topology } = await this._layersModel(cfg.path, 'the words model');
+    const inShape = model.inputs[0].shape;
+    const outShape = model.outputs[0].shape;
+    if (inShape.length !== 3 || inShape[2] !== PENLINE_FEATURES || outShape.length !== 3
+        || outShape[2] !== WORDS_OUTPUTS) {
+      model.dispose();
+      throw new LoadError(`the words model ${cfg.path} takes ${JSON.stringify(inShape)} and gives `
+        + `${JSON.stringify(outShape)} (expected [null, null, ${PENLINE_FEATURES}] and `
+        + `[null, null, ${WORDS_OUTPUTS}])`);
+    }
+    let lexicon;
+    try {
+      lexicon = parseLexicon(new TextDecoder().decode(await this._file(cfg.lexicon)));
+    } catch (err) {
+      model.dispose();
+      throw err instanceof LoadError ? err : new LoadError(`${cfg.lexicon}: ${err.message}`, err);
+    }
+    this.wordsModel = model;
+    this.wordsSettings = cfg;
+    this.lexicon = lexicon;
+    this.wordsModelBytes = weightBytes(topology);
+  }
+
   /** A model's output for one input of the given shape, read back (Float32Array). */
   async _run(model, values, shape) {
     const tf = this.tf;
@@ -352,6 +421,28 @@ export class Recognizer {
   async predictStrokes(features) {
     if (!this.strokeModel) throw new Error('no stroke model is active');
     return this._run(this.strokeModel, features, this.strokeInputShape);
+  }
+
+  /** The words model's per-frame probabilities (Float32Array, frames * 96, flat) for one pen line
+   *  (penline.js: `points` * 4 features). */
+  async predictWords(features, points = features.length / PENLINE_FEATURES) {
+    if (!this.wordsModel) throw new Error('no words model is loaded');
+    return this._run(this.wordsModel, features, [1, points, PENLINE_FEATURES]);
+  }
+
+  /**
+   * Read a word or a line of ink as text (wordreader.js).
+   * @param {Array} strokes  the ink, in any units (the pen line is scaled to the writing's height)
+   * @returns {Promise<{text: string, score: number, alternatives: Array<{word: string,
+   *   score: number}>, frames: number, ms: number}>}  `alternatives`: distinct readings of the last
+   *   word, best first; `ms`: the time the reading took
+   */
+  async readLine(strokes) {
+    if (!this.wordsModel) throw new Error('no words model is loaded');
+    const t0 = now();
+    const reading = await readLine(strokes, (f, points) => this.predictWords(f, points),
+      this.lexicon, this.wordsSettings);
+    return { ...reading, ms: now() - t0 };
   }
 
   /**

@@ -1,6 +1,7 @@
 // window.handwriting: the page as the tests and benchmarks drive it (tests/web, benchmarks/).
-// replay() takes the same path as pointer input after pen-up, so what they measure is what a
-// user gets. web/README.md lists the members.
+// replay() takes the same path as pointer input after pen-up, and writeLine() writes through the
+// pointer events themselves, so what they measure is what a user gets. web/README.md lists the
+// members.
 
 import { MODES, restrictResult } from './modes.js';
 
@@ -18,6 +19,24 @@ function toPlain(r) {
     ms: r.ms,
     mode: r.mode, // the input mode it was recognised in; probs and top are restricted to it
   };
+}
+
+/** Pen down, moves and up on `canvas` for each stroke (points in CSS px from its top left corner),
+ *  all in one go: no pause between the strokes. Returns when the last pen lifted
+ *  (performance.now()). */
+function drawStrokes(canvas, strokes, pointerType) {
+  const r = canvas.getBoundingClientRect();
+  const event = (type, [x, y], buttons) => new PointerEvent(type, {
+    pointerId: 1, pointerType, isPrimary: true, button: type === 'pointermove' ? -1 : 0, buttons,
+    clientX: r.left + x, clientY: r.top + y, bubbles: true, cancelable: true,
+  });
+  for (const stroke of strokes) {
+    if (!stroke.length) continue;
+    canvas.dispatchEvent(event('pointerdown', stroke[0], 1));
+    for (const p of stroke.slice(1)) canvas.dispatchEvent(event('pointermove', p, 1));
+    canvas.dispatchEvent(event('pointerup', stroke[stroke.length - 1], 0));
+  }
+  return performance.now();
 }
 
 /** Expose `app` (app.js) as window.handwriting. */
@@ -58,6 +77,28 @@ export function exposeHook(app) {
       await app.replay(strokes, pointerType);
       return app.lastResult !== before ? toPlain(app.lastResult) : null;
     },
+    /** Whether a words model is loaded (the page can read words and lines). */
+    get words() { return app.recognizer.wordsActive; },
+    /** What is written: 'words' (read as a line) or 'characters' (one at a time); get or set. */
+    get inputKind() { return app.inputKind; },
+    set inputKind(kind) { app.setInputKind(kind); },
+    /** Words mode: what the ink reads now ({text, alternatives, ms}), null without ink. */
+    get reading() { return app.reading && { ...app.reading, alternatives: app.reading.alternatives.slice() }; },
+    /**
+     * Words mode: write `strokes` (CSS px on the drawing area) with pointer events, without a
+     * pause between them, after any ink already there; resolves when the reading is on the page,
+     * to {text, alternatives, ms} (ms: from the last pen lift to the reading shown).
+     */
+    async writeLine(strokes, pointerType = 'mouse') {
+      await app.ready;
+      if (app.inputKind !== 'words') throw new Error('writeLine needs words mode (inputKind = "words")');
+      drawStrokes(app.el.pad, strokes, pointerType);
+      await app.lineReader.settled();
+      return this.reading || { text: '', alternatives: [], ms: null };
+    },
+    /** Words mode: add the reading to the text and clear the ink (the Add button); returns the
+     *  text added. */
+    commitLine() { return app.commitLine(); },
     /** Recognise without touching the page (benchmarks), in the current input mode. */
     async recognize(strokes) {
       await app.ready;

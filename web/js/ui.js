@@ -1,4 +1,5 @@
-// What the page shows: the text line, the guesses for the last character, the model's input,
+// What the page shows: the text line (and the words being read), the guesses for the last
+// character or the readings of the last word, the model's input,
 // the load error, and the messages for sighted users (toast) and screen readers (announce).
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +27,10 @@ export function findElements() {
     infoBtn: $('btn-info'),
     forgetPicks: $('btn-forget-picks'),
     modes: Array.from(document.querySelectorAll('#modes input[name="mode"]')),
+    modesGroup: $('modes'),
+    inputKind: $('input-kind'),
+    inputKinds: Array.from(document.querySelectorAll('#input-kind input[name="input-kind"]')),
+    commit: $('btn-commit'),
     hint: document.querySelector('#hint .hint-text'),
   };
 }
@@ -41,9 +46,10 @@ export function describe(label) {
 /**
  * The text line: the characters before the last one (those at the positions in `reread`, which
  * the word decoder just changed, flash once), then the last one set apart while it can still be
- * swapped for another guess (`canPick`); and the buttons that need text.
+ * swapped for another guess (`canPick`), then the words being read (`pending`, words mode: not yet
+ * part of the text); and the buttons that need text.
  */
-export function renderTextLine(el, chars, reread, canPick) {
+export function renderTextLine(el, chars, reread, canPick, pending = '') {
   const bodyLength = canPick ? chars.length - 1 : chars.length;
   const nodes = [];
   let run = '';
@@ -64,8 +70,14 @@ export function renderTextLine(el, chars, reread, canPick) {
     last.textContent = chars[chars.length - 1];
     el.textContent.append(last);
   }
+  if (pending) {
+    const reading = document.createElement('span');
+    reading.className = 'pending';
+    reading.textContent = chars.length && chars[chars.length - 1] !== ' ' ? ` ${pending}` : pending;
+    el.textContent.append(reading);
+  }
   const text = chars.join('');
-  el.text.setAttribute('aria-label', `Recognised text: ${text || 'empty'}`);
+  el.text.setAttribute('aria-label', `Recognised text: ${text || 'empty'}${pending ? `; being read: ${pending}` : ''}`);
   el.text.scrollLeft = el.text.scrollWidth;
   el.html.classList.toggle('has-text', chars.length > 0);
   el.backspace.disabled = chars.length === 0;
@@ -98,6 +110,25 @@ export function renderGuesses(container, top, chosen, onPick) {
     bar.className = 'bar';
     bar.style.width = `${Math.max(0, Math.min(1, g.p)) * 100}%`; // CSSOM: allowed by the CSP
     b.append(ch, p, bar);
+    b.addEventListener('click', () => onPick(i));
+    container.append(b);
+  });
+}
+
+/**
+ * One button per reading of the last word (`words`, best first), named by the word it shows, the
+ * one now in the text (`chosen`, its index) pressed; clicking reading i calls `onPick(i)`.
+ */
+export function renderAlternatives(container, words, chosen, onPick) {
+  container.replaceChildren();
+  words.forEach((word, i) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'guess word';
+    b.dataset.index = String(i);
+    b.setAttribute('aria-pressed', String(i === chosen));
+    b.title = `Use “${word}” (key ${i + 1})`;
+    b.textContent = word;
     b.addEventListener('click', () => onPick(i));
     container.append(b);
   });
