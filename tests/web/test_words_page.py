@@ -7,6 +7,7 @@ one (web/model with a ``words_model`` that is not a test model)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -57,10 +58,14 @@ def words_model_dir(model_dir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def words_site(model_dir, words_model_dir, tmp_path_factory):
-    """The page with the untrained words model in model/, and in model-nowords/ the same model
-    folder without a words_model (``?model=model-nowords/``)."""
+    """The page with the untrained words model in model/; in model-nowords/ the same model
+    folder without a words_model (``?model=model-nowords/``), in model-badwords/ with one that
+    names the image model."""
     root = copy_web(tmp_path_factory.mktemp("words-site") / "web", words_model_dir)
     edit_model(_publish_copy(model_dir, root / "model-nowords"), metadata={"words_model": None})
+    # a words_model entry naming the image model: it does not read pen lines
+    bad = model_metadata(words_model_dir)["words_model"] | {"path": "model.json"}
+    edit_model(_publish_copy(words_model_dir, root / "model-badwords"), metadata={"words_model": bad})
     srv = serve(root)
     yield srv
     srv.close()
@@ -98,19 +103,24 @@ def test_words_mode_is_there_only_when_a_words_model_ships(browser, words_site):
     try:
         open_app(page, words_site.url, "nosw&model=model-nowords/", input_kind=None)
         assert page.evaluate("[handwriting.words, handwriting.inputKind]") == [False, "characters"]
-        assert not page.evaluate(shown, "input-kind") and not page.evaluate(shown, "btn-commit")
+        assert not page.evaluate(shown, "btn-words") and not page.evaluate(shown, "btn-commit")
         assert page.evaluate(shown, "modes")
         open_app(page, words_site.url, "nosw", input_kind=None)
         assert page.evaluate("[handwriting.words, handwriting.inputKind]") == [True, "words"]
-        assert page.evaluate(shown, "input-kind") and page.evaluate(shown, "btn-commit")
+        assert page.evaluate(shown, "btn-words") and page.evaluate(shown, "btn-commit")
         assert not page.evaluate(shown, "modes")  # Auto/123/abc/ABC are for characters
-        assert page.locator("#input-kind input[value=words]").is_checked()
-        assert page.locator("#btn-commit").is_disabled()  # nothing read yet
+        words = page.get_by_role("button", name=re.compile("^Words"))  # named as it reads
+        assert words.get_attribute("aria-pressed") == "true" and words.text_content().strip() == "Words"
+        assert page.get_by_role("button", name="Add to text").is_disabled()  # nothing read yet
         assert page.locator(".hint-text").text_content() == "Write words here"
         # ?input=characters starts in character mode even so
         open_app(page, words_site.url, "nosw", input_kind="characters")
         assert page.evaluate("handwriting.inputKind") == "characters"
-        assert page.locator("#input-kind input[value=characters]").is_checked()
+        assert page.locator("#btn-words").get_attribute("aria-pressed") == "false"
+        # a words model that does not read pen lines: the page says so and does not start
+        open_app(page, words_site.url, "nosw&model=model-badwords/", wait_state=("error",), input_kind=None)
+        assert ("the words model model.json takes [null,28,28,1] and gives [null,62] (expected "
+                "[null, null, 4] and [null, null, 96])") in page.locator("#error").text_content()
     finally:
         ctx.close()
 
@@ -191,7 +201,7 @@ def test_character_mode_still_works_after_switching(fresh):
     result = wait_results(page, 1)[0]
     assert page.evaluate("handwriting.text") == reading + result[0]
     assert page.evaluate("handwriting.app.surface.strokes.length") == 0  # the pause finished it
-    page.locator("#input-kind input[value=words]").check()
+    page.click("#btn-words")
     assert page.evaluate("handwriting.inputKind") == "words"
     assert page.evaluate("handwriting.app.surface.pauseFinishes") is False
     page.evaluate("window.__results.length = 0")

@@ -203,7 +203,7 @@ export class App {
     if (!INPUT_KINDS.includes(kind)) throw new Error(`unknown input kind ${kind}: expected one of ${INPUT_KINDS.join(', ')}`);
     if (kind === 'words' && !this.recognizer.wordsActive) throw new Error('no words model is loaded');
     if (kind !== this.inputKind) {
-      if (this.inputKind === 'words') this.commitLine();
+      if (this.inputKind === 'words') this._addReading(); // what is shown now
       else if (!this.surface.isEmpty) this.surface.flush(); // the character being written
       this.inputKind = kind;
       this.surface.pauseFinishes = kind === 'characters';
@@ -218,10 +218,11 @@ export class App {
     this.reading = reading && {
       text: reading.text,
       alternatives: reading.alternatives.map((a) => a.word),
-      ms: performance.now() - this.penUpAt,
+      ms: null,
     };
     this.wordChoice = reading ? this.reading.alternatives.indexOf(lastWord(reading.text)) : -1;
     this._render();
+    if (reading) this.reading.ms = performance.now() - this.penUpAt; // pen lift to the page showing it
     if (reading && reading.text) this._announce(`Reads: ${reading.text}.`);
     window.dispatchEvent(new CustomEvent('handwriting:reading', { detail: this.reading }));
   }
@@ -238,8 +239,14 @@ export class App {
   }
 
   /** Add the words read to the text (a space before them unless the text ends in one) and clear
-   *  the ink. Returns the text added ('' when nothing was read). */
-  commitLine() {
+   *  the ink, once the reading of the latest ink is shown. Resolves to the text added ('' when
+   *  nothing was read). */
+  async commitLine() {
+    await this.lineReader.settled();
+    return this._addReading();
+  }
+
+  _addReading() {
     const line = this.reading ? this.reading.text : '';
     if (line) {
       const before = this.chars.join('');

@@ -13,9 +13,7 @@ export function bindControls(app) {
   e.width.addEventListener('input', () => app.setStrokeWidth(e.width.value));
   for (const input of e.modes) input.addEventListener('change', () => { if (input.checked) app.setMode(input.value); });
   e.commit.addEventListener('click', () => app.commitLine());
-  for (const input of e.inputKinds) {
-    input.addEventListener('change', () => { if (input.checked) app.setInputKind(input.value); });
-  }
+  e.words.addEventListener('click', () => app.toggleInputKind());
 
   document.addEventListener('keydown', (ev) => onKey(app, ev));
   // the ink colour follows the colour scheme
@@ -37,8 +35,7 @@ function onKey(app, ev) {
   if (ev.altKey) return;
   const mod = ev.ctrlKey || ev.metaKey;
   // Space on a focused button or mode switch activates it, not the text line's space
-  const onButton = ev.target instanceof HTMLButtonElement || app.el.modes.includes(ev.target)
-    || app.el.inputKinds.includes(ev.target);
+  const onButton = ev.target instanceof HTMLButtonElement || app.el.modes.includes(ev.target);
   const onRange = ev.target === app.el.width;
   const k = ev.key;
   let handled = true;

@@ -75,11 +75,12 @@ export function inputKindFromQuery(params, wordsAvailable) {
   return 'words';
 }
 
-/** Show input kind `kind` on the page: the switch (only when words can be read), the character
- *  modes and the Add button (each only where it applies), the drawing area's hint and name. */
+/** Show input kind `kind` on the page: the Words toggle (only when words can be read), the
+ *  character modes and the Add button (each only where it applies), the drawing area's hint and
+ *  name. */
 export function showInputKind(el, kind, wordsAvailable, mode) {
-  el.inputKind.hidden = !wordsAvailable;
-  for (const input of el.inputKinds) input.checked = input.value === kind;
+  el.words.hidden = !wordsAvailable;
+  el.words.setAttribute('aria-pressed', String(kind === 'words'));
   el.html.dataset.input = kind;
   el.modesGroup.hidden = kind === 'words';
   el.commit.hidden = kind !== 'words';

@@ -96,8 +96,8 @@ export function exposeHook(app) {
       await app.lineReader.settled();
       return this.reading || { text: '', alternatives: [], ms: null };
     },
-    /** Words mode: add the reading to the text and clear the ink (the Add button); returns the
-     *  text added. */
+    /** Words mode: add the reading to the text and clear the ink (the Add button); resolves to
+     *  the text added. */
     commitLine() { return app.commitLine(); },
     /** Recognise without touching the page (benchmarks), in the current input mode. */
     async recognize(strokes) {

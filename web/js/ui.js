@@ -28,8 +28,7 @@ export function findElements() {
     forgetPicks: $('btn-forget-picks'),
     modes: Array.from(document.querySelectorAll('#modes input[name="mode"]')),
     modesGroup: $('modes'),
-    inputKind: $('input-kind'),
-    inputKinds: Array.from(document.querySelectorAll('#input-kind input[name="input-kind"]')),
+    words: $('btn-words'),
     commit: $('btn-commit'),
     hint: document.querySelector('#hint .hint-text'),
   };

@@ -65,6 +65,7 @@ export class LineReader {
     if (this.timer === null) return;
     clearTimeout(this.timer);
     this.timer = null;
+    this._settle(); // nothing is due until the pen lifts
   }
 
   /** Forget the ink and its reading (cleared or committed). */
