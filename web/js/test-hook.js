@@ -39,6 +39,11 @@ function drawStrokes(canvas, strokes, pointerType) {
   return performance.now();
 }
 
+/** The reading shown in words mode as plain data, null without one. */
+function readingOf(app) {
+  return app.reading && { ...app.reading, alternatives: app.reading.alternatives.slice() };
+}
+
 /** Expose `app` (app.js) as window.handwriting. */
 export function exposeHook(app) {
   window.handwriting = {
@@ -83,7 +88,7 @@ export function exposeHook(app) {
     get inputKind() { return app.inputKind; },
     set inputKind(kind) { app.setInputKind(kind); },
     /** Words mode: what the ink reads now ({text, alternatives, ms}), null without ink. */
-    get reading() { return app.reading && { ...app.reading, alternatives: app.reading.alternatives.slice() }; },
+    get reading() { return readingOf(app); },
     /**
      * Words mode: write `strokes` (CSS px on the drawing area) with pointer events, without a
      * pause between them, after any ink already there; resolves when the reading is on the page,
@@ -94,7 +99,7 @@ export function exposeHook(app) {
       if (app.inputKind !== 'words') throw new Error('writeLine needs words mode (inputKind = "words")');
       drawStrokes(app.el.pad, strokes, pointerType);
       await app.lineReader.settled();
-      return this.reading || { text: '', alternatives: [], ms: null };
+      return readingOf(app) || { text: '', alternatives: [], ms: null };
     },
     /** Words mode: add the reading to the text and clear the ink (the Add button); resolves to
      *  the text added. */
