@@ -43,7 +43,6 @@ const SHELL = [
   'js/textdecoder.js',
   'js/wordreader.js',
   'js/trajectory.js',
-  'js/wordreader.js',
   'js/words.js',
   'icons/icon.svg',
   'icons/icon-192.png',

@@ -44,6 +44,8 @@ def test_service_worker_precaches_existing_files():
     sw = (WEB / "sw.js").read_text()
     shell = re.search(r"const SHELL = \[(.*?)\];", sw, re.S).group(1)
     paths = re.findall(r"'([^']+)'", shell)
+    # cache.addAll refuses a list with a path twice: the worker would never install
+    assert len(paths) == len(set(paths)), "sw.js precaches a path twice"
     assert "vendor/tf.min.js" in paths and "index.html" in paths
     for p in paths:
         assert p == "./" or (WEB / p).is_file(), f"sw.js precaches missing {p}"
