@@ -78,7 +78,7 @@ def words_page(browser, words_site):
     ctx.add_init_script(INIT_SCRIPT)
     page = ctx.new_page()
     page.errors = attach_error_log(page)
-    open_app(page, words_site.url, "nosw", input_kind=None)
+    open_app(page, words_site.url, "nosw", words=True)
     yield page
     assert page.errors == []
     ctx.close()
@@ -101,11 +101,11 @@ def test_words_mode_is_there_only_when_a_words_model_ships(browser, words_site):
     page = ctx.new_page()
     shown = "(id) => !document.getElementById(id).hidden"
     try:
-        open_app(page, words_site.url, "nosw&model=model-nowords/", input_kind=None)
+        open_app(page, words_site.url, "nosw&model=model-nowords/", words=True)
         assert page.evaluate("[handwriting.words, handwriting.inputKind]") == [False, "characters"]
         assert not page.evaluate(shown, "btn-words") and not page.evaluate(shown, "btn-commit")
         assert page.evaluate(shown, "modes")
-        open_app(page, words_site.url, "nosw", input_kind=None)
+        open_app(page, words_site.url, "nosw", words=True)
         assert page.evaluate("[handwriting.words, handwriting.inputKind]") == [True, "words"]
         assert page.evaluate(shown, "btn-words") and page.evaluate(shown, "btn-commit")
         assert not page.evaluate(shown, "modes")  # Auto/123/abc/ABC are for characters
@@ -114,11 +114,11 @@ def test_words_mode_is_there_only_when_a_words_model_ships(browser, words_site):
         assert page.get_by_role("button", name="Add to text").is_disabled()  # nothing read yet
         assert page.locator(".hint-text").text_content() == "Write words here"
         # ?input=characters starts in character mode even so
-        open_app(page, words_site.url, "nosw", input_kind="characters")
+        open_app(page, words_site.url, "nosw&input=characters", words=True)
         assert page.evaluate("handwriting.inputKind") == "characters"
         assert page.locator("#btn-words").get_attribute("aria-pressed") == "false"
         # a words model that does not read pen lines: the page says so and does not start
-        open_app(page, words_site.url, "nosw&model=model-badwords/", wait_state=("error",), input_kind=None)
+        open_app(page, words_site.url, "nosw&model=model-badwords/", words=True, wait_state=("error",))
         assert ("the words model model.json takes [null,28,28,1] and gives [null,62] (expected "
                 "[null, null, 4] and [null, null, 96])") in page.locator("#error").text_content()
     finally:
@@ -263,7 +263,7 @@ def test_real_lines_written_without_pauses_are_read(browser, site, real_words_mo
     page = ctx.new_page()
     errors = attach_error_log(page)
     try:
-        open_app(page, site.url, "nosw", input_kind=None)
+        open_app(page, site.url, "nosw", words=True)
         assert page.evaluate("handwriting.inputKind") == "words"
         read, python = [], []
         for line in REAL_LINES:

@@ -260,15 +260,16 @@ def attach_error_log(page) -> PageErrors:
     return log
 
 
-def open_app(page, base_url: str, query: str = "", wait_state=("ready",),
-             input_kind: str | None = "characters") -> None:
-    """Open the page and wait until it has finished loading (ready or error). The page starts in
-    ``input_kind`` ("characters": one character at a time, what most tests write; None: the
-    page's own choice, words when a words model ships)."""
+def open_app(page, base_url: str, query: str = "", words: bool = False,
+             wait_state=("ready",)) -> None:
+    """Open the page and wait until it has finished loading (ready or error). Without ``words``
+    the page is the character-at-a-time page that most tests write on: ``?words=off``, the words
+    model (if the folder has one) not even downloaded; with it, the page as it ships (words mode
+    when the folder has a words model)."""
     from web_input import wait_for
 
-    if input_kind is not None and "input=" not in query and "input=" not in base_url:
-        query = f"{query}&input={input_kind}" if query else f"input={input_kind}"
+    if not words:
+        query = f"{query}&words=off" if query else "words=off"
     sep = "&" if "?" in base_url else "?"
     page.goto(base_url + (sep + query if query else ""))
     wait_for(page, "() => ['ready', 'error'].includes(document.documentElement.dataset.state)", timeout=60_000)
