@@ -219,6 +219,8 @@ SCHEMA: dict[str, Any] = {
         "stroke_quantization": optional(QUANTIZATION),
         "word_quantization": optional(QUANTIZATION),
         "word_verify_samples": optional(nullable(integer(1))),
+        "word_tolerance": optional(number(0)),
+        "word_cer_tolerance": optional(number(0)),
         "fold_batch_norm": optional(BOOL),
         "verify_samples": optional(nullable(integer(1))),
         "tolerance": {name: number(0) for name in ("none", "float16", "uint8")},

@@ -143,3 +143,16 @@ def test_skipping_new_prefixes_by_their_bound_changes_nothing(lexicon, monkeypat
     assert [decode_text(p, lexicon, q) for p in cases for q in params] == pruned
     assert decode_text(nine, None, {"number_penalty": 12.0, "oov_word_penalty": 1.0,
                                     "beam": 2}) == nine_x
+
+
+def test_ink_is_never_read_as_nothing():
+    # a model unsure of a name ("Ed": each letter 0.3, blank 0.7): the empty reading is the
+    # likelier, and pays no language model cost, but the model saw characters: it reads some of them
+    probs = np.zeros((5, BLANK + 1))
+    probs[:, BLANK] = 1.0
+    for frame, ch in ((1, "E"), (3, "d")):
+        probs[frame, BLANK], probs[frame, ALPHABET.index(ch)] = 0.7, 0.3
+    lexicon = Lexicon(format_lexicon([("the", -1.0)], step=0.25, attribution="t"))
+    out = decode_text(probs, lexicon, {"lm_weight": 0.5, "oov_word_penalty": 15.0})
+    assert out["text"] in {"Ed", "E", "d"} and out["hypotheses"][-1]["text"] == ""
+    assert out["hypotheses"][-1]["score"] > out["score"]  # the empty reading scored higher

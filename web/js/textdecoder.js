@@ -406,7 +406,9 @@ export function decodeText(probs, lexicon = null, params = null) {
       rank: k,
     });
   }
-  hypotheses.sort((a, b) => (b.score - a.score) || (a.rank - b.rank));
+  // the empty reading last: there was ink, and reading nothing must not win merely because
+  // every text pays its language model cost
+  hypotheses.sort((a, b) => ((a.text === '') - (b.text === '')) || (b.score - a.score) || (a.rank - b.rank));
   const alternatives = [];
   const seen = new Set();
   for (const h of hypotheses) {

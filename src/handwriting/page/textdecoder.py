@@ -33,7 +33,8 @@ the lower index on a tie). Prefixes are ranked by their score, ties kept in the 
 reached, so that ``web/js/textdecoder.js`` gives the same texts (a new prefix whose score cannot
 reach the beam, by a bound on its language model score, is not scored at all: that saves most of
 the work and changes nothing); at the last frame every prefix is
-scored as finished and the best is the reading. The ``alternatives`` best distinct last words
+scored as finished and the best is the reading (the empty reading only when the beam holds
+nothing else: there was ink). The ``alternatives`` best distinct last words
 over the final prefixes (distinct once the punctuation around them is set aside), each with the
 score of the best reading that ends with it, are what the page offers to click.
 
@@ -381,8 +382,11 @@ def decode_text(probs, lexicon: Lexicon | None = None, params: dict | None = Non
         beam_nb = [nb_nb[s] for s in order]
     final = [_logaddexp(beam_b[k], beam_nb[k]) + tree.lm_score(beam_ids[k], True)
              for k in range(len(beam_ids))]
-    order = sorted(range(len(beam_ids)), key=lambda k: -final[k])
-    hypotheses = [{"text": tree.text(beam_ids[k]), "score": final[k]} for k in order]
+    texts = [tree.text(i) for i in beam_ids]
+    # the empty reading last: there was ink, and reading nothing must not win merely because
+    # every text pays its language model cost
+    order = sorted(range(len(beam_ids)), key=lambda k: (texts[k] == "", -final[k]))
+    hypotheses = [{"text": texts[k], "score": final[k]} for k in order]
     alternatives, seen = [], set()
     for h in hypotheses:
         word = last_word(h["text"])

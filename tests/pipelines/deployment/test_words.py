@@ -64,6 +64,17 @@ def test_an_export_that_differs_from_keras_is_refused(word_model):
         verify_word_export(export, other, validation_set(), DEPLOY)
 
 
+def test_an_export_that_reads_worse_is_refused(word_model):
+    export = export_word_tfjs(word_model, {"trained": True}, WORD_PARAMS,
+                              {**DEPLOY, "word_quantization": "uint8"})
+    loose = {**DEPLOY, "word_quantization": "uint8", "word_tolerance": 1.0,
+             "word_cer_tolerance": -1.0}  # no difference is small enough
+    with pytest.raises(ValueError, match="reads .* of characters wrong against Keras"):
+        verify_word_export(export, word_model, validation_set(), loose)
+    assert verify_word_export(export, word_model, validation_set(),
+                              {**loose, "word_cer_tolerance": 1.0})["shipped"]
+
+
 def test_untrained_model_ships_nothing(word_model):
     assert export_word_tfjs(word_model, {"trained": False}, WORD_PARAMS, DEPLOY) == {}
     assert verify_word_export({}, word_model, validation_set(), DEPLOY) == {"shipped": False}

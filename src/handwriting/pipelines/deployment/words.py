@@ -64,8 +64,13 @@ def verify_word_export(word_tfjs_export: dict[str, bytes], word_model,
         if len(probs) != frames(len(piece)):
             raise ValueError(f"the words model's export gives {len(probs)} frames for "
                              f"{len(piece)} points, not {frames(len(piece))}")
+    quantization = _word_quantization(params)
+    # its own tolerance: a CTC model's outputs are peaky, so at a character's first or last
+    # frame a small change of logits moves a probability more than an image model's would
+    tolerance = float(params.get("word_tolerance", params["tolerance"][str(quantization).lower()]))
     report = _compare_with_keras(np.concatenate(keras_probs), np.concatenate(tfjs_probs),
-                                 _word_quantization(params), params,
+                                 quantization, {**params, "tolerance": {
+                                     str(quantization).lower(): tolerance}},
                                  "the words model's TF.js export")
     chars = sum(len(labels[i]) for i in chosen)
     cer = {}
@@ -75,6 +80,11 @@ def verify_word_export(word_tfjs_export: dict[str, bytes], word_model,
         cer[name] = errors / max(chars, 1)
     logger.info("words model best-path CER on %d validation pieces: Keras %.4f, export %.4f",
                 len(chosen), cer["keras"], cer["exported"])
+    most = float(params.get("word_cer_tolerance", 0.0))
+    if not abs(cer["exported"] - cer["keras"]) <= most:
+        raise ValueError(f"the words model's TF.js export reads {cer['exported']:.4f} of characters "
+                         f"wrong against Keras's {cer['keras']:.4f} (tolerance {most:g}); "
+                         "web/model left unchanged")
     return {"shipped": True, **report, "pieces": int(len(chosen)),
             "cer_keras": cer["keras"], "cer_exported": cer["exported"],
             "weights_bytes": _weights_bytes(word_tfjs_export)}
