@@ -125,7 +125,7 @@ def test_loading_state_is_shown_until_the_model_is_ready(context, site, model_di
 def test_mouse_drawn_glyphs_are_recognised(context, site, real_model):
     page = context.new_page()
     page.errors = attach_error_log(page)
-    open_app(page, site.url, "idle=300")  # the pause's length has its own test
+    open_app(page, site.url, "idle=120")  # the pause's length has its own test
     labels = list(GLYPHS)
     got = []
     for n, label in enumerate(labels, start=1):
