@@ -120,8 +120,9 @@ def touch_context(browser):
 
 @pytest.fixture
 def app_page(context, site):
-    """A page with the app loaded and ready; ``page.errors`` collects errors."""
+    """A page with the app loaded and ready; ``page.errors`` collects errors. It finishes a
+    character 120 ms after pen-up (the pause's own length has its own test)."""
     page = context.new_page()
     page.errors = attach_error_log(page)
-    open_app(page, site.url)
+    open_app(page, site.url, "idle=120")
     return page

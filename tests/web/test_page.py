@@ -211,7 +211,7 @@ def test_pen_input_is_recognised(context, site, real_model):
 def test_very_small_and_very_large_drawings(context, site, real_model, side):
     page = context.new_page()
     page.set_viewport_size({"width": 1400, "height": 1200})
-    open_app(page, site.url)
+    open_app(page, site.url, "idle=120")
     x0, y0 = 700 - side / 2, 600 - side / 2 + 40
     for n, label in enumerate(["7", "L", "3"], start=1):
         # as many mouse moves per drawing at any size (a real mouse reports by time, not px)
