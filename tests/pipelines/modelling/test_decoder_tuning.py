@@ -20,10 +20,9 @@ class Replay:
         self.outputs = outputs
 
     def __call__(self, x, training=False):
-        key = int(x[0, 0, 0])
-        probs = self.outputs[key]
-        assert len(probs) == frames(x.shape[1])
-        return probs[None]
+        rows = [self.outputs[int(line[0, 0])] for line in x]
+        assert all(len(probs) == frames(x.shape[1]) for probs in rows)
+        return np.stack(rows)
 
 
 def _validation(outputs, labels):

@@ -14,20 +14,16 @@ import numpy as np
 from handwriting.evaluation import edit_distance
 from handwriting.page.lexicon import parse_lexicon
 from handwriting.page.textdecoder import DEFAULT_PARAMS, check_params, decode_text, greedy_decode
-from handwriting.word_model import frames
+from handwriting.page.wordreader import line_probabilities
 
 logger = logging.getLogger(__name__)
 
 
 def readings(word_model, word_set: dict, indices) -> list[np.ndarray]:
-    """The words model's probabilities for the chosen pieces, each read alone as on the page."""
+    """The words model's probabilities for the chosen pieces, each read as the page reads it
+    (handwriting.page.wordreader: no padding)."""
     x, offsets = word_set["x"], word_set["offsets"]
-    out = []
-    for i in indices:
-        piece = x[offsets[i]:offsets[i + 1]]
-        probs = np.asarray(word_model(piece[None], training=False))[0]
-        out.append(probs[:frames(len(piece))])
-    return out
+    return line_probabilities([x[offsets[i]:offsets[i + 1]] for i in indices], word_model)
 
 
 def score_readings(texts: list[str], labels, kinds) -> dict:
