@@ -19,16 +19,10 @@ import numpy as np
 
 from handwriting.page.penline import FEATURES
 from handwriting.page.textdecoder import ALPHABET, BLANK
+from handwriting.page.wordreader import STRIDE, frames  # the page's spec: points per frame
 
 CLASSES = len(ALPHABET) + 1
 """The model's outputs per frame: the alphabet, then the CTC blank."""
-STRIDE = 2
-"""Points per output frame: the second convolution halves the line."""
-
-
-def frames(points) -> np.ndarray | int:
-    """Output frames for a pen line of ``points`` points (as the strided 'same' convolution)."""
-    return (points + STRIDE - 1) // STRIDE
 
 
 def build_word_model(params: dict, keras, name: str = "word_model"):

@@ -9,7 +9,8 @@ import numpy as np
 
 from handwriting.page.textdecoder import greedy_decode
 from handwriting.tfjs_compat import load_tfjs
-from handwriting.word_model import build_word_model, frames
+from handwriting.page.wordreader import line_probabilities
+from handwriting.word_model import build_word_model
 
 from .nodes import _checked_quantization, _compare_with_keras, _convert, _weights_bytes
 
@@ -37,11 +38,6 @@ def export_word_tfjs(word_model, word_training_history: dict, word_params: dict,
     return _convert(twin, _checked_quantization(_word_quantization(params)), WORD_MODEL_FILE)
 
 
-def _probabilities(model, pieces: list[np.ndarray]) -> list[np.ndarray]:
-    """Each pen line read alone, as the page reads it (no padding)."""
-    return [np.asarray(model(p[None], training=False))[0] for p in pieces]
-
-
 def verify_word_export(word_tfjs_export: dict[str, bytes], word_model,
                        word_validation_set: dict, params: dict) -> dict:
     """Load the export back and compare it with Keras, frame by frame, on the validation
@@ -58,12 +54,9 @@ def verify_word_export(word_tfjs_export: dict[str, bytes], word_model,
     chosen = np.unique(np.linspace(0, count - 1, n).round().astype(int))
     pieces = [word_validation_set["x"][offsets[i]:offsets[i + 1]] for i in chosen]
     exported = load_tfjs(word_tfjs_export, WORD_MODEL_FILE)
-    keras_probs = _probabilities(word_model, pieces)
-    tfjs_probs = _probabilities(exported, pieces)
-    for piece, probs in zip(pieces, tfjs_probs):
-        if len(probs) != frames(len(piece)):
-            raise ValueError(f"the words model's export gives {len(probs)} frames for "
-                             f"{len(piece)} points, not {frames(len(piece))}")
+    # each pen line read as the page reads it: lines of one length together, none padded
+    keras_probs = line_probabilities(pieces, word_model)
+    tfjs_probs = line_probabilities(pieces, exported)
     quantization = _word_quantization(params)
     # its own tolerance: a CTC model's outputs are peaky, so at a character's first or last
     # frame a small change of logits moves a probability more than an image model's would
