@@ -157,3 +157,22 @@ def test_the_run_closes_with_the_words_figures():
     assert f"printed {100 * lm['by_style']['PRINTED']['words_right']:.2f}%" in line
     assert f"(no language model {100 * plain['overall']['words_right']:.2f}%)" in line
     assert "no words model" in _words_line({"available": False})
+
+
+def test_word_training_curves_show_each_epoch_or_say_there_is_no_words_model():
+    from handwriting.pipelines.reporting.words import plot_word_training_curves
+
+    history = {"trained": True, "best_epoch": 3, "train_samples": 70, "train_seconds": 120,
+               "metrics": {"loss": [3.0, 1.5, 1.1], "val_cer": [0.6, 0.4, 0.3],
+                           "val_words_right": [0.1, 0.3, 0.45]}}
+    fig = plot_word_training_curves(history)
+    cer, words_right = fig.axes[1].get_lines()[:2]
+    assert list(cer.get_ydata()) == [0.6, 0.4, 0.3]
+    assert list(words_right.get_ydata()) == [0.1, 0.3, 0.45]
+    assert list(fig.axes[0].get_lines()[0].get_ydata()) == [3.0, 1.5, 1.1]
+    kept = fig.axes[0].get_lines()[1]
+    assert list(kept.get_xdata()) == [3, 3]
+    plt.close(fig)
+    note = plot_word_training_curves({"trained": False})
+    assert "not trained" in note.axes[0].texts[0].get_text() and not note.axes[0].get_lines()
+    plt.close(note)

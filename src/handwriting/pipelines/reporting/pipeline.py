@@ -10,7 +10,7 @@ from .nodes import (
     plot_stroke_training_curves,
     plot_training_curves,
 )
-from .words import evaluate_word_model, plot_word_failures
+from .words import evaluate_word_model, plot_word_failures, plot_word_training_curves
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -38,5 +38,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                  "word_metrics", name="evaluate_word_model"),
             node(plot_word_failures, ["word_metrics", "word_test_set"], "word_failures_plot",
                  name="plot_word_failures"),
+            node(plot_word_training_curves, "word_training_history", "word_training_curves_plot",
+                 name="plot_word_training_curves"),
         ]
     )

@@ -1,4 +1,5 @@
-"""How well the words model reads the test contributors' words and lines, as the page reads them.
+"""How well the words model reads the test contributors' words and lines, as the page reads them,
+and how its training went.
 
 Each test piece is read alone by the words model (handwriting.page.wordreader: lines of equal
 length share a call, none is padded), then decoded twice: with the language model (the lexicon
@@ -211,5 +212,36 @@ def plot_word_failures(word_metrics: dict, word_test_set: dict) -> plt.Figure:
                      f"{failure['style']}", fontsize=8)
     fig.suptitle("Test words the page reads wrong (label, reading with the language model, "
                  "best path without)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_word_training_curves(word_training_history: dict) -> plt.Figure:
+    """The words model's training: CTC loss on the training pieces and, on the validation
+    contributors, the best-path character error rate and isolated words read exactly, per epoch,
+    the kept epoch marked; or a figure saying it was not trained."""
+    history = word_training_history or {}
+    if not history.get("trained"):
+        fig, ax = plt.subplots(figsize=(6, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "words model not trained (no UNIPEN words file):\n"
+                "the page reads one character at a time", ha="center", va="center")
+        return fig
+    metrics = history["metrics"]
+    epochs = np.arange(1, len(metrics["loss"]) + 1)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    axes[0].plot(epochs, metrics["loss"], marker="o", label="training CTC loss (augmented ink)")
+    axes[0].set_title("loss")
+    axes[1].plot(epochs, metrics["val_cer"], marker="o", label="character error rate")
+    axes[1].plot(epochs, metrics["val_words_right"], marker="o", label="isolated words right")
+    axes[1].set_ylim(0, 1)
+    axes[1].set_title("validation contributors, best path (no language model)")
+    for ax in axes:
+        ax.axvline(history["best_epoch"], color="grey", ls="--", lw=1, label="kept epoch")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"words model: {history.get('train_samples', '?')} training pieces, "
+                 f"{history.get('train_seconds', 0) / 60:.0f} min", y=1.02)
     fig.tight_layout()
     return fig
