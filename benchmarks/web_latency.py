@@ -2,8 +2,8 @@
 
 In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-dir``):
 
-1. For every TF.js backend the page could use (wasm, webgl, cpu: the page picks the first that
-   starts, in that order), warm prediction time of one 28x28 input (real UNIPEN renderings),
+1. For every TF.js backend the page could use (wasm, cpu: the page picks the first that starts,
+   in that order), warm prediction time of one 28x28 input (real UNIPEN renderings),
    ``--runs`` predictions after ``--warmup``:
    - ``predict``: the page's own ``Recognizer.predict`` (tf.tidy + async ``data()``, what the page
      awaits for every character);
@@ -18,8 +18,8 @@ In headless Chromium, on the real page (``web/``, or ``--web-dir`` / ``--model-d
      characters before it), top-3; and, as block means, the size cue's own arithmetic and the
      learning from picks (adapt.js) with its memory full.
    All backends are measured in one page load: after the page has loaded (by default it takes
-   the first backend that starts, in the order wasm, webgl, cpu; ``?backend=`` picks one) this
-   calls ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
+   the first backend that starts, in the order wasm, cpu; ``?backend=`` picks one) this calls
+   ``recognizer.prepareBackend(name)`` and ``tf.setBackend(name)`` from ``page.evaluate`` (the model's weights move to the new
    backend on first use) and updates ``recognizer.backend``.
 2. A long line: what each character costs the page (``App.onCharacter``: recognition, the word
    decoder, the text line's update) at the start of a line and after ``--long-line`` characters
@@ -61,14 +61,14 @@ from benchmarks import unipen as U
 from handwriting.page.preprocess import CanvasSpec, render_batch
 from handwriting.unipen import is_clean
 
-BACKENDS = ["wasm", "webgl", "cpu"]
+BACKENDS = ["wasm", "cpu"]  # the page's runtime has no webgl backend (web/scripts/build_tfjs.mjs)
 
 SWITCH_JS = """
 async (name) => {
   const r = window.handwriting.app.recognizer;
   const tf = r.tf;
   let ok = false, error = null;
-  try { ok = await tf.setBackend(name); await tf.ready(); } catch (e) { error = String(e && e.message || e); }
+  try { await r.prepareBackend(name); ok = await tf.setBackend(name); await tf.ready(); } catch (e) { error = String(e && e.message || e); }
   if (ok) r.backend = tf.getBackend();
   return {ok, error, backend: tf.getBackend()};
 }
@@ -449,7 +449,7 @@ def markdown(r: dict) -> str:
         L += [""] + _long_line_lines(r)
     L += ["", "## Notes", "",
           "- All backends are measured in one page load: the page takes the first backend that "
-          "starts (wasm -> webgl -> cpu, or the one `?backend=` names); here it is switched after "
+          "starts (wasm -> cpu, or the one `?backend=` names); here it is switched after "
           "load with `tf.setBackend(name)` from `page.evaluate` (and `recognizer.backend` updated).",
           "- Idle delays: " + json.dumps(p["idle_ms"]) + " ms (pointer type from the event). The "
           "time after the delay is what the model and the page add.",

@@ -1,58 +1,25 @@
-// Service worker: the app works offline after the first visit.
+// Service worker: the page works offline after the first visit, and nothing is downloaded twice.
 //
-// - App shell (HTML, CSS, JS, icons, manifest) and the vendored TensorFlow.js runtime are
-//   precached at install.
-// - App shell: network first, cache as fallback, so a deployment is picked up on the next visit
-//   while online and the page still opens offline.
-// - Vendored runtime (pinned versions): cache first.
+// - Nothing is fetched at install. The worker takes control of the open page at once (claim), and
+//   every same-origin GET it sees is cached on the way (below). What the page fetched before the
+//   worker controlled it, the page names once it has loaded (js/offline.js posts
+//   {cache: [urls]}); the worker copies each one it has not cached from the browser's HTTP cache
+//   (`force-cache`: the response the page just got, no second download where the host lets the
+//   browser cache it), so the first visit leaves everything the page needs offline, and only
+//   that: the wasm binary this browser runs, not the other; no icons the page did not load.
+// - App shell (HTML, CSS, JS): network first, cache as fallback, so a deployment is picked up on
+//   the next visit while online and the page still opens offline.
+// - The TensorFlow.js runtime (vendor/, named by its content): cache first.
 // - The model (model/, see js/manifest.js): model/manifest.json network first, so a new model
 //   from a new `kedro run` reaches returning visitors; the cached copy is used offline. The files
 //   it names, model/files/<sha256>.<json|bin|txt>, are addressed by their content: cache first, but a
 //   cached copy is served only when its SHA-256 is the one its name says (a damaged one is deleted
 //   and fetched again), and a network copy is cached only when it matches. Whenever a manifest
 //   arrives, cached model files it does not name are deleted.
-// The model is also cached at install (best effort), so the first visit already leaves
-// everything needed to work offline.
 
-const VERSION = 'v4';
+const VERSION = 'v5';
 const SHELL_CACHE = `hw-shell-${VERSION}`;
 const MODEL_CACHE = 'hw-model';
-
-const SHELL = [
-  './',
-  'index.html',
-  'app.css',
-  'manifest.webmanifest',
-  'js/app.js',
-  'js/controls.js',
-  'js/info-panel.js',
-  'js/lexicon.js',
-  'js/manifest.js',
-  'js/modes.js',
-  'js/storage.js',
-  'js/test-hook.js',
-  'js/ui.js',
-  'js/decoder.js',
-  'js/drawing.js',
-  'js/fusion.js',
-  'js/sizecue.js',
-  'js/adapt.js',
-  'js/preprocess.js',
-  'js/recognizer.js',
-  'js/penline.js',
-  'js/textdecoder.js',
-  'js/wordreader.js',
-  'js/trajectory.js',
-  'js/words.js',
-  'icons/icon.svg',
-  'icons/icon-192.png',
-  'icons/icon-512.png',
-  'icons/icon-maskable-512.png',
-  'vendor/tf.min.js',
-  'vendor/tf-backend-wasm.min.js',
-  'vendor/tfjs-backend-wasm.wasm',
-  'vendor/tfjs-backend-wasm-simd.wasm',
-];
 const MANIFEST = 'model/manifest.json';
 
 const scope = new URL(self.registration.scope);
@@ -75,8 +42,9 @@ function manifestFileUrls(manifest) {
 }
 
 /** A model file from the cache when its bytes are the ones its name says, else from the network
- *  (cached when they are). `reload`: past the HTTP cache. */
-async function verifiedFile(request, reload = false) {
+ *  with `mode` (cached when they are; a damaged cached copy is fetched again past the HTTP
+ *  cache). */
+async function verifiedFile(request, mode = 'default') {
   const cache = await caches.open(MODEL_CACHE);
   const want = CONTENT_ADDRESSED.exec(new URL(request.url).pathname)[1];
   const hit = await cache.match(request, { ignoreSearch: true });
@@ -84,7 +52,7 @@ async function verifiedFile(request, reload = false) {
     if (await sha256Hex(hit.clone()) === want) return hit;
     await cache.delete(request, { ignoreSearch: true }); // damaged: never served again
   }
-  const res = await fetch(request.url, { cache: hit || reload ? 'reload' : 'default' });
+  const res = await fetch(request.url, { cache: hit ? 'reload' : mode });
   if (res.ok && await sha256Hex(res.clone()) === want) await cache.put(request.url, res.clone());
   return res; // a damaged network copy is passed on: the page's own check names the file
 }
@@ -97,23 +65,39 @@ async function pruneModel(cache, manifest) {
   }
 }
 
-async function cacheModel() {
-  const cache = await caches.open(MODEL_CACHE);
-  const res = await fetch(abs(MANIFEST), { cache: 'no-cache' });
-  if (!res.ok) return;
-  const manifest = await res.clone().json();
-  await cache.put(abs(MANIFEST), res);
-  await Promise.all(manifestFileUrls(manifest).map((url) => verifiedFile(new Request(url))));
-  await pruneModel(cache, manifest);
+/** The cache that keeps `url` (a path under the scope). */
+const cacheFor = (path) => (path.startsWith('model/') ? MODEL_CACHE : SHELL_CACHE);
+
+/** Cache what the page fetched before this worker controlled it (js/offline.js), each from the
+ *  HTTP cache where it is there; what is cached already is left alone. */
+async function keepFetched(urls) {
+  for (const url of new Set(urls)) {
+    const u = new URL(url, scope);
+    u.hash = '';
+    if (u.origin !== scope.origin || !u.href.startsWith(scope.href)) continue;
+    const path = u.href.slice(scope.href.length);
+    if (path === 'sw.js') continue;
+    try {
+      if (CONTENT_ADDRESSED.test(u.pathname)) {
+        await verifiedFile(new Request(u.href), 'force-cache');
+        continue;
+      }
+      const cache = await caches.open(cacheFor(path));
+      if (await cache.match(u.href)) continue;
+      const res = await fetch(u.href, { cache: 'force-cache' });
+      if (res.ok) await cache.put(u.href, res);
+    } catch { /* offline again, or gone: the next visit caches it on the way */ }
+  }
+  // the page names every runtime file it used: others are an older build's
+  const used = new Set(urls.map((url) => new URL(url, scope).href));
+  const shell = await caches.open(SHELL_CACHE);
+  for (const req of await shell.keys()) {
+    if (req.url.startsWith(abs('vendor/')) && !used.has(req.url)) await shell.delete(req);
+  }
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(SHELL_CACHE);
-    await cache.addAll(SHELL.map((p) => new Request(abs(p), { cache: 'reload' })));
-    try { await cacheModel(); } catch { /* no model yet: the page shows the error */ }
-    await self.skipWaiting();
-  })());
+  event.waitUntil(self.skipWaiting());
 });
 
 self.addEventListener('activate', (event) => {
@@ -123,6 +107,16 @@ self.addEventListener('activate', (event) => {
     }
     await self.clients.claim();
   })());
+});
+
+self.addEventListener('message', (event) => {
+  const urls = event.data && event.data.cache;
+  if (!Array.isArray(urls)) return;
+  // a page that opened while this worker was activating missed its claim: it is taken now
+  const done = self.clients.claim().then(() => keepFetched(urls.filter((u) => typeof u === 'string')));
+  event.waitUntil(done);
+  // the page may wait for it (tests, and js/offline.js's `cached` promise)
+  if (event.ports && event.ports[0]) done.then(() => event.ports[0].postMessage({ cached: true }));
 });
 
 async function networkFirst(request, cacheName, onFresh) {
@@ -136,7 +130,10 @@ async function networkFirst(request, cacheName, onFresh) {
     }
     return res; // a 404 from the server is passed on (the model was removed), not masked
   } catch (err) {
-    const hit = await cache.match(request, { ignoreSearch: true });
+    const hit = await cache.match(request, { ignoreSearch: true })
+      // a page opened offline at another address of the same document
+      || (request.mode === 'navigate' && (await cache.match(abs('./'), { ignoreSearch: true })
+        || await cache.match(abs('index.html'), { ignoreSearch: true })));
     if (hit) return hit;
     throw err;
   }
@@ -162,7 +159,7 @@ self.addEventListener('fetch', (event) => {
     // a new manifest was cached: drop the files it does not name
     event.respondWith(networkFirst(req, MODEL_CACHE, async (res, cache) => pruneModel(cache, await res.json())));
   } else if (CONTENT_ADDRESSED.test(url.pathname)) {
-    event.respondWith(verifiedFile(req, req.cache === 'reload'));
+    event.respondWith(verifiedFile(req, req.cache === 'reload' ? 'reload' : 'default'));
   } else if (path.startsWith('model/')) {
     event.respondWith(networkFirst(req, MODEL_CACHE));
   } else if (path.startsWith('vendor/')) {

@@ -83,9 +83,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".svg": "image/svg+xml",
     }
 
-    def __init__(self, *args, rules=(), cache=False, **kwargs):
-        self.rules, self.cache = rules, cache
+    def __init__(self, *args, rules=(), cache=False, log=None, **kwargs):
+        self.rules, self.cache, self.log = rules, cache, log
         super().__init__(*args, **kwargs)
+
+    def copyfile(self, source, outputfile):
+        if self.log is None:
+            return super().copyfile(source, outputfile)
+        body = source.read()
+        outputfile.write(body)
+        self.log.append((self.path.split("?", 1)[0], len(body)))
+        return None
 
     def end_headers(self):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
@@ -125,15 +133,17 @@ class StaticServer:
         self.thread.join(timeout=5)
 
 
-def _handler(root: Path, cache: bool):
+def _handler(root: Path, cache: bool, log: list | None = None):
     headers_file = Path(root) / HEADERS_FILE
     rules = read_headers_file(headers_file) if headers_file.is_file() else []
-    return functools.partial(_Handler, directory=str(root), rules=rules, cache=cache)
+    return functools.partial(_Handler, directory=str(root), rules=rules, cache=cache, log=log)
 
 
-def serve(root: Path) -> StaticServer:
-    """Serve ``root`` on 127.0.0.1 (a free port) from a background thread; ``close()`` it."""
-    httpd = _Server(("127.0.0.1", 0), _handler(root, cache=False))
+def serve(root: Path, cache: bool = False, log: list | None = None) -> StaticServer:
+    """Serve ``root`` on 127.0.0.1 (a free port) from a background thread; ``close()`` it.
+    ``cache``: send the ``_headers`` file's Cache-Control, as a host does (else no-store);
+    ``log``: a list that gets ``(path, bytes)`` for every response body sent (a 304 sends none)."""
+    httpd = _Server(("127.0.0.1", 0), _handler(root, cache=cache, log=log))
     port = httpd.server_address[1]
     t = threading.Thread(target=httpd.serve_forever, name=f"static-{port}", daemon=True)
     t.start()

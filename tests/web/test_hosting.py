@@ -46,11 +46,12 @@ def nginx_cache_control(url_path: str) -> str:
 
 
 def page_paths() -> list[str]:
-    """Every path the page and its service worker fetch (a model file for each kind)."""
-    sw = (WEB / "sw.js").read_text()
-    shell = re.findall(r"'([^']+)'", re.search(r"const SHELL = \[(.*?)\];", sw, re.S).group(1))
-    return (["/" + p.removeprefix("./") for p in shell]
-            + ["/sw.js", "/model/manifest.json", "/model/files/" + "0" * 64 + ".bin",
+    """Every path the page and its service worker may fetch: the files of web/ but the build
+    scripts, the docs and the headers file, and a model file of each kind."""
+    skip = ("scripts/", "model/", "README.md", HEADERS_FILE, "vendor/VERSIONS.json")
+    files = [p.relative_to(WEB).as_posix() for p in WEB.rglob("*") if p.is_file()]
+    return (["/"] + ["/" + f for f in sorted(files) if not f.startswith(skip)]
+            + ["/model/manifest.json", "/model/files/" + "0" * 64 + ".bin",
                "/model/files/" + "f" * 64 + ".json"])
 
 

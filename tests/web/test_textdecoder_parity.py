@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.web]
 
 SCRIPT = """
 import { decodeText, greedyDecode, ALPHABET, BLANK, DEFAULT_PARAMS } from %s;
-import { parseLexicon } from %s;
+import { parseLexicon, parseLexiconInSteps } from %s;
 let data = '';
 process.stdin.setEncoding('utf8');
 for await (const chunk of process.stdin) data += chunk;
@@ -34,8 +34,15 @@ const decoded = cases.map(({ probs, params, withLexicon, flat }) => attempt(() =
   const input = flat ? Float32Array.from(probs.flat()) : probs;
   return { beam: decodeText(input, withLexicon ? lex : null, params), greedy: greedyDecode(input) };
 }));
+// the page's way: the same trie, built 50 words at a time between pauses
+let pauses = 0;
+const steps = await parseLexiconInSteps(lexicon, async () => { pauses += 1; }, 50);
+const same = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+const stepped = { pauses, same: steps.size === lex.size && steps.step === lex.step
+  && same(steps.wordLogp, lex.wordLogp) && same(steps.bestLogp, lex.bestLogp)
+  && JSON.stringify([...steps.child]) === JSON.stringify([...lex.child]) };
 const t0 = performance.now();
-process.stdout.write(JSON.stringify({
+process.stdout.write(JSON.stringify({ stepped,
   alphabet: ALPHABET, blank: BLANK, defaults: DEFAULT_PARAMS, decoded,
   size: lex.size, nodes: lex.wordLogp.length,
   logp: words.map((w) => { const v = lex.logp(w); return v === -Infinity ? null : v; }),
@@ -118,6 +125,7 @@ def test_node_text_decoder_matches_python():
     assert got["alphabet"] == ALPHABET and got["blank"] == BLANK
     assert got["defaults"] == DEFAULT_PARAMS
     assert got["size"] == len(lexicon) and got["nodes"] == len(lexicon.word_logp)
+    assert got["stepped"] == {"pauses": len(lexicon) // 50, "same": True}
     assert got["logp"] == [None if lexicon.logp(w) == -math.inf else lexicon.logp(w) for w in WORDS]
     texts = set()
     for n, (case, js) in enumerate(zip(c, got["decoded"])):

@@ -286,17 +286,20 @@ CACHED_MODEL_FILES_JS = ("async () => (await (await caches.open('hw-model')).key
 
 
 @contextlib.contextmanager
-def service_worker_site(browser, root: Path):
+def service_worker_site(browser, root: Path, words: bool = False, cache: bool = False,
+                        log: list | None = None):
     """Serve ``root`` to a fresh browser context with the service worker on; yields
-    ``(page, server)`` once the worker controls the page. Cleans up the copy afterwards."""
+    ``(page, server)`` once the worker controls the page (opened as ``open_app`` does with
+    ``words``). ``cache``, ``log``: as ``serve`` takes them (a host's caching; the bodies sent).
+    Cleans up the copy afterwards."""
     from web_input import wait_for
 
-    srv = serve(root)
+    srv = serve(root, cache=cache, log=log)
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(INIT_SCRIPT)
     try:
         page = ctx.new_page()
-        open_app(page, srv.url)
+        open_app(page, srv.url, words=words)
         wait_for(page, "async () => (await navigator.serviceWorker.ready) && "
                        "navigator.serviceWorker.controller !== null", timeout=30_000)
         yield page, srv

@@ -14,6 +14,7 @@ import { lastWord } from './textdecoder.js';
 import { LineReader, appendLine, replaceLastWord } from './words.js';
 import { restorePicks, storePicks, storedStrokeWidth, storeStrokeWidth } from './storage.js';
 import { exposeHook } from './test-hook.js';
+import { keepOffline } from './offline.js';
 import {
   announce, clearPreview, copyText, describe, drawPreview, findElements, renderAlternatives,
   renderGuesses, renderTextLine, showLoadError, toast,
@@ -69,7 +70,8 @@ export class App {
     this._bind();
     this._render();
     this.ready = this._load();
-    if (!params.has('nosw')) this._registerServiceWorker();
+    // resolves when the service worker holds what the page needs offline (false without one)
+    this.offline = params.has('nosw') ? Promise.resolve(false) : keepOffline(this.ready);
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -105,13 +107,6 @@ export class App {
   _setState(state) {
     this.state = state;
     this.el.html.dataset.state = state;
-  }
-
-  _registerServiceWorker() {
-    if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
-    navigator.serviceWorker.register('sw.js').catch((err) => {
-      console.warn('service worker not registered:', err);
-    });
   }
 
   _bind() {

@@ -25,6 +25,11 @@ function grow(array, size) {
  */
 export class Lexicon {
   constructor(text) {
+    for (const _ of this._build(text)); // eslint-disable-line no-empty
+  }
+
+  /** Build from the file's text, pausing (a yield) after every `every` words. */
+  * _build(text, every = Infinity) {
     const lines = text.split('\n');
     if (lines.length && lines[lines.length - 1] === '') lines.pop();
     const header = HEADER.exec(lines.length ? lines[0] : '');
@@ -76,6 +81,7 @@ export class Lexicon {
       }
       wordLogp[node] = -cost * this.step;
       previous = word;
+      if (n % every === 0) yield n;
     }
     this.wordLogp = wordLogp.slice(0, count);
     this.bestLogp = this.wordLogp.slice();
@@ -110,4 +116,12 @@ export class Lexicon {
 /** A lexicon file's text read into a Lexicon; throws on anything malformed. */
 export function parseLexicon(text) {
   return new Lexicon(text);
+}
+
+/** parseLexicon in steps of `every` words, awaiting `pause()` between them (the page: each step
+ *  a short task in idle time, not one long one). */
+export async function parseLexiconInSteps(text, pause, every = 4000) {
+  const lexicon = Object.create(Lexicon.prototype);
+  for (const _ of lexicon._build(text, every)) await pause(); // eslint-disable-line no-unused-vars
+  return lexicon;
 }

@@ -1,5 +1,8 @@
-// Loads TensorFlow.js (vendored UMD bundles), the model's metadata and the LayersModel, picks a
-// backend (wasm -> webgl -> cpu) and recognises strokes through preprocess.js.
+// Loads TensorFlow.js (the page's own build in vendor/, runtime.js), the model's metadata and the
+// LayersModel, picks a backend (wasm, else cpu) and recognises strokes through preprocess.js.
+//
+// Loading runs as short tasks in idle time (nextIdle between its steps), so the page draws and
+// answers input while the runtime and the models load; reading waits for them.
 //
 // The model folder is read through its manifest (manifest.js): model/manifest.json is fetched
 // once, revalidated, and every file it names (metadata.json, the topologies, the weights) is then
@@ -32,13 +35,14 @@ import { DEFAULT_WEIGHT, fuse } from './fusion.js';
 import { SizeCue, inkHeight } from './sizecue.js';
 import { Adaptation } from './adapt.js';
 import { MANIFEST, filePath, parseManifest, verifyFile } from './manifest.js';
-import { parseLexicon } from './lexicon.js';
+import { parseLexiconInSteps } from './lexicon.js';
 import { FEATURES as PENLINE_FEATURES } from './penline.js';
 import { BLANK } from './textdecoder.js';
 import { readLine } from './wordreader.js';
+import { CPU_BACKEND, RUNTIME } from './runtime.js';
 
 const WORDS_OUTPUTS = BLANK + 1; // the printable ASCII characters and the CTC blank
-const WORDS_WARM_POINTS = 200;   // about a short word's pen line: compiles the kernels once
+const WORDS_WARM_POINTS = 16;    // the words model's warm-up line: a few frames are enough
 
 export class LoadError extends Error {
   constructor(message, cause) {
@@ -48,14 +52,21 @@ export class LoadError extends Error {
   }
 }
 
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const el = document.createElement('script');
-    el.src = src;
-    el.async = false;
-    el.onload = () => resolve();
-    el.onerror = () => reject(new LoadError(`could not load ${src}`));
-    document.head.appendChild(el);
+/** An ES module of vendor/ (runtime.js names them), failing as a LoadError naming it. */
+async function importVendor(folder, file) {
+  try {
+    return await import(new URL(folder + file, document.baseURI).href);
+  } catch (err) {
+    throw new LoadError(`could not load ${folder}${file} (${err.message})`, err);
+  }
+}
+
+/** Resolves when the browser is idle (at the latest after `timeout` ms), so that each loading
+ *  step is a task of its own between the user's input and the page's frames. */
+export function nextIdle(timeout = 100) {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout });
+    else setTimeout(resolve, 0);
   });
 }
 
@@ -127,8 +138,8 @@ export class Recognizer {
    * @param {string} [o.modelUrl]     the model folder (its manifest.json names the files)
    * @param {boolean} [o.revalidate]  true: fetch the model's files past the browser's HTTP cache
    *   (a retry after a damaged copy)
-   * @param {string} [o.vendorUrl]    folder with tf.min.js, tf-backend-wasm.min.js, *.wasm
-   * @param {string[]} [o.backends]   preference order
+   * @param {string} [o.vendorUrl]    folder with the runtime (runtime.js) and the .wasm binaries
+   * @param {string[]} [o.backends]   preference order: 'wasm', 'cpu'
    * @param {boolean} [o.strokes]     false: never load the stroke model (image model only)
    * @param {boolean} [o.sizeCue]     false: ignore metadata.json's size_cue (sizecue.js)
    * @param {boolean} [o.adaptation]  false: ignore metadata.json's adaptation (adapt.js)
@@ -142,7 +153,7 @@ export class Recognizer {
     this.manifest = null;
     this.version = null;       // the manifest's model version
     this.vendorUrl = o.vendorUrl || 'vendor/';
-    this.backends = o.backends || ['wasm', 'webgl', 'cpu'];
+    this.backends = o.backends || ['wasm', 'cpu'];
     this.tf = null;
     this.model = null;
     this.metadata = null;
@@ -169,7 +180,6 @@ export class Recognizer {
     this.wordsSettings = null; // metadata.json's words_model entry (step, decoder settings, ...)
     this.lexicon = null;       // its Lexicon (lexicon.js)
     this.wordsModelBytes = null;
-    this.wordsWarmMs = null;   // one reading of a WORDS_WARM_POINTS pen line, warm
   }
 
   /** Whether whole words and lines can be read (a words model is loaded). */
@@ -185,22 +195,12 @@ export class Recognizer {
   async load(onStatus = () => {}) {
     const t0 = now();
     onStatus('Loading TensorFlow.js…');
-    // The bundled regenerator runtime assigns the global `regeneratorRuntime`; if it does not
-    // exist (strict mode) it falls back to Function(...), which the CSP (rightly) forbids.
-    if (!('regeneratorRuntime' in globalThis)) globalThis.regeneratorRuntime = undefined;
-    if (!window.tf) await loadScript(this.vendorUrl + 'tf.min.js'); // not again on a retry
-    const tf = window.tf;
-    if (!tf || typeof tf.loadLayersModel !== 'function') throw new LoadError('TensorFlow.js did not initialise');
+    await nextIdle();
+    const tf = await importVendor(this.vendorUrl, RUNTIME); // a module: evaluated once per page
     this.tf = tf;
     tf.enableProdMode();
-    let wasmScript = true;
-    try {
-      if (!tf.wasm) await loadScript(this.vendorUrl + 'tf-backend-wasm.min.js');
-    } catch (err) {
-      wasmScript = false;
-      this.backendErrors.wasm = err.message;
-    }
 
+    await nextIdle();
     onStatus('Loading model metadata…');
     const manifestUrl = new URL(this.modelUrl + MANIFEST, document.baseURI).href;
     const res = await fetchOk(manifestUrl, this.modelUrl + MANIFEST, 'no-cache');
@@ -239,14 +239,9 @@ export class Recognizer {
 
     onStatus('Starting the compute backend…');
     for (const name of this.backends) {
-      if (name === 'wasm' && !wasmScript) continue;
       try {
-        if (name === 'wasm') {
-          // Threads need cross-origin isolation, which static hosts do not give: stay single
-          // threaded (and only the non-threaded .wasm files are vendored).
-          tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-          tf.wasm.setWasmPaths(new URL(this.vendorUrl, document.baseURI).href);
-        }
+        await this.prepareBackend(name);
+        await nextIdle();
         const ok = await tf.setBackend(name);
         if (ok) {
           await tf.ready();
@@ -261,6 +256,7 @@ export class Recognizer {
     if (!this.backend) throw new LoadError(`no TensorFlow.js backend could start (${JSON.stringify(this.backendErrors)})`);
 
     onStatus('Loading model…');
+    await nextIdle();
     const { model, topology } = await this._layersModel('model.json', 'the model');
     this.model = model;
     this.modelBytes = weightBytes(topology);
@@ -275,34 +271,54 @@ export class Recognizer {
 
     if (strokeCfg) {
       onStatus('Loading stroke model…');
+      await nextIdle();
       await this._loadStrokeModel(strokeCfg);
     }
     if (wordsCfg) {
       onStatus('Loading words model…');
+      await nextIdle();
       await this._loadWordsModel(wordsCfg);
     }
 
     onStatus('Warming up…');
     const blank = new Float32Array(this.spec.size * this.spec.size);
     const still = this.strokeActive ? new Float32Array(this.strokePoints * FEATURES) : null;
+    await nextIdle();
     await this.predict(blank); // compiles kernels
     if (still) await this.predictStrokes(still);
-    const t1 = now();
+    // the timed runs: one recognition each (both models when the stroke model is on), each run
+    // its own task; warmMs is their mean, idle waits excluded
     const runs = 3;
+    let spent = 0;
     for (let i = 0; i < runs; i++) {
+      await nextIdle();
+      const t1 = now();
       await this.predict(blank);
       if (still) await this.predictStrokes(still);
+      spent += now() - t1;
     }
-    this.warmMs = (now() - t1) / runs; // one recognition: both models when the stroke model is on
+    this.warmMs = spent / runs;
     if (this.wordsActive) {
-      const line = new Float32Array(WORDS_WARM_POINTS * PENLINE_FEATURES);
-      await this.predictWords(line, WORDS_WARM_POINTS); // compiles kernels
-      const t2 = now();
-      for (let i = 0; i < runs; i++) await this.predictWords(line, WORDS_WARM_POINTS);
-      this.wordsWarmMs = (now() - t2) / runs;
+      // one short line through every layer (the first run sets the kernels up), not timed: a
+      // longer one would hold the page for as long as a long reading does
+      await nextIdle();
+      await this.predictWords(new Float32Array(WORDS_WARM_POINTS * PENLINE_FEATURES), WORDS_WARM_POINTS);
     }
     this.loadMs = now() - t0;
     return this;
+  }
+
+  /** Make backend `name` ready for tf.setBackend (the latency benchmark switches backends so). */
+  async prepareBackend(name) {
+    if (name === 'wasm') {
+      // Threads need cross-origin isolation, which static hosts do not give: stay single
+      // threaded (only the non-threaded .wasm files are vendored). The backend fetches the one
+      // binary this browser runs: the SIMD build where WebAssembly SIMD validates.
+      this.tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      this.tf.setWasmPaths(new URL(this.vendorUrl, document.baseURI).href);
+    } else if (name === 'cpu') {
+      await importVendor(this.vendorUrl, CPU_BACKEND); // registers the cpu backend
+    }
   }
 
   /** Logical file `name` of the manifest: fetched by its content address and checked. */
@@ -389,7 +405,8 @@ export class Recognizer {
     }
     let lexicon;
     try {
-      lexicon = parseLexicon(new TextDecoder().decode(await this._file(cfg.lexicon)));
+      const text = new TextDecoder().decode(await this._file(cfg.lexicon));
+      lexicon = await parseLexiconInSteps(text, nextIdle); // a 50,000-word trie: many short tasks
     } catch (err) {
       model.dispose();
       throw err instanceof LoadError ? err : new LoadError(`${cfg.lexicon}: ${err.message}`, err);
