@@ -58,8 +58,13 @@ VARIANTS = [
                     "label_smoothing": 0.0, "lr_schedule": None, "epochs": 30,
                     "early_stopping": {"patience": 3}},
       "deployment": {"quantization": None}}),
+    ("seed_notebook", "seed recipe as the seed's notebook runs it (its balanced class weights "
+     "are computed but left out of `fit`): no class weights, batch 1000, 12 epochs, the last "
+     "epoch's weights",
+     {"modelling": {"use_class_weights": False, "batch_size": 1000, "epochs": 12,
+                    "early_stopping": {"patience": 12, "restore_best_weights": False}}}, "seed"),
     ("soft_weights", "+ class weights softened (power 0.5, capped at 10x)",
-     {"preprocessing": {"class_weights": {"power": 0.5, "max_weight": 10.0}}}),
+     {"preprocessing": {"class_weights": {"power": 0.5, "max_weight": 10.0}}}, "seed"),
     ("compact_bn", "+ compact CNN: 32/64/48 conv with batch norm, dropout, no hidden dense",
      {"modelling": {"architecture": COMPACT_ARCH}}),
     ("augment", "+ augmentation (affine jitter, stroke thickness)",

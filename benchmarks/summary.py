@@ -1,15 +1,16 @@
 """One table for the shipped model: ingestion, training, accuracy per export, size, latency.
 
 Collates what the other benchmarks measured (their JSON under benchmarks/results/) with the
-shipped model's own reports, and checks the model's targets (accuracy against the seed recipe,
-size, quantisation loss, speed) and the page's targets on real pens (benchmarks.unipen and the
-sequence and picks benchmarks):
+shipped model's own reports, and checks the model's targets (accuracy against the seed recipe at
+its best, size, quantisation loss, speed) and the page's targets on real pens (benchmarks.unipen
+and the sequence and picks benchmarks):
 
     .venv/bin/python -m benchmarks.summary            # collate the latest results
     .venv/bin/python -m benchmarks.summary --rerun    # first re-measure ingestion, exports, latency
 
-``--rerun`` does not retrain: the accuracy rows for the seed recipe and the shipped recipe come
-from ``benchmarks.ablation`` (each row a full ``kedro run``; ~20-25 min per variant on 2 CPU
+``--rerun`` does not retrain: the accuracy rows for the seed recipe (trained both ways: as the
+seed's notebook runs it, without class weights, and with balanced class weights) and the shipped
+recipe come from ``benchmarks.ablation`` (each row a full ``kedro run``; ~20-25 min per variant on 2 CPU
 cores), run separately. Writes benchmarks/results/summary.md and summary.json.
 """
 
@@ -25,10 +26,14 @@ from pathlib import Path
 from benchmarks._project import EMNIST, REPO, RESULTS, data_path
 
 # The model's targets
-MIN_GAIN_PP = 3.0          # exact accuracy above the seed recipe on the same data
-MAX_WEIGHTS_BYTES = 150_000
+# The seed recipe, trained as the seed's notebook runs it and with balanced class weights: every
+# "beyond the seed" figure is against the better of the two (ablation variant name, what it is).
+SEED_ROWS = [("seed_notebook", "seed recipe as its notebook trains it, without class weights"),
+             ("seed", "seed recipe with balanced class weights")]
+MIN_GAIN_PP = 3.0          # exact accuracy as shipped above the better seed row, same data
+MAX_IMAGE_WEIGHTS_BYTES = 420_000  # the image model as shipped: at most the seed's own size
 MAX_QUANT_LOSS_PP = 0.2    # shipped export vs the float32 export of the same model
-MAX_WASM_MS = 1.0          # warm prediction, median
+MAX_RECOGNIZE_MS = 2.0     # the page's whole warm recognize on wasm, median
 
 # The page's targets: real pens (UNIPEN, held-out writers, clean subset) replayed through the page
 # (interval key, what, target), each read from the isolated benchmark (unipen.py: every character
@@ -99,52 +104,70 @@ def pen_targets(results: Path = RESULTS) -> list[dict] | None:
     return out
 
 
+def seed_rows(ablation: dict) -> list[dict]:
+    """The ablation's seed rows (``SEED_ROWS``' order), each with ``what`` it is; the better one
+    (higher exact accuracy on the test file) has ``best`` set."""
+    by_name = {r["variant"]: r for r in ablation["rows"]}
+    missing = [name for name, _ in SEED_ROWS if name not in by_name]
+    if missing:
+        raise SystemExit(f"ablation.json has no {', '.join(missing)} row: run "
+                         f"`python -m benchmarks.ablation --only {' '.join(missing)}`")
+    rows = [{**by_name[name], "what": what} for name, what in SEED_ROWS]
+    best = max(rows, key=lambda r: r["shipped_accuracy"])
+    return [{**r, "best": r is best} for r in rows]
+
+
 def collate(results: Path = RESULTS, root: Path = REPO) -> dict:
     """Everything the summary says, from ``results`` and the reports of the project at ``root``."""
     ablation, exports = _load("ablation.json", results), _load("exports.json", results)
     latency, ingestion = _load("web_latency.json", results), _load("ingestion.json", results)
     metrics = _load_path(data_path("test_metrics", root))
     deployment = _load_path(data_path("deployment_report", root))
-    seed = next(r for r in ablation["rows"] if r["variant"] == "seed")
+    seeds = seed_rows(ablation)
+    seed = next(r for r in seeds if r["best"])
     shipped = shipped_row(ablation, metrics)
     by_q = {r["quantization"]: r for r in exports["rows"]}
     shipped_q = deployment["quantization"] or "float32"
+    as_shipped = by_q[shipped_q]
     wasm = latency["backends"].get("wasm", {})
-    gain = 100 * (metrics["accuracy"] - seed["test_accuracy"])
-    quant_loss = 100 * (by_q["float32"]["accuracy"] - by_q[shipped_q]["accuracy"])
-    wasm_ms = wasm["predict_sync"]["median"] if wasm.get("available") else None
-    # The page downloads and runs the stroke model too (when one ships): both count.
+    pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
+    gain = 100 * (as_shipped["accuracy"] - seed["shipped_accuracy"])
+    quant_loss = 100 * (by_q["float32"]["accuracy"] - as_shipped["accuracy"])
+    # the whole recognize: both canvas specifications, both models, fusion, size cue, top-3;
+    # the page's timer gives float32 multiples of 0.1 ms: 2.0000000298 ms is 2.0 ms
+    recognize_ms = round(wasm["recognize"]["median"], 6) if wasm.get("available") else None
     stroke_path = data_path("stroke_deployment_report", root)
     stroke = json.loads(stroke_path.read_text()) if stroke_path.exists() else {"shipped": False}
-    weights = deployment["weights_bytes"]
-    weights_value = f"{weights / 1000:.1f} KB ({shipped_q})"
+    image_bytes = deployment["weights_bytes"]
+    weights_value = f"{image_bytes / 1000:.1f} KB ({shipped_q})"
     if stroke.get("shipped"):
-        weights += stroke["weights_bytes"]
-        weights_value = (f"{weights / 1000:.1f} KB: image model {deployment['weights_bytes'] / 1000:.1f} KB "
-                         f"({shipped_q}) + stroke model {stroke['weights_bytes'] / 1000:.1f} KB "
-                         f"({stroke['quantization'] or 'float32'})")
-    wasm_value = "wasm unavailable" if wasm_ms is None else f"{wasm_ms:.2f} ms"
-    if wasm_ms is not None and stroke.get("shipped"):
-        if not wasm.get("predict_strokes_sync"):
-            raise SystemExit("web_latency.json has no stroke model timing: re-run "
-                             "benchmarks.web_latency")
-        stroke_ms = wasm["predict_strokes_sync"]["median"]
-        wasm_value = (f"{wasm_ms + stroke_ms:.2f} ms: image model {wasm_ms:.2f} + stroke model "
-                      f"{stroke_ms:.2f} (each tidy + dataSync, median)")
-        # the timer gives float32 multiples of 0.1 ms: 0.6 + 0.4 ms must not read 1.0000000149
-        wasm_ms = round(wasm_ms + stroke_ms, 6)
+        weights_value += (f"; with the stroke model ({stroke['weights_bytes'] / 1000:.1f} KB, "
+                          f"{stroke['quantization'] or 'float32'}) the page downloads "
+                          f"{(image_bytes + stroke['weights_bytes']) / 1000:.1f} KB")
+    others = [(name, as_shipped[key], seed[f"test_{key}"])
+              for name, key in (("case-folded", "case_folded_accuracy"),
+                                ("top-3", "top3_accuracy"))]
     targets = [
-        {"target": f"exact accuracy >= seed + {MIN_GAIN_PP:g} pp", "value": f"{gain:+.2f} pp",
+        {"target": f"exact accuracy as shipped >= the better seed row + {MIN_GAIN_PP:g} pp "
+                   f"({pct(seed['shipped_accuracy'] + MIN_GAIN_PP / 100)})",
+         "value": f"{gain:+.2f} pp: {pct(as_shipped['accuracy'])} against "
+                  f"{pct(seed['shipped_accuracy'])} (`{seed['variant']}`)",
          "met": gain >= MIN_GAIN_PP},
-        {"target": f"shipped weights <= {MAX_WEIGHTS_BYTES / 1000:g} KB",
-         "value": weights_value, "met": weights <= MAX_WEIGHTS_BYTES},
+        {"target": "case-folded and top-3 as shipped above the better seed row",
+         "value": "; ".join(f"{name} {pct(ours)} against {pct(theirs)}"
+                            for name, ours, theirs in others),
+         "met": all(ours > theirs for _, ours, theirs in others)},
+        {"target": f"image model weights as shipped <= {MAX_IMAGE_WEIGHTS_BYTES / 1000:g} KB "
+                   "(the seed's size)",
+         "value": weights_value, "met": image_bytes <= MAX_IMAGE_WEIGHTS_BYTES},
         {"target": f"{shipped_q} within {MAX_QUANT_LOSS_PP:g} pp of float32",
          "value": f"{-quant_loss:+.2f} pp", "met": quant_loss <= MAX_QUANT_LOSS_PP},
-        {"target": f"warm wasm prediction <= {MAX_WASM_MS:g} ms (median)",
-         "value": wasm_value,
-         "met": wasm_ms is not None and wasm_ms <= MAX_WASM_MS},
+        {"target": f"the page's whole warm `recognize` on wasm <= {MAX_RECOGNIZE_MS:g} ms (median)",
+         "value": "wasm unavailable" if recognize_ms is None else f"{recognize_ms:.2f} ms",
+         "met": recognize_ms is not None and recognize_ms <= MAX_RECOGNIZE_MS},
     ]
-    return {"seed": seed, "shipped": shipped, "metrics": metrics, "exports": exports["rows"],
+    return {"seed": seed, "seeds": seeds, "shipped": shipped, "metrics": metrics,
+            "exports": exports["rows"],
             "shipped_quantization": shipped_q, "latency": latency, "ingestion": ingestion,
             "targets": targets, "pen_targets": pen_targets(results),
             "class_mix": _optional("unipen.json", results).get("class_mix"),
@@ -177,16 +200,19 @@ def numbers_lines(nums: dict | None, model_version: str | None) -> list[str]:
 
 
 def markdown(s: dict) -> str:
-    seed, shipped, ing = s["seed"], s["shipped"], s["ingestion"]
+    seeds, shipped, ing = s["seeds"], s["shipped"], s["ingestion"]
     pct = lambda v: f"{100 * v:.2f}%"  # noqa: E731
     readers = {r["reader"]: r for r in ing["rows"]}
     full = ing.get("synthetic_full")
     L = ["# Benchmark summary: the shipped model", "",
          f"Model `{s['model_version']}` (ablation row `{shipped['variant']}`), beside the seed "
-         f"recipe trained on the same files. Collated by `python -m benchmarks.summary` from the "
+         "recipe trained on the same files both ways: as the seed's notebook trains it (no "
+         "class weights) and with balanced class weights; the targets are against the better of "
+         "the two. Collated by `python -m benchmarks.summary` from the "
          "tables linked in each section; `--rerun` re-measures ingestion, exports and latency "
          "first.", "",
-         "## Targets: the model against the seed recipe, its size and speed", "", "| target | measured | met |", "|---|---|---|"]
+         "## Targets: the model against the seed recipe at its best, its size and speed", "",
+         "| target | measured | met |", "|---|---|---|"]
     L += [f"| {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |" for t in s["targets"]]
     if s.get("pen_targets"):
         L += ["", "## Targets: real pens on the page ([UNIPEN](unipen.md), "
@@ -219,10 +245,11 @@ def markdown(s: dict) -> str:
                   "([unipen.md](unipen.md#against-the-emnist-test-figure-at-the-same-class-mix))."]
         L += numbers_lines(s.get("numbers"), s.get("model_version"))
     L += ["", "## Accuracy on the test file, size ([ablation](ablation.md), [exports](exports.md))", "",
-          "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|",
-          f"| seed recipe | {seed['quantization'] or 'float32'} | {seed['shipped_weights_bytes'] / 1000:.1f} KB | "
-          f"{pct(seed['shipped_accuracy'])} | {pct(seed['test_case_folded_accuracy'])} | "
-          f"{pct(seed['test_top3_accuracy'])} |"]
+          "| model | export | weights | exact | case-folded | top-3 |", "|---|---|---:|---:|---:|---:|"]
+    L += [f"| {r['what']}{' (the better seed row)' if r['best'] else ''} | "
+          f"{r['quantization'] or 'float32'} | {r['shipped_weights_bytes'] / 1000:.1f} KB | "
+          f"{pct(r['shipped_accuracy'])} | {pct(r['test_case_folded_accuracy'])} | "
+          f"{pct(r['test_top3_accuracy'])} |" for r in seeds]
     for r in s["exports"]:
         mark = " (shipped)" if r["quantization"] == s["shipped_quantization"] else ""
         L.append(f"| shipped recipe | {r['quantization']}{mark} | {r['weights_bytes'] / 1000:.1f} KB | "
@@ -230,19 +257,23 @@ def markdown(s: dict) -> str:
     L += ["", "## Training ([ablation](ablation.md))", "",
           "| recipe | parameters | train samples | samples/s | epochs (best) | validation exact |",
           "|---|---:|---:|---:|---:|---:|"]
-    for name, r in (("seed", seed), (shipped["variant"], shipped)):
+    for name, r in [(r["variant"], r) for r in seeds] + [(shipped["variant"], shipped)]:
         L.append(f"| {name} | {r['parameters']:,} | {r['train_samples']:,} | {r['samples_per_second']:,.0f} | "
                  f"{r['epochs_run']} ({r['best_epoch']}) | {pct(r['val_accuracy'])} |")
     L += ["", "## Warm prediction in headless Chromium ([web latency](web_latency.md))", "",
-          "| backend | tidy + dataSync(), median / p95 | block mean | page's predict, median / p95 |",
-          "|---|---|---:|---|"]
+          "| backend | image model: tidy + dataSync(), median / p95 | block mean | "
+          "page's predict, median / p95 | page's whole recognize, median / p95 |",
+          "|---|---|---:|---|---|"]
     for name, b in s["latency"]["backends"].items():
         if not b.get("available"):
-            L.append(f"| {name} | not available | | |")
+            L.append(f"| {name} | not available | | | |")
             continue
+        recognize = b.get("recognize")
         L.append(f"| {name} | {b['predict_sync']['median']:.2f} / {b['predict_sync']['p95']:.2f} ms | "
                  f"{b['predict_sync_block_mean']:.2f} ms | {b['predict']['median']:.2f} / "
-                 f"{b['predict']['p95']:.2f} ms |")
+                 f"{b['predict']['p95']:.2f} ms | "
+                 + (f"{recognize['median']:.2f} / {recognize['p95']:.2f} ms |" if recognize
+                    else "not measured |"))
     L += ["", f"## Reading the train images ([ingestion](ingestion.md), {ing['machine']})", "",
           f"| reader | measured on | time | peak RSS | extrapolated to {ing['full_train_images']:,} |",
           "|---|---:|---:|---:|---|"]
@@ -276,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "summary.json").write_text(json.dumps(
         {k: summary[k] for k in ("model_version", "targets", "pen_targets", "exports",
                                  "shipped_quantization")}
-        | {"seed_row": summary["seed"]["variant"], "shipped_row": summary["shipped"]["variant"],
+        | {"seed_row": summary["seed"]["variant"],
+           "seed_rows": [r["variant"] for r in summary["seeds"]],
+           "shipped_row": summary["shipped"]["variant"],
            "test_accuracy": summary["metrics"]["accuracy"]}, indent=2) + "\n")
     print(markdown(summary))
     return 0 if all(t["met"] for t in summary["targets"] + (summary["pen_targets"] or [])) else 1

@@ -20,22 +20,26 @@ def _row(variant, params, acc, **kw):
             "shipped_weights_bytes": params * 4, **kw}
 
 
-def _write(tmp_path: Path, *, shipped_acc=0.85, weights=118_000, f16_acc=0.8499, wasm_ms=0.6):
+def _write(tmp_path: Path, *, shipped_acc=0.85, weights=118_000, f16_acc=0.8499, recognize_ms=1.2,
+           f16_top3=0.985):
     results, root = tmp_path / "results", tmp_path
     results.mkdir()
     data_path("test_metrics", root).parent.mkdir(parents=True)
     files = {
         results / "ablation.json": {"rows": [_row("seed", 100_000, 0.80),
+                                             _row("seed_notebook", 100_000, 0.81),
                                              _row("other", 50_000, shipped_acc),
                                              _row("shipped", 59_000, shipped_acc)]},
         results / "exports.json": {"rows": [
-            {"quantization": q, "weights_bytes": b, "accuracy": a, "case_folded_accuracy": a,
-             "top3_accuracy": 0.98} for q, b, a in (("float32", 2 * weights, shipped_acc),
-                                                    ("float16", weights, f16_acc),
-                                                    ("uint8", weights // 2, shipped_acc - 0.01))]},
+            {"quantization": q, "weights_bytes": b, "accuracy": a, "case_folded_accuracy": a + 0.04,
+             "top3_accuracy": t} for q, b, a, t in (("float32", 2 * weights, shipped_acc, 0.985),
+                                                    ("float16", weights, f16_acc, f16_top3),
+                                                    ("uint8", weights // 2, shipped_acc - 0.01,
+                                                     0.985))]},
         results / "web_latency.json": {"model": {"model_version": "abc"}, "backends": {
-            "wasm": {"available": True, "predict_sync": {"median": wasm_ms, "p95": 1.5},
-                     "predict_sync_block_mean": wasm_ms, "predict": {"median": wasm_ms, "p95": 2}},
+            "wasm": {"available": True, "predict_sync": {"median": 0.3, "p95": 1.5},
+                     "predict_sync_block_mean": 0.3, "predict": {"median": 0.4, "p95": 2},
+                     "recognize": {"median": recognize_ms, "p95": 2.5}},
             "webgl": {"available": False}}},
         results / "ingestion.json": {"machine": "test", "full_train_images": 697932, "rows": []},
         data_path("test_metrics", root): {"parameters": 59_000, "accuracy": shipped_acc},
@@ -49,16 +53,37 @@ def _write(tmp_path: Path, *, shipped_acc=0.85, weights=118_000, f16_acc=0.8499,
 def test_all_targets_met(tmp_path):
     s = S.collate(*_write(tmp_path))
     assert s["shipped"]["variant"] == "shipped"  # same accuracy, other parameter count: not chosen
-    assert [t["met"] for t in s["targets"]] == [True, True, True, True]
+    assert [t["met"] for t in s["targets"]] == [True] * 5
     md = S.markdown(s)
-    assert "+5.00 pp" in md and "| float16 (shipped) | 118.0 KB |" in md and "not available" in md
+    # the shipped export (float16: 84.99%) against the better seed row (81.00%)
+    assert "| +3.99 pp: 84.99% against 81.00% (`seed_notebook`) | yes |" in md
+    assert "| float16 (shipped) | 118.0 KB |" in md and "not available" in md
+    assert ("| seed recipe as its notebook trains it, without class weights (the better seed row) "
+            "|") in md
+    assert "| seed recipe with balanced class weights | float32 |" in md
+
+
+def test_targets_are_against_the_better_seed_row(tmp_path):
+    results, root = _write(tmp_path)
+    ablation = json.loads((results / "ablation.json").read_text())
+    ablation["rows"][0]["shipped_accuracy"] = 0.83  # the class-weighted row the better now
+    (results / "ablation.json").write_text(json.dumps(ablation))
+    s = S.collate(results, root)
+    assert s["seed"]["variant"] == "seed" and [r["best"] for r in s["seeds"]] == [False, True]
+    assert s["targets"][0]["value"].startswith("+1.99 pp") and not s["targets"][0]["met"]
+    assert "(86.00%)" in s["targets"][0]["target"]
+    ablation["rows"] = ablation["rows"][:1] + ablation["rows"][2:]
+    (results / "ablation.json").write_text(json.dumps(ablation))
+    with pytest.raises(SystemExit, match="no seed_notebook row"):
+        S.collate(results, root)
 
 
 @pytest.mark.parametrize("change, failing", [
-    ({"shipped_acc": 0.825, "f16_acc": 0.825}, 0),   # only 2.5 pp above the seed
-    ({"weights": 151_000}, 1),
-    ({"f16_acc": 0.847}, 2),                         # 0.3 pp lost to quantisation
-    ({"wasm_ms": 1.1}, 3),
+    ({"shipped_acc": 0.825, "f16_acc": 0.835}, 0),   # only 2.5 pp above the better seed row
+    ({"f16_top3": 0.979}, 1),                        # top-3 below the better seed row's 0.98
+    ({"weights": 421_000}, 2),                       # the seed's own size is the budget
+    ({"f16_acc": 0.847}, 3),                         # 0.3 pp lost to quantisation
+    ({"recognize_ms": 2.1}, 4),
 ])
 def test_each_target_can_fail(tmp_path, change, failing):
     s = S.collate(*_write(tmp_path, **change))
@@ -72,33 +97,23 @@ def test_no_matching_ablation_row_is_an_error(tmp_path):
         S.collate(results, root)
 
 
-def test_a_shipped_stroke_model_counts_in_size_and_time(tmp_path):
-    results, root = _write(tmp_path, weights=118_000, wasm_ms=0.6)
-    stroke = {"shipped": True, "weights_bytes": 25_000, "quantization": "uint8"}
+def test_a_shipped_stroke_model_is_named_beside_the_image_models_size(tmp_path):
+    """The size target is the image model's (the seed's own size); the stroke model the page
+    also downloads is named beside it, and the page's whole recognize (both models) is timed."""
+    results, root = _write(tmp_path, weights=400_000)
+    stroke = {"shipped": True, "weights_bytes": 70_000, "quantization": "float16"}
     data_path("stroke_deployment_report", root).write_text(json.dumps(stroke))
-    with pytest.raises(SystemExit, match="no stroke model timing"):
-        S.collate(results, root)
-    latency = json.loads((results / "web_latency.json").read_text())
-    latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.3, "p95": 0.5}
-    (results / "web_latency.json").write_text(json.dumps(latency))
     s = S.collate(results, root)
-    assert [t["met"] for t in s["targets"]] == [True, True, True, True]
-    assert s["targets"][1]["value"].startswith("143.0 KB") and "uint8" in s["targets"][1]["value"]
-    assert s["targets"][3]["value"].startswith("0.90 ms")
-    # the page's timer values are float32 multiples of 0.1 ms, as web_latency.json records them
-    latency["backends"]["wasm"]["predict_sync"]["median"] = 0.6000000089406967
-    latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.4000000059604645, "p95": 0.5}
-    (results / "web_latency.json").write_text(json.dumps(latency))
-    s = S.collate(results, root)  # 1.0000000149 ms in floats: 1.00 ms, the target
-    assert s["targets"][3]["met"] and s["targets"][3]["value"].startswith("1.00 ms")
-    stroke["weights_bytes"] = 40_000  # 158 KB in all: over the budget
-    data_path("stroke_deployment_report", root).write_text(json.dumps(stroke))
-    latency["backends"]["wasm"]["predict_sync"]["median"] = 0.6
-    latency["backends"]["wasm"]["predict_strokes_sync"] = {"median": 0.5, "p95": 0.7}  # 1.1 ms
-    (results / "web_latency.json").write_text(json.dumps(latency))
-    assert [t["met"] for t in S.collate(results, root)["targets"]] == [True, False, True, False]
-    data_path("stroke_deployment_report", root).write_text(json.dumps({"shipped": False}))
-    assert [t["met"] for t in S.collate(results, root)["targets"]] == [True, True, True, True]
+    assert [t["met"] for t in s["targets"]] == [True] * 5
+    assert s["targets"][2]["value"] == ("400.0 KB (float16); with the stroke model (70.0 KB, "
+                                        "float16) the page downloads 470.0 KB")
+    assert s["targets"][4]["value"] == "1.20 ms"
+    # the page's timer gives float32 multiples of 0.1 ms: 2.0000000298 ms is the target, met
+    latency = json.loads((results / "web_latency.json").read_text())
+    for median, met in ((2.0000000298023224, True), (2.1000000238418577, False)):
+        latency["backends"]["wasm"]["recognize"]["median"] = median
+        (results / "web_latency.json").write_text(json.dumps(latency))
+        assert S.collate(results, root)["targets"][4]["met"] is met
 
 
 def _pen(results, name, estimate, low, high, key="clean/overall/exact", extra=None):
