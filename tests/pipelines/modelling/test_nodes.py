@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras
+from toy_images import bar_images
 
 from handwriting.model_architecture import build_model
 from handwriting.pipelines.modelling.augmentation import augment_batch
@@ -37,14 +38,7 @@ def test_build_model_rejects_unknown_layer_and_options():
         build_model([{"type": "conv", "filters": 4, "strides": 2}], 3, keras)
 
 
-def _toy_sets(n=600, seed=0):
-    """Three classes a tiny CNN separates easily: a bright bar in one of three places."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    x = rng.uniform(0, 0.1, (n, 28, 28, 1)).astype(np.float32)
-    for i, c in enumerate(y):
-        x[i, 4 + 8 * c: 8 + 8 * c, 4:24, 0] = 1.0
-    return {"x": x, "y": y}
+_toy_sets = bar_images
 
 
 PARAMS = {

@@ -1,5 +1,8 @@
 """Train the CNN and the stroke model described in parameters_modelling.yml.
 
+Both read their batches from a ``tf.data`` pipeline (shuffled from the seed, batched, augmented,
+prefetched) and train under the ``tf.distribute`` strategy their ``distribution`` parameter
+names (``distribution.py``: every local GPU when there is one, else the CPU as before).
 Early stopping watches the validation split (never the test file); class weights enter as
 per-sample weights so they work with one-hot (label-smoothed) targets.
 """
@@ -13,6 +16,8 @@ import numpy as np
 
 from handwriting.model_architecture import build_model
 from handwriting.sampling import class_weights
+
+from .distribution import strategy_name, training_strategy
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +46,13 @@ def _dataset(train_set: dict, weights: np.ndarray, num_classes: int, params: dic
         ds = ds.map(lambda abw, seed: (augment(abw[0], aug, seed), abw[1], abw[2]),
                     num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.map(lambda a, b, w: (a, tf.one_hot(b, num_classes), w))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    # several workers: each takes its share of every batch (the arrays are not files to split)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def _optimizer(params: dict, steps_per_epoch: int):
-    import keras
-
+def _optimizer(params: dict, steps_per_epoch: int, keras):
     lr = params["learning_rate"]
     schedule = params.get("lr_schedule")
     if schedule == "cosine":
@@ -57,18 +63,37 @@ def _optimizer(params: dict, steps_per_epoch: int):
     return keras.optimizers.Adam(learning_rate=lr)
 
 
-def _fit(model, dataset, train_set: dict, validation_set: dict, num_classes: int,
-         params: dict) -> dict:
-    """Compile (Adam, optional cosine schedule, label smoothing) and fit with early stopping on
-    the validation set; the training history as the pipeline stores it."""
+def _keras_for(strategy):
+    """Keras 3, except under the multi-worker strategy, which only Keras 2 (tf_keras) trains with
+    (Keras 3's fit fails on it: keras-team/keras#20585)."""
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        import tf_keras
+
+        return tf_keras
     import keras
 
+    return keras
+
+
+def _fit(strategy, build, dataset, train_set: dict, validation_set: dict, num_classes: int,
+         params: dict):
+    """Build (``build(keras_module)``) and compile (Adam, optional cosine schedule, label
+    smoothing) the model under ``strategy``, and fit it with early stopping on the validation
+    set; the Keras 3 model and its training history as the pipeline stores it."""
+    import keras as keras3
+
+    keras = _keras_for(strategy)
     steps = int(np.ceil(len(train_set["y"]) / params["batch_size"]))
-    model.compile(
-        optimizer=_optimizer(params, steps),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=params.get("label_smoothing", 0.0)),
-        metrics=["accuracy"],
-    )
+    with strategy.scope():  # the weights and the optimizer's slots live on every replica
+        model = build(keras)
+        model.compile(
+            optimizer=_optimizer(params, steps, keras),
+            loss=keras.losses.CategoricalCrossentropy(
+                label_smoothing=params.get("label_smoothing", 0.0)),
+            metrics=["accuracy"],
+        )
     es = params["early_stopping"]
     callbacks = [keras.callbacks.EarlyStopping(
         monitor=es.get("monitor", "val_loss"), patience=es["patience"],
@@ -79,12 +104,15 @@ def _fit(model, dataset, train_set: dict, validation_set: dict, num_classes: int
     fit = model.fit(dataset, validation_data=val, epochs=params["epochs"], callbacks=callbacks,
                     shuffle=False, verbose=params.get("verbose", 2))
     seconds = time.perf_counter() - started
+    if keras is not keras3:  # the same network, weight for weight, as the pipeline keeps it
+        trained, model = model, build(keras3)
+        model.set_weights(trained.get_weights())
 
     hist = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     epochs_run = len(hist["loss"])
     monitor = es.get("monitor", "val_loss")
     pick = np.argmin if "loss" in monitor else np.argmax
-    return {
+    return model, {
         "metrics": hist,
         "epochs": int(params["epochs"]),
         "epochs_run": epochs_run,
@@ -95,6 +123,8 @@ def _fit(model, dataset, train_set: dict, validation_set: dict, num_classes: int
         "train_samples": int(len(train_set["y"])),
         "validation_samples": int(len(validation_set["y"])),
         "parameters": int(model.count_params()),
+        "strategy": strategy_name(strategy),
+        "replicas": int(strategy.num_replicas_in_sync),
     }
 
 
@@ -103,28 +133,35 @@ def train_model(train_set: dict, validation_set: dict, class_weights: dict[str, 
     """Build, compile and fit the model; return it with its training history."""
     import keras
 
+    # first: the multi-worker strategy must exist before any other TensorFlow work
+    strategy = training_strategy(params.get("distribution"))
     num_classes = len(labels)
     keras.utils.set_random_seed(params["seed"])
-    model = build_model(params["architecture"], num_classes, keras)
-    model.summary(print_fn=logger.debug)  # the layers are in parameters_modelling.yml
+
+    def build(keras):
+        model = build_model(params["architecture"], num_classes, keras)
+        model.summary(print_fn=logger.debug)  # the layers are in parameters_modelling.yml
+        return model
 
     weights = np.ones(num_classes, dtype=np.float32)
     if params.get("use_class_weights", True):
         for key, value in class_weights.items():
             weights[int(key)] = value
-    history = _fit(model, _dataset(train_set, weights, num_classes, params), train_set,
-                   validation_set, num_classes, params)
-    logger.info("trained %d epochs in %.0f s (%.0f samples/s); best epoch %d",
+    dataset = _dataset(train_set, weights, num_classes, params)
+    model, history = _fit(strategy, build, dataset, train_set, validation_set, num_classes,
+                          params)
+    logger.info("trained %d epochs in %.0f s (%.0f samples/s, %s, %d replica(s)); best epoch %d",
                 history["epochs_run"], history["train_seconds"], history["samples_per_second"],
-                history["best_epoch"])
+                history["strategy"], history["replicas"], history["best_epoch"])
     return model, history
 
 
 def stroke_recipe(params: dict) -> dict:
-    """The stroke_modelling parameters that decide what is trained (not how verbosely, nor how
-    the page fuses it), recorded in the training history so that benchmarks can tell whether the
-    pipeline's model is the one they mean."""
-    return {k: v for k, v in params.items() if k not in ("verbose", "fusion_weight")}
+    """The stroke_modelling parameters that decide what is trained (not how verbosely, on which
+    devices, nor how the page fuses it), recorded in the training history so that benchmarks can
+    tell whether the pipeline's model is the one they mean."""
+    return {k: v for k, v in params.items()
+            if k not in ("verbose", "fusion_weight", "distribution")}
 
 
 def balanced_weight_vector(y: np.ndarray, num_classes: int, params: dict) -> np.ndarray:
@@ -147,13 +184,19 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
 
     from .augmentation import augment_paths
 
+    strategy = training_strategy(params.get("distribution"))  # first, as in train_model
     num_classes = len(labels)
     points = int(params["points"])
     keras.utils.set_random_seed(params["seed"])
-    model = build_model(params["architecture"], num_classes, keras, input_shape=(points, FEATURES),
-                        name="stroke_model", input_name="strokes")
+
+    def build(keras):
+        return build_model(params["architecture"], num_classes, keras,
+                           input_shape=(points, FEATURES), name="stroke_model",
+                           input_name="strokes")
+
     x, y = stroke_train_set["x"], stroke_train_set["y"]
     if len(y) == 0 or len(stroke_validation_set["y"]) == 0:
+        model = build(keras)
         logger.warning("no pen paths: the stroke model is not trained (the page will use the "
                        "image model alone)")
         return model, {"trained": False, "parameters": int(model.count_params())}
@@ -162,9 +205,9 @@ def train_stroke_model(stroke_train_set: dict, stroke_validation_set: dict, labe
                          f"{(points, FEATURES)}; rerun the preprocessing pipeline")
     weights = balanced_weight_vector(y, num_classes, params)
     dataset = _dataset(stroke_train_set, weights, num_classes, params, augment=augment_paths)
-    history = {"trained": True, **_fit(model, dataset, stroke_train_set, stroke_validation_set,
-                                       num_classes, params),
-               "recipe": stroke_recipe(params)}
+    model, fitted = _fit(strategy, build, dataset, stroke_train_set, stroke_validation_set,
+                         num_classes, params)
+    history = {"trained": True, **fitted, "recipe": stroke_recipe(params)}
     hist = history["metrics"]
     logger.info("stroke model: %d epochs in %.0f s; best epoch %d, validation accuracy %.4f",
                 history["epochs_run"], history["train_seconds"], history["best_epoch"],
