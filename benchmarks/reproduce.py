@@ -32,8 +32,8 @@ from handwriting.page.manifest import read_model_file, read_model_files
 
 # metadata.json fields that say when, not what
 VOLATILE_METADATA = ("created",)
-# training_history.json fields that time the run
-VOLATILE_HISTORY = ("train_seconds", "samples_per_second")
+# training_history.json fields that time the run or say on which devices it ran
+VOLATILE_HISTORY = ("train_seconds", "samples_per_second", "strategy", "replicas")
 # What a run writes besides the page's files, by catalog name
 MODELS = ("model", "stroke_model")
 HISTORIES = ("training_history", "stroke_training_history")

@@ -49,3 +49,17 @@ def test_any_other_difference_is_found(tmp_path):
     md = R.markdown({"model_version": "abc", "run": "test", "rows": list(rows.values()),
                      "cpu_cores": 2, "tensorflow": "x", "command": "c"})
     assert "**2 of 5 the same**" in md and "(differ: line_decoder) | **no** |" in md
+
+
+def test_training_histories_are_compared_apart_from_speed_and_devices(tmp_path):
+    """A run on other devices (or an older run, before histories named them) trains the same
+    model: only what it trained counts."""
+    shipped, run = tmp_path / "shipped.json", tmp_path / "run.json"
+    shipped.write_text(json.dumps({"epochs_run": 20, "metrics": {"loss": [0.5]},
+                                   "train_seconds": 900.0, "samples_per_second": 3900.0}))
+    run.write_text(json.dumps({"epochs_run": 20, "metrics": {"loss": [0.5]},
+                               "train_seconds": 90.0, "samples_per_second": 39000.0,
+                               "strategy": "MirroredStrategy", "replicas": 2}))
+    assert R.compare_json(run, shipped, R.VOLATILE_HISTORY) == {"same": True, "differ": []}
+    run.write_text(json.dumps({"epochs_run": 19, "metrics": {"loss": [0.5]}, "replicas": 1}))
+    assert R.compare_json(run, shipped, R.VOLATILE_HISTORY)["differ"] == ["epochs_run"]
