@@ -58,9 +58,9 @@ VARIANTS = [
                     "label_smoothing": 0.0, "lr_schedule": None, "epochs": 30,
                     "early_stopping": {"patience": 3}},
       "deployment": {"quantization": None}}),
-    ("seed_notebook", "seed recipe as the seed's notebook runs it (its balanced class weights "
-     "are computed but left out of `fit`): no class weights, batch 1000, 12 epochs, the last "
-     "epoch's weights",
+    ("seed_notebook", "seed recipe without class weights, as the seed's notebook fits it (it "
+     "computes balanced weights but leaves them out of `fit`); Adam, batch 1000, 12 epochs, the "
+     "last epoch's weights",
      {"modelling": {"use_class_weights": False, "batch_size": 1000, "epochs": 12,
                     "early_stopping": {"patience": 12, "restore_best_weights": False}}}, "seed"),
     ("soft_weights", "+ class weights softened (power 0.5, capped at 10x)",

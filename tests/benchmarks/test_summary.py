@@ -58,7 +58,7 @@ def test_all_targets_met(tmp_path):
     # the shipped export (float16: 84.99%) against the better seed row (81.00%)
     assert "| +3.99 pp: 84.99% against 81.00% (`seed_notebook`) | yes |" in md
     assert "| float16 (shipped) | 118.0 KB |" in md and "not available" in md
-    assert ("| seed recipe as its notebook trains it, without class weights (the better seed row) "
+    assert ("| seed recipe without class weights, as its notebook fits it (the better seed row) "
             "|") in md
     assert "| seed recipe with balanced class weights | float32 |" in md
 
