@@ -72,9 +72,17 @@ export function showAdaptation(r) {
   $('btn-forget-picks').hidden = !(r.adaptation && r.adaptation.size);
 }
 
-/** Open or close the panel (toggle when `show` is undefined). */
+let opener = null; // what had the focus when the panel opened
+
+/** Open or close the panel (toggle when `show` is undefined). Closing it with the focus inside
+ *  (Esc, I) gives the focus back to what opened it, which a hidden panel would drop to <body>. */
 export function toggleInfo(panel, button, show) {
   const open = show === undefined ? panel.hidden : show;
+  if (open && panel.hidden) {
+    const active = document.activeElement;
+    opener = active && active !== document.body && !panel.contains(active) ? active : button;
+  }
+  if (!open && panel.contains(document.activeElement)) (opener && opener.isConnected ? opener : button).focus();
   panel.hidden = !open;
   button.setAttribute('aria-expanded', String(open));
 }

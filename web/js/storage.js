@@ -1,8 +1,10 @@
-// What the page keeps in this browser (localStorage) between visits: the on-screen stroke width
-// and the picks it learnt from (adapt.js). Nothing leaves the browser.
+// What the page keeps in this browser (localStorage) between visits: the on-screen stroke width,
+// whether single-key shortcuts are on, and the picks it learnt from (adapt.js). Nothing leaves the
+// browser.
 
 const PICKS_KEY = 'hw.picks'; // {model, picks}: the model version and adapt.js's dump()
 const STROKE_WIDTH_KEY = 'hw.strokeWidth';
+const SINGLE_KEYS_KEY = 'hw.singleKeyShortcuts'; // 'off' once turned off; anything else is on
 
 /** The stroke width stored on an earlier visit, as stored: NaN when none was (or storage is off);
  *  it can be any number or text, so the caller clamps it (controls.js clampedStrokeWidth). */
@@ -17,6 +19,19 @@ export function storedStrokeWidth() {
 
 export function storeStrokeWidth(px) {
   try { localStorage.setItem(STROKE_WIDTH_KEY, String(px)); } catch { /* private mode */ }
+}
+
+/** Whether single-key shortcuts are on: yes unless they were turned off on an earlier visit. */
+export function storedSingleKeyShortcuts() {
+  try {
+    return localStorage.getItem(SINGLE_KEYS_KEY) !== 'off';
+  } catch {
+    return true; // storage disabled
+  }
+}
+
+export function storeSingleKeyShortcuts(on) {
+  try { localStorage.setItem(SINGLE_KEYS_KEY, on ? 'on' : 'off'); } catch { /* private mode */ }
 }
 
 /**

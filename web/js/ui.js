@@ -26,6 +26,7 @@ export function findElements() {
     clear: $('btn-clear'),
     infoBtn: $('btn-info'),
     forgetPicks: $('btn-forget-picks'),
+    shortcuts: $('shortcuts'),
     modes: Array.from(document.querySelectorAll('#modes input[name="mode"]')),
     modesGroup: $('modes'),
     words: $('btn-words'),
@@ -97,18 +98,22 @@ export function renderGuesses(container, top, chosen, onPick) {
     b.dataset.index = String(i);
     b.dataset.label = g.label;
     b.setAttribute('aria-pressed', String(i === chosen));
-    b.setAttribute('aria-label', `${describe(g.label)}, ${Math.round(g.p * 100)} percent${i === chosen ? ', chosen' : ''}`);
+    const shown = g.p < 0.005 ? '<1%' : `${Math.round(g.p * 100)}%`;
+    // the name starts with what the button shows (a speech user says what they see), then the
+    // case, which a screen reader does not say by itself
+    const spoken = describe(g.label);
+    b.setAttribute('aria-label', `${g.label} ${shown}${spoken !== g.label ? `, ${spoken}` : ''}`);
     b.title = `Use “${g.label}” (key ${i + 1})`;
     const ch = document.createElement('span');
     ch.className = 'char';
     ch.textContent = g.label;
     const p = document.createElement('span');
     p.className = 'p';
-    p.textContent = g.p < 0.005 ? '<1%' : `${Math.round(g.p * 100)}%`;
+    p.textContent = shown;
     const bar = document.createElement('span');
     bar.className = 'bar';
     bar.style.width = `${Math.max(0, Math.min(1, g.p)) * 100}%`; // CSSOM: allowed by the CSP
-    b.append(ch, p, bar);
+    b.append(ch, ' ', p, bar); // the space is not laid out (flex), but makes the text "T 100%"
     b.addEventListener('click', () => onPick(i));
     container.append(b);
   });
