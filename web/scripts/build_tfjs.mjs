@@ -15,8 +15,8 @@
 // The kernels are those the layers of the shipped models call (tests/web/test_tfjs_runtime.py
 // maps each layer class of web/model/ to its kernels and fails when one is missing here). Left
 // out: the webgl backend, gradients, optimizers, model stores and loaders other than
-// io.fromMemory, the recurrent layers and wrappers, the threaded wasm glue, tfjs-converter and
-// tfjs-data.
+// io.fromMemory, the recurrent, depthwise, embedding, noise, padding and preprocessing layers and
+// the wrappers, the threaded wasm glue, tfjs-converter and tfjs-data.
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -138,6 +138,12 @@ const THROWING = [
   'tfjs-layers/dist/layers/recurrent.js',
   'tfjs-layers/dist/layers/convolutional_recurrent.js',
   'tfjs-layers/dist/layers/wrappers.js',
+  'tfjs-layers/dist/layers/convolutional_depthwise.js',
+  'tfjs-layers/dist/layers/embeddings.js',
+  'tfjs-layers/dist/layers/noise.js',
+  'tfjs-layers/dist/layers/padding.js',
+  ...['category_encoding', 'center_crop', 'image_preprocessing', 'image_resizing',
+    'preprocessing_utils', 'random_width'].map((m) => `tfjs-layers/dist/layers/preprocessing/${m}.js`),
   'tfjs-layers/dist/engine/training_dataset.js',
 ];
 
