@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--samples", type=int, default=20_000)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--distribution", default="auto",
-                    help="auto, mirrored, multi_worker or none (modelling/distribution.py)")
+                    help="auto, mirrored, multi_worker or none (handwriting.distribution)")
     ap.add_argument("--devices", type=int, default=1,
                     help="split the CPU into this many logical devices first")
     args = ap.parse_args(argv)

@@ -135,6 +135,14 @@ def test_types_ranges_and_choices_name_what_is_allowed():
         assert line in message
 
 
+def test_the_training_strategy_is_one_the_nodes_know():
+    assert ("stroke_modelling.distribution = 'tpu': must be one of auto, mirrored, multi_worker, "
+            "none") in _problems(**{"stroke_modelling.distribution": "tpu"})
+    params = copy.deepcopy(BASE)
+    params["modelling"]["distribution"] = "mirrored"
+    validate(params)
+
+
 def test_ints_pass_for_numbers_and_optional_keys_may_be_left_out():
     params = copy.deepcopy(BASE)
     params["modelling"]["learning_rate"] = 1  # an int where a float is expected

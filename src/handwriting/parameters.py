@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from handwriting.distribution import CHOICES as DISTRIBUTIONS
+
 MIN_SUBSET = 1000
 
 
@@ -135,6 +137,7 @@ def _training(architecture: Layers, augmentation: dict) -> dict:
         "augmentation": optional({"enabled": optional(BOOL), **augmentation}),
         "verbose": optional(one_of(0, 1, 2)),
         "shuffle_buffer": optional(integer(1)),
+        "distribution": optional(one_of(*DISTRIBUTIONS)),
     }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from handwriting.pipelines.modelling.distribution import training_strategy
+from handwriting.distribution import training_strategy
 
 TESTS = Path(__file__).resolve().parents[2]  # toy_images lives there
 
@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent("""
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(devices)])
 
-    from handwriting.pipelines.modelling.distribution import training_strategy
+    from handwriting.distribution import training_strategy
     from handwriting.pipelines.modelling.nodes import train_model
     from toy_images import bar_images as toy
 

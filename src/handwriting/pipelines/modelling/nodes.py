@@ -2,7 +2,7 @@
 
 Both read their batches from a ``tf.data`` pipeline (shuffled from the seed, batched, augmented,
 prefetched) and train under the ``tf.distribute`` strategy their ``distribution`` parameter
-names (``distribution.py``: every local GPU when there is one, else the CPU as before).
+names (``handwriting.distribution``: every local GPU when there is one, else the CPU as before).
 Early stopping watches the validation split (never the test file); class weights enter as
 per-sample weights so they work with one-hot (label-smoothed) targets.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from handwriting.model_architecture import build_model
 from handwriting.sampling import class_weights
 
-from .distribution import strategy_name, training_strategy
+from handwriting.distribution import strategy_name, training_strategy
 
 logger = logging.getLogger(__name__)
 
