@@ -675,7 +675,8 @@ def test_first_visit_downloads_each_file_once_and_works_offline(browser, model_d
 
     root = copy_web(tmp_path / "web", model_dir)
     manifest = read_manifest(root / "model")
-    words = json.loads(read_model_file(root / "model", "metadata.json", manifest)).get("words_model")
+    meta = json.loads(read_model_file(root / "model", "metadata.json", manifest))
+    words = meta.get("words_model")
     words_names = []
     if words:  # its topology, weights and lexicon count on top of the budget
         topology = json.loads(read_model_file(root / "model", words["path"], manifest))
@@ -700,6 +701,9 @@ def test_first_visit_downloads_each_file_once_and_works_offline(browser, model_d
         assert sum(n for _, n in served) == 0, f"a repeat visit downloaded {served}"
 
         reload_offline(page, srv)
+        # every model the folder ships runs on the page's TF.js build
+        assert page.evaluate("handwriting.strokeModel") == bool(meta.get("stroke_model"))
+        assert page.evaluate("handwriting.words") == bool(words)
         assert page.evaluate("(s) => handwriting.replay(s)", glyph("7")) is not None
         if words:
             assert page.evaluate("handwriting.inputKind") == "words"
