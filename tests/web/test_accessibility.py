@@ -1,7 +1,7 @@
 """Accessibility of the page in Chromium: axe-core (the npm package, node_modules/axe-core) finds
 nothing in every state, at a phone's width and a desktop's; touch targets of at least 44 px; the
-drawing hint readable; and the keyboard paths: Esc gives the focus back, single-key shortcuts
-can be turned off, Space on the slider is the slider's.
+drawing hint readable; nothing moving as the page loads; and the keyboard paths: Esc gives the
+focus back, single-key shortcuts can be turned off, Space on the slider is the slider's.
 
 One page per width serves all the tests of this file (opened once, in words mode as the page
 ships when the model folder has a words model); each test leaves it as it found it."""
@@ -23,6 +23,15 @@ LINE = [[[-80, -25], [-80, 30]], [[-40, 0], [-20, 30], [0, 0]]]
 T = [[[-30, -40], [30, -40]], [[0, -40], [0, 40]]]
 
 
+# Every layout shift of the page (the moves a user did not cause), from before its first script.
+SHIFTS_JS = """
+window.__layoutShift = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (!e.hadRecentInput) window.__layoutShift += e.value;
+}).observe({type: 'layout-shift', buffered: true});
+"""
+
+
 def _centred(strokes, page):
     size = page.viewport_size
     cx, cy = size["width"] / 2, size["height"] / 2
@@ -40,7 +49,7 @@ def pages(browser, site):
     def page_at(width):
         if width not in opened:
             ctx = browser.new_context(viewport={"width": width, "height": WIDTHS[width]}, bypass_csp=True)
-            ctx.add_init_script(INIT_SCRIPT)
+            ctx.add_init_script(INIT_SCRIPT + SHIFTS_JS)
             contexts.append(ctx)
             page = ctx.new_page()
             open_app(page, site.url, "nosw&idle=120", words=True)
@@ -92,8 +101,12 @@ def check_state(page, state):
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_axe_finds_nothing_fresh_after_writing_and_with_the_info_panel_open(pages, width):
+    """And nothing moved while the page loaded (the loading message, the words controls, the
+    drawing box), which Lighthouse counts as layout shift."""
     page = pages(width)
     words = page.evaluate("handwriting.words")
+    if words:  # the page opens in the layout of words mode: nothing moves as it loads
+        assert page.evaluate("window.__layoutShift") == 0
     check_state(page, "fresh")
     if words:
         assert page.evaluate("handwriting.inputKind") == "words"

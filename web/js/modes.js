@@ -49,11 +49,12 @@ export function restrictResult(result, labels, mode) {
   return { ...result, probs, top: topGuesses(probs, labels, result.top.length), mode };
 }
 
-/** Show `mode` on the page: the checked switch, the root's data-mode and the drawing hint. */
+/** Show `mode` on the page: the checked switch, the root's data-mode and, in character mode, the
+ *  drawing hint. */
 export function showMode(el, mode) {
   for (const input of el.modes) input.checked = input.value === mode;
   el.html.dataset.mode = mode;
-  if (el.hint) el.hint.textContent = MODE_HINTS[mode];
+  if (el.hint && el.html.dataset.input !== 'words') el.hint.textContent = MODE_HINTS[mode];
 }
 
 // ---- what is written: words (read as a whole line) or one character at a time --------------
