@@ -6,17 +6,23 @@ files. Variants are cumulative: each row adds one change to the row above (or to
 names as its base, shown in brackets in the table). Model choices are read off the validation
 split; the test file is reported beside it and never used to choose.
 
+Each variant's run is an MLflow run (kedro-mlflow) in the project's store, experiment
+``ablation``, tagged ``ablation_variant``; the table is a query over those runs: each variant's
+newest finished run whose logged parameters are still its recipe, its figures read from the
+run's report artefacts. Nothing else is kept.
+
     .venv/bin/python -m benchmarks.ablation                       # all variants
     .venv/bin/python -m benchmarks.ablation --only seed final
     .venv/bin/python -m benchmarks.ablation --from-project lite_pen_x2_seeded
+    .venv/bin/python -m benchmarks.ablation --table               # only rebuild the tables
 
-Writes benchmarks/results/ablation.json and ablation.md (rows are merged into existing files,
-so variants can be run one at a time).
+Writes benchmarks/results/ablation.md and ablation.json from the runs in the store.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import shutil
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks._project import EMNIST, REPO, RESULTS, UNIPEN, data_path, deep_merge
+from benchmarks._project import EMNIST, REPO, RESULTS, UNIPEN, deep_merge
 
 SEED_ARCH = [
     {"type": "conv", "filters": 16}, {"type": "max_pool"},
@@ -106,7 +112,12 @@ def cumulative_overrides() -> list[tuple[str, str, dict]]:
 
 
 def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
-                extra_params: str | None) -> dict:
+                extra_params: str | None, tracking_uri: str) -> str:
+    """One full `kedro run` of the variant in a scratch copy of the project, recorded in the
+    store at ``tracking_uri`` (experiment ``ablation``, run named after the variant, tag
+    ``ablation_variant``); returns the run's id."""
+    import mlflow
+
     with tempfile.TemporaryDirectory(prefix=f"ablation-{name}-") as tmp:
         root = Path(tmp)
         shutil.copy(REPO / "pyproject.toml", root)
@@ -114,6 +125,8 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
         (root / "conf" / "local").mkdir()
         (root / "conf" / "local" / "parameters_ablation.yml").write_text(yaml.safe_dump(
             deep_merge(overrides, IMAGE_ONLY)))
+        (root / "conf" / "local" / "mlflow.yml").write_text(yaml.safe_dump(
+            mlflow_settings(name, tracking_uri)))
         shutil.copytree(REPO / "src", root / "src",
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(emnist_dir.resolve()),
@@ -122,45 +135,76 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
         cmd = [str(Path(sys.executable).with_name("kedro")), "run"]
         if extra_params:
             cmd += ["--params", extra_params]
-        started = time.perf_counter()
+        started_ms = int(time.time() * 1000)
         log = root / "run.log"
         with open(log, "w") as fh:
             proc = subprocess.run(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT)
         if proc.returncode:
             raise SystemExit(f"variant {name} failed:\n{log.read_text()[-5000:]}")
-        return row_from_run(root, name, time.perf_counter() - started)
+    client = mlflow.MlflowClient(tracking_uri)
+    (run,) = client.search_runs(
+        [client.get_experiment_by_name(EXPERIMENT).experiment_id],
+        f"attributes.run_name = '{name}' and attributes.start_time >= {started_ms}",
+        order_by=["attributes.start_time DESC"], max_results=1)
+    client.set_tag(run.info.run_id, VARIANT_TAG, name)
+    return run.info.run_id
 
 
-def row_from_run(root: Path, name: str, wall_seconds: float | None) -> dict:
-    """A table row from the reports and models a `kedro run` left in the project at ``root``;
-    its models are kept under results/models/NAME for the export benchmark."""
-    metrics, deployment, history, pen = (
-        json.loads(data_path(n, root).read_text())
-        for n in ("test_metrics", "deployment_report", "training_history", "pen_metrics"))
-    keep = RESULTS / "models" / name
-    if keep.exists():
-        shutil.rmtree(keep)
-    shutil.copytree(data_path("model", root).parent, keep)  # for the export benchmark
-    best = history["best_epoch"] - 1
-    return {
-        "variant": name,
-        "val_accuracy": history["metrics"]["val_accuracy"][best],
-        "test_accuracy": metrics["accuracy"],
-        "test_case_folded_accuracy": metrics["case_folded_accuracy"],
-        "test_top3_accuracy": metrics["top3_accuracy"],
-        "by_group": metrics["by_group"],
-        "parameters": metrics["parameters"],
-        "epochs_run": history["epochs_run"],
-        "best_epoch": history["best_epoch"],
-        "train_samples": history["train_samples"],
-        "samples_per_second": history["samples_per_second"],
-        "quantization": deployment["quantization"],
-        "shipped_weights_bytes": deployment["weights_bytes"],
-        "shipped_accuracy": deployment["exported"]["accuracy"],
-        "wall_seconds": wall_seconds,
-        **pen_columns(pen, yaml.safe_load(
-            (root / "conf" / "base" / "parameters_preprocessing.yml").read_text())["canvas_spec"]),
-    }
+EXPERIMENT = "ablation"
+VARIANT_TAG = "ablation_variant"
+
+
+def project_store() -> str:
+    """The project's own MLflow store (conf/base/mlflow.yml's, from the repository root)."""
+    return f"sqlite:///{REPO / 'mlflow.db'}"
+
+
+def mlflow_settings(name: str, tracking_uri: str) -> dict:
+    """conf/local/mlflow.yml of a variant's scratch project: the run goes into the given store,
+    experiment ``ablation``, named after the variant. With a SQLite store its artefacts go
+    beside it (mlruns/ablation), not into the scratch folder, which is deleted afterwards; a
+    tracking server keeps them where it is configured to."""
+    base = yaml.safe_load((REPO / "conf" / "base" / "mlflow.yml").read_text())
+    base["server"]["mlflow_tracking_uri"] = tracking_uri
+    artefacts = None
+    if tracking_uri.startswith("sqlite:///"):
+        artefacts = (Path(tracking_uri.removeprefix("sqlite:///")).parent / "mlruns" / EXPERIMENT)
+        artefacts = artefacts.resolve().as_uri()
+    base["tracking"]["experiment"] = {
+        "name": EXPERIMENT, "restore_if_deleted": True,
+        "create_experiment_kwargs": {"artifact_location": artefacts}}
+    base["tracking"]["run"]["name"] = name
+    return base
+
+
+def _logged_value(text: str):
+    """A parameter as MLflow keeps it (``str(value)``) back as a value, where it reads as one."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _flat(overrides: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def logged_recipe_differences(overrides: dict, params: dict[str, str]) -> list[str]:
+    """Where a run's logged parameters (kedro-mlflow's flattened ``section.key``) differ from a
+    variant's overrides (``[]``: the run ran the variant's recipe)."""
+    out = []
+    for key, value in _flat(overrides).items():
+        if key not in params:
+            out.append(f"{key}: missing")
+        elif _logged_value(params[key]) != value:
+            out.append(f"{key}: {params[key]} instead of {value!r}")
+    return out
 
 
 def recipe_differences(overrides: dict, conf: dict, path: str = "") -> list[str]:
@@ -188,20 +232,95 @@ def project_parameters(root: Path = REPO, folders: tuple[str, ...] = ("base", "l
     return merged
 
 
-def row_from_project(name: str, overrides: dict, root: Path = REPO) -> dict:
-    """The row of a variant whose recipe is the project's own, from the project's latest
-    `kedro run` (no second run of the same deterministic recipe). Refuses when the project's
-    parameters are not the variant's, or when the run's reports are older than its models."""
-    differences = recipe_differences(overrides, project_parameters(root))
+def row_from_run(client, run, name: str) -> dict:
+    """A table row from one MLflow run: its report and history artefacts (reports/, models/),
+    its canvas-spec parameters and its duration."""
+    def artefact(path: str) -> dict:
+        with tempfile.TemporaryDirectory() as tmp:
+            return json.loads(Path(client.download_artifacts(run.info.run_id, path, tmp))
+                              .read_text())
+
+    metrics, deployment, history, pen = (artefact(p) for p in (
+        "reports/metrics.json", "reports/deployment.json", "models/training_history.json",
+        "reports/pen_metrics.json"))
+    params = run.data.params
+    best = history["best_epoch"] - 1
+    wall = ((run.info.end_time - run.info.start_time) / 1000
+            if run.info.end_time and run.info.start_time else None)
+    return {
+        "variant": name,
+        "run_id": run.info.run_id,
+        "val_accuracy": history["metrics"]["val_accuracy"][best],
+        "test_accuracy": metrics["accuracy"],
+        "test_case_folded_accuracy": metrics["case_folded_accuracy"],
+        "test_top3_accuracy": metrics["top3_accuracy"],
+        "by_group": metrics["by_group"],
+        "parameters": metrics["parameters"],
+        "epochs_run": history["epochs_run"],
+        "best_epoch": history["best_epoch"],
+        "train_samples": history["train_samples"],
+        "samples_per_second": history["samples_per_second"],
+        "quantization": deployment["quantization"],
+        "shipped_weights_bytes": deployment["weights_bytes"],
+        "shipped_accuracy": deployment["exported"]["accuracy"],
+        "wall_seconds": wall,
+        **pen_columns(pen, {"radius": params.get("canvas_spec.radius"),
+                            "softness": params.get("canvas_spec.softness")}),
+    }
+
+
+def variant_runs(tracking_uri: str) -> dict[str, object]:
+    """Each variant's newest finished run tagged ``ablation_variant`` in the store (in any
+    experiment) whose logged parameters are still the variant's recipe; runs of an older recipe
+    are passed over, with a note."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri)
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    overrides = {n: o for n, _, o in cumulative_overrides()}
+    found = {}
+    for name, recipe in overrides.items():
+        for run in client.search_runs(experiments, f"tags.{VARIANT_TAG} = '{name}' and "
+                                      "attributes.status = 'FINISHED'",
+                                      order_by=["attributes.start_time DESC"]):
+            differences = logged_recipe_differences(recipe, run.data.params)
+            if not differences:
+                found[name] = run
+                break
+            print(f"{name}: run {run.info.run_id} passed over ({'; '.join(differences)})",
+                  file=sys.stderr)
+    return found
+
+
+def rows_from_store(tracking_uri: str) -> dict[str, dict]:
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri)
+    return {name: row_from_run(client, run, name)
+            for name, run in variant_runs(tracking_uri).items()}
+
+
+def tag_project_run(name: str, overrides: dict, tracking_uri: str) -> str:
+    """Counts the project's newest finished full `kedro run` (experiment ``handwriting``, the
+    default pipeline, the base environment) as variant ``name``: no second run of the same
+    deterministic recipe. Refuses when that run's parameters are not the variant's recipe."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name("handwriting")
+    runs = [run for run in (client.search_runs(
+        [experiment.experiment_id], "attributes.run_name = '__default__' and "
+        "attributes.status = 'FINISHED'", order_by=["attributes.start_time DESC"])
+        if experiment else []) if run.data.tags.get("env") in (None, "local")]
+    if not runs:
+        raise SystemExit(f"no finished full `kedro run` in {tracking_uri}: run `kedro run` in "
+                         "the project first")
+    differences = logged_recipe_differences(overrides, runs[0].data.params)
     if differences:
-        raise SystemExit(f"the project does not run variant {name}'s recipe: "
-                         + "; ".join(differences))
-    models, metrics = data_path("model", root), data_path("test_metrics", root)
-    if not models.exists() or not metrics.exists() or (
-            metrics.stat().st_mtime < models.stat().st_mtime):
-        raise SystemExit("run `kedro run` in the project first (its model and reports are "
-                         "missing or the reports predate the model)")
-    return row_from_run(root, name, None)
+        raise SystemExit(f"the project's latest run ({runs[0].info.run_id}) did not run variant "
+                         f"{name}'s recipe: " + "; ".join(differences))
+    client.set_tag(runs[0].info.run_id, VARIANT_TAG, name)
+    return runs[0].info.run_id
 
 
 def pen_columns(pen: dict, canvas_spec: dict) -> dict:
@@ -222,7 +341,7 @@ def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
-def write_tables(rows: dict[str, dict], meta: dict) -> None:
+def write_tables(rows: dict[str, dict], meta: dict, results: Path = RESULTS) -> None:
     order = [name for name, *_ in VARIANTS if name in rows]
     what = {name: (f"({base[0]}) " if base else "") + text for name, text, _, *base in VARIANTS}
     base = rows.get("seed")
@@ -230,7 +349,8 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
         "# Ablation: from the seed recipe to the shipped model",
         "",
         f"Data: {meta['data']}. Each row is a full `kedro run` adding one change to the row "
-        "above (`python -m benchmarks.ablation`). Choices were made on the validation split; "
+        "above (`python -m benchmarks.ablation`), read back from its MLflow run (`--table` "
+        "rebuilds this table from the runs alone). Choices were made on the validation split; "
         "the test file is only reported. Δ columns are percentage points against the seed row. "
         "Pen columns: real UNIPEN pen trajectories of held-out writers (never trained on), "
         "rendered through the canvas spec as the page renders a drawing; clean = without the "
@@ -253,16 +373,10 @@ def write_tables(rows: dict[str, dict], meta: dict) -> None:
             f"{r['samples_per_second']:,.0f} | {r['epochs_run']} ({r['best_epoch']}) | "
             f"{r['shipped_weights_bytes'] / 1000:.1f} KB {r['quantization'] or 'float32'} | "
             f"{100 * r['shipped_accuracy']:.2f}% |")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ablation.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / "ablation.json").write_text(json.dumps({**meta, "rows": [rows[n] for n in order]},
-                                                     indent=2))
-
-
-def load_rows() -> dict[str, dict]:
-    if not (RESULTS / "ablation.json").exists():
-        return {}
-    return {r["variant"]: r for r in json.loads((RESULTS / "ablation.json").read_text())["rows"]}
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "ablation.md").write_text("\n".join(lines) + "\n")
+    (results / "ablation.json").write_text(json.dumps({**meta, "rows": [rows[n] for n in order]},
+                                                      indent=2))
 
 
 def main() -> None:
@@ -272,29 +386,34 @@ def main() -> None:
     parser.add_argument("--unipen-file", type=Path, default=UNIPEN)
     parser.add_argument("--params", help="extra kedro --params for every variant (e.g. subsets)")
     parser.add_argument("--from-project", metavar="VARIANT",
-                        help="record VARIANT from the project's own latest `kedro run` instead of "
-                             "running it again (its parameters must be the variant's)")
+                        help="count the project's own latest `kedro run` as VARIANT instead of "
+                             "running it again (its logged parameters must be the variant's)")
+    parser.add_argument("--table", action="store_true",
+                        help="run nothing: rebuild the tables from the runs in the store")
+    parser.add_argument("--tracking-uri", default=project_store(),
+                        help="the MLflow store (default: the project's mlflow.db)")
     args = parser.parse_args()
-    existing = load_rows()
     meta = {"data": f"EMNIST byclass files in {args.emnist_dir.name}/ (train file split 90/10 "
                     "into train/validation; test file for the test columns)"
                     + (f", kedro params {args.params}" if args.params else ""),
             "cpu_cores": os.cpu_count()}
+    overrides = {n: o for n, _, o in cumulative_overrides()}
     if args.from_project:
-        overrides = {n: o for n, _, o in cumulative_overrides()}
         if args.from_project not in overrides:
             raise SystemExit(f"unknown variant {args.from_project}")
-        row = row_from_project(args.from_project, overrides[args.from_project])
-        write_tables({**existing, args.from_project: row}, meta)
-        return
-    for name, _, overrides in cumulative_overrides():
-        if args.only and name not in args.only:
-            continue
-        print(f"== {name}", flush=True)
-        row = run_variant(name, overrides, args.emnist_dir, args.unipen_file, args.params)
-        print(json.dumps(row, indent=1), flush=True)
-        existing = {**load_rows(), name: row}  # re-read: other variants may have finished meanwhile
-        write_tables(existing, meta)
+        tag_project_run(args.from_project, overrides[args.from_project], args.tracking_uri)
+    elif not args.table:
+        for name, recipe in overrides.items():
+            if args.only and name not in args.only:
+                continue
+            print(f"== {name}", flush=True)
+            run_id = run_variant(name, recipe, args.emnist_dir, args.unipen_file, args.params,
+                                 args.tracking_uri)
+            print(f"{name}: MLflow run {run_id}", flush=True)
+    rows = rows_from_store(args.tracking_uri)
+    if not rows:  # an empty store must not blank the committed table
+        raise SystemExit(f"no finished ablation runs of the current recipes in {args.tracking_uri}")
+    write_tables(rows, meta)
 
 
 if __name__ == "__main__":

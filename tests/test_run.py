@@ -224,3 +224,83 @@ def test_single_pipeline_runs_from_the_catalog_and_prints_only_its_figures(proje
     figures = output[output.rindex("Headline figures"):]
     assert "KB of weights" in figures and "EMNIST test" not in figures
     assert _git(project, "status", "--porcelain") == ""
+
+
+# ---- the run's MLflow record (kedro-mlflow, conf/base/mlflow.yml) ---------------------------
+
+@pytest.fixture(scope="module")
+def mlflow_runs(project, quick_run):
+    """The runs the quick run and the deployment run above left in the project's own store."""
+    import mlflow
+
+    client = mlflow.MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("handwriting")
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    return client, {run.info.run_name: run for run in runs}
+
+
+def test_the_run_is_an_mlflow_run_with_its_parameters_data_and_figures(mlflow_runs, data):
+    import hashlib
+
+    client, runs = mlflow_runs
+    run = runs["__default__"]
+    assert run.info.status == "FINISHED" and run.data.tags["env"] == "quick"
+    params = run.data.params
+    # parameters, flattened, as this run used them (conf/quick on top of conf/base)
+    assert params["modelling.epochs"] == str(QUICK["modelling"]["epochs"])
+    assert params["preprocessing.train_subset"] == str(QUICK["preprocessing"]["train_subset"])
+    base = yaml.safe_load((REPO / "conf/base/parameters_preprocessing.yml").read_text())
+    assert params["preprocessing.unipen.repeat"] == str(base["preprocessing"]["unipen"]["repeat"])
+    # the raw files it read, by content
+    for path in [*EMNIST.glob("emnist-byclass-*"), UNIPEN]:
+        assert params[f"data.{path.name}"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # the reports' headline figures, and the image model's training curve by epoch
+    metrics = json.loads((data / "08_reporting/metrics.json").read_text())
+    pen = json.loads((data / "08_reporting/pen_metrics.json").read_text())
+    logged = run.data.metrics
+    assert logged["emnist.accuracy"] == pytest.approx(metrics["accuracy"])
+    assert logged["emnist.top3_accuracy"] == pytest.approx(metrics["top3_accuracy"])
+    assert logged["pen.clean.accuracy"] == pytest.approx(pen["clean"]["accuracy"])
+    assert logged["pen.stroke_model.clean.accuracy"] == pytest.approx(
+        pen["stroke_model"]["clean"]["accuracy"])
+    assert not any(name.startswith("words.") for name in logged)  # no words file in this run
+    curve = client.get_metric_history(run.info.run_id, "training.val_accuracy")
+    assert [m.step for m in curve] == list(range(1, QUICK["modelling"]["epochs"] + 1))
+
+
+def test_the_run_keeps_the_model_the_page_export_and_the_reports_as_artefacts(mlflow_runs,
+                                                                             web_model, tmp_path):
+    from handwriting.page.manifest import read_manifest, read_model_files
+
+    client, runs = mlflow_runs
+    run_id = runs["__default__"].info.run_id
+
+    def listed(folder):
+        return {Path(a.path).name for a in client.list_artifacts(run_id, folder)}
+
+    assert {"model.keras", "stroke_model.keras", "training_history.json",
+            "size_cue.json"} <= listed("models")
+    assert {"metrics.json", "pen_metrics.json", "deployment.json"} <= listed("reports")
+    assert {"confusion_matrix.png", "training_curves.png"} <= listed("plots")
+    # the page's model folder as published, its manifest and every file it names (checked by
+    # sha256 on reading); the deployment run above published last, so its copy is the folder's
+    for name in ("__default__", "deployment"):
+        exported = Path(client.download_artifacts(runs[name].info.run_id, f"web/{web_model.name}",
+                                                  str(tmp_path / name)))
+        assert set(read_model_files(exported)) == set(read_manifest(exported)["files"])
+    assert read_manifest(exported) == read_manifest(web_model)
+    assert runs["deployment"].info.status == "FINISHED"  # a run of one pipeline is a run of its own
+
+
+def test_the_ablation_reads_its_row_from_a_run(mlflow_runs, data):
+    from benchmarks import ablation
+
+    client, runs = mlflow_runs
+    row = ablation.row_from_run(client, runs["__default__"], "quick")
+    metrics = json.loads((data / "08_reporting/metrics.json").read_text())
+    deployment = json.loads((data / "08_reporting/deployment.json").read_text())
+    assert row["test_accuracy"] == metrics["accuracy"] and row["epochs_run"] == 2
+    assert row["shipped_weights_bytes"] == deployment["weights_bytes"]
+    assert row["pen_canvas_spec"] == "{radius}/{softness}".format(**yaml.safe_load(
+        (REPO / "conf/base/parameters_preprocessing.yml").read_text())["canvas_spec"])
+    assert row["wall_seconds"] > 10

@@ -1,5 +1,5 @@
-"""Project hooks: every run checks its parameters before the first node, and ends with its
-headline figures.
+"""Project hooks: every run checks its parameters before the first node, ends with its
+headline figures, and records in its MLflow run which raw files it read.
 
 Only the figures the run itself wrote are printed (``kedro run --pipeline ingestion`` prints
 none), read back through the catalog, so a quick run shows its own scratch reports.
@@ -7,7 +7,10 @@ none), read back through the catalog, so a quick run shows its own scratch repor
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import sys
+from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -67,7 +70,8 @@ class HeadlineFigures:
     @hook_impl
     def after_context_created(self, context) -> None:
         # where the page model goes in this environment, as configured (web/model or scratch)
-        self._web_model_path = context.config_loader["catalog"].get("tfjs_model", {}).get("path")
+        entry = context.config_loader["catalog"].get("tfjs_model", {})
+        self._web_model_path = entry.get("dataset", entry).get("path")  # inside an MLflow wrapper
 
     @hook_impl
     def after_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
@@ -103,5 +107,53 @@ class ParameterCheck:
         validate(catalog.load("parameters"))
 
 
+def raw_files(entry: dict) -> list[Path]:
+    """The files a catalog entry (as configured) reads: its ``filepath``, or for an EMNIST entry
+    (a ``directory``) the files of its variant there; only those that exist."""
+    entry = entry.get("dataset", entry) if "filepath" not in entry else entry
+    if "filepath" in entry:
+        paths = [Path(entry["filepath"])]
+    elif "directory" in entry:
+        paths = sorted(Path(entry["directory"]).glob(f"emnist-{entry.get('variant', 'byclass')}-*"))
+    else:
+        paths = []
+    return [path for path in paths if path.is_file()]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class DataIdentity:
+    """Records the raw files a run read in its MLflow run: parameter ``data.<file name>`` = the
+    file's sha256 (what `sha256sum` prints), for the catalog entries marked
+    ``metadata: {raw_input: true}`` that the run's pipeline takes as inputs. Does nothing when no
+    MLflow run is active (kedro-mlflow not installed, or tracking switched off)."""
+
+    def __init__(self) -> None:
+        self._catalog_conf: dict = {}
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._catalog_conf = dict(context.config_loader["catalog"])
+
+    @hook_impl(tryfirst=True)  # before kedro-mlflow's own after_pipeline_run ends the run
+    def after_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        mlflow = sys.modules.get("mlflow")  # imported by kedro-mlflow; never imported here
+        if mlflow is None or mlflow.active_run() is None:
+            return
+        files = {}
+        for name in sorted(pipeline.inputs()):
+            entry = self._catalog_conf.get(name)
+            if isinstance(entry, dict) and (entry.get("metadata") or {}).get("raw_input"):
+                files.update((path.name, path) for path in raw_files(entry))
+        mlflow.log_params({f"data.{name}": sha256_file(path) for name, path in files.items()})
+
+
 parameter_check = ParameterCheck()
 hooks = HeadlineFigures()
+data_identity = DataIdentity()

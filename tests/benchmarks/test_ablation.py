@@ -1,15 +1,15 @@
-"""benchmarks.ablation: recording a variant from the project's own run checks its recipe."""
+"""benchmarks.ablation: the table is a query over MLflow runs; a run counts for a variant only
+when its logged parameters are the variant's recipe."""
 
 from __future__ import annotations
 
-import os
+import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from benchmarks import ablation as A
-from benchmarks._project import REPO, data_path
+from benchmarks._project import REPO
 
 
 def test_recipe_differences_name_each_nested_mismatch():
@@ -37,27 +37,120 @@ def test_the_projects_parameters_are_the_shipped_variants_recipe():
     assert A.recipe_differences(overrides["seed"], base)
 
 
-def _project(root: Path, params: dict, local: dict | None = None) -> Path:
-    (root / "conf" / "base").mkdir(parents=True)
-    (root / "conf" / "local").mkdir()
-    (root / "conf" / "base" / "parameters_modelling.yml").write_text(yaml.safe_dump(params))
-    if local:
-        (root / "conf" / "local" / "parameters.yml").write_text(yaml.safe_dump(local))
-    return root
+# ---- the table as a query over MLflow runs (a temporary store) -------------------------------
+
+def test_logged_parameters_are_compared_as_values():
+    params = {"modelling.epochs": "20", "modelling.lr_schedule": "None",
+              "modelling.architecture": str(A.LITE_ARCH), "deployment.quantization": "uint8",
+              "preprocessing.class_weights.power": "0.5"}
+    assert A.logged_recipe_differences(
+        {"modelling": {"epochs": 20, "lr_schedule": None, "architecture": A.LITE_ARCH},
+         "deployment": {"quantization": "uint8"},
+         "preprocessing": {"class_weights": {"power": 0.5}}}, params) == []
+    assert A.logged_recipe_differences(
+        {"modelling": {"epochs": 26, "architecture": A.SEED_ARCH}, "preprocessing": {"seed": 1}},
+        params) == ["modelling.epochs: 20 instead of 26",
+                    f"modelling.architecture: {A.LITE_ARCH} instead of {A.SEED_ARCH!r}",
+                    "preprocessing.seed: missing"]
 
 
-def test_from_project_refuses_another_recipe_or_a_stale_run(tmp_path):
-    root = _project(tmp_path, {"modelling": {"epochs": 20}}, local={"modelling": {"epochs": 26}})
-    # conf/local overrides what conf/base says, as kedro does
-    with pytest.raises(SystemExit, match="modelling.epochs: 26 instead of 20"):
-        A.row_from_project("x", {"modelling": {"epochs": 20}}, root)
-    with pytest.raises(SystemExit, match="run `kedro run`"):
-        A.row_from_project("x", {"modelling": {"epochs": 26}}, root)
-    model, metrics = data_path("model", root), data_path("test_metrics", root)
-    for path in (model, metrics):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    metrics.write_text("{}")
-    model.write_text("newer")
-    os.utime(metrics, (1_000_000, 1_000_000))  # reports from an older run
-    with pytest.raises(SystemExit, match="predate the model"):
-        A.row_from_project("x", {"modelling": {"epochs": 26}}, root)
+def _reports(accuracy: float) -> dict[str, dict]:
+    """The artefacts a run logs that the ablation reads, as the catalog names them."""
+    group = {"accuracy": accuracy, "case_folded_accuracy": accuracy, "n": 10}
+    return {
+        "reports/metrics.json": {"accuracy": accuracy, "case_folded_accuracy": accuracy + 0.04,
+                                 "top3_accuracy": 0.98, "parameters": 59_406,
+                                 "by_group": {"digit": group}},
+        "reports/deployment.json": {"quantization": "uint8", "weights_bytes": 59_100,
+                                    "exported": {"accuracy": accuracy - 0.001}},
+        "models/training_history.json": {"best_epoch": 2, "epochs_run": 3, "train_samples": 1000,
+                                         "samples_per_second": 900.0,
+                                         "metrics": {"val_accuracy": [0.5, accuracy, 0.6]}},
+        "reports/pen_metrics.json": {"available": True, "image_model": {
+            "clean": {"accuracy": 0.7, "case_folded_accuracy": 0.8},
+            "all": {"accuracy": 0.65, "n_test": 100, "by_group": {"digit": {"accuracy": 0.9}}}}},
+    }
+
+
+def _log_run(client, experiment_id: str, run_name: str, params: dict, accuracy: float,
+             tag: str | None = None, tmp: Path = Path()) -> str:
+    run = client.create_run(experiment_id, run_name=run_name,
+                            tags={A.VARIANT_TAG: tag} if tag else None)
+    run_id = run.info.run_id
+    client.log_batch(run_id, params=[__import__("mlflow").entities.Param(k, str(v))
+                                     for k, v in A._flat(params).items()])
+    client.log_param(run_id, "canvas_spec.radius", "0.4")
+    client.log_param(run_id, "canvas_spec.softness", "1.0")
+    for path, content in _reports(accuracy).items():
+        folder = tmp / run_id / Path(path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / Path(path).name).write_text(json.dumps(content))
+        client.log_artifact(run_id, str(folder / Path(path).name), str(Path(path).parent))
+    client.set_terminated(run_id)
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    mlflow = pytest.importorskip("mlflow")
+    root = tmp_path_factory.mktemp("store")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    client = mlflow.MlflowClient(uri)
+    overrides = {name: o for name, _, o in A.cumulative_overrides()}
+    ablation = client.create_experiment(A.EXPERIMENT, artifact_location=(root / "art").as_uri())
+    project = client.create_experiment("handwriting", artifact_location=(root / "art").as_uri())
+    ids = {"seed": _log_run(client, ablation, "seed", overrides["seed"], 0.80, "seed", root),
+           "soft": _log_run(client, ablation, "soft_weights", overrides["soft_weights"], 0.84,
+                            "soft_weights", root)}
+    # a newer soft_weights run whose parameters are not (or no longer) the variant's recipe
+    ids["soft_old"] = _log_run(client, ablation, "soft_weights", overrides["seed"], 0.70,
+                               "soft_weights", root)
+    # the project's own full run, untagged, of the shipped recipe
+    ids["project"] = _log_run(client, project, "__default__", overrides["lite_pen_x2_seeded"],
+                              0.85, None, root)
+    return {"uri": uri, "client": client, "ids": ids, "root": root}
+
+
+def test_the_table_is_rebuilt_from_the_runs_in_the_store(store, tmp_path, capsys):
+    rows = A.rows_from_store(store["uri"])
+    assert list(rows) == ["seed", "soft_weights"]
+    # each variant's run whose logged parameters are its recipe, a newer run of another aside
+    assert rows["soft_weights"]["run_id"] == store["ids"]["soft"]
+    assert "passed over" in capsys.readouterr().err
+    assert rows["seed"]["val_accuracy"] == 0.80 and rows["soft_weights"]["test_accuracy"] == 0.84
+    assert rows["seed"]["pen_canvas_spec"] == "0.4/1.0" and rows["seed"]["wall_seconds"] >= 0
+    A.write_tables(rows, {"data": "test files", "cpu_cores": 2}, tmp_path)
+    table = (tmp_path / "ablation.md").read_text()
+    assert "| seed | seed recipe" in table and "| soft_weights | (seed) + class weights" in table
+    assert "| 84.00% | +4.00 |" in table
+    assert json.loads((tmp_path / "ablation.json").read_text())["rows"][1]["run_id"] == \
+        store["ids"]["soft"]
+
+
+def test_from_project_tags_the_projects_run_only_when_it_ran_the_recipe(store):
+    client = store["client"]
+    overrides = {name: o for name, _, o in A.cumulative_overrides()}
+    with pytest.raises(SystemExit, match="did not run variant seed's recipe: .*modelling.epochs"):
+        A.tag_project_run("seed", overrides["seed"], store["uri"])
+    assert A.tag_project_run("lite_pen_x2_seeded", overrides["lite_pen_x2_seeded"],
+                             store["uri"]) == store["ids"]["project"]
+    assert client.get_run(store["ids"]["project"]).data.tags[A.VARIANT_TAG] == "lite_pen_x2_seeded"
+    assert "lite_pen_x2_seeded" in A.rows_from_store(store["uri"])
+
+
+def test_a_variants_scratch_run_goes_into_the_given_store():
+    settings = A.mlflow_settings("seed", "sqlite:////data/runs/mlflow.db")
+    assert settings["server"]["mlflow_tracking_uri"] == "sqlite:////data/runs/mlflow.db"
+    assert settings["tracking"]["run"]["name"] == "seed"
+    assert settings["tracking"]["experiment"]["name"] == A.EXPERIMENT
+    assert settings["tracking"]["experiment"]["create_experiment_kwargs"]["artifact_location"] \
+        == "file:///data/runs/mlruns/ablation"
+    assert settings["tracking"]["params"]["dict_params"]["flatten"] is True  # as conf/base
+
+
+def test_a_store_without_ablation_runs_leaves_the_tables_alone(monkeypatch):
+    monkeypatch.setattr(A, "rows_from_store", lambda uri: {})
+    monkeypatch.setattr(A, "write_tables", lambda *a, **k: pytest.fail("tables written"))
+    monkeypatch.setattr("sys.argv", ["ablation", "--table"])
+    with pytest.raises(SystemExit, match="no finished ablation runs"):
+        A.main()

@@ -61,8 +61,10 @@ class StrokesDataset(AbstractDataset[None, list[dict]]):
     """
 
     def __init__(self, filepath: str, optional: bool = False,
-                 fields: list[str] | tuple[str, ...] = ("quality", "cat"), every: int = 1):
+                 fields: list[str] | tuple[str, ...] = ("quality", "cat"), every: int = 1,
+                 metadata: dict | None = None):
         self._filepath = Path(filepath)
+        self.metadata = metadata
         self._optional = optional
         self._fields = tuple(fields)
         if not (isinstance(every, int) and every >= 1):

@@ -1,5 +1,5 @@
 """reporting: test metrics, per-class table, confusion heatmap, training curves, pen strokes,
-the words model's figures and misread words."""
+the words model's figures and misread words; their headline figures for the run's MLflow record."""
 
 from kedro.pipeline import Pipeline, node
 
@@ -10,6 +10,7 @@ from .nodes import (
     plot_stroke_training_curves,
     plot_training_curves,
 )
+from .run_metrics import run_metrics
 from .words import evaluate_word_model, plot_word_failures, plot_word_training_curves
 
 
@@ -40,5 +41,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                  name="plot_word_failures"),
             node(plot_word_training_curves, "word_training_history", "word_training_curves_plot",
                  name="plot_word_training_curves"),
+            node(run_metrics, ["test_metrics", "pen_metrics", "word_metrics", "training_history"],
+                 "run_metrics", name="record_run_metrics"),
         ]
     )
