@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything on a fresh Debian machine with Python 3.11: the virtualenv with pinned
-# Python packages, Chromium for the browser tests, and the pinned JavaScript packages.
+# Python packages, a second one with Airflow (.venv-airflow), Chromium for the browser tests, and
+# the pinned JavaScript packages.
 # Safe to re-run. Usage: bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,15 @@ fi
 # tf-keras and tensorflowjs without their dependency trees: tensorflowjs would pull a second,
 # full tensorflow, jax, flax and decision forests. Its Keras converter needs only what is above.
 .venv/bin/python -m pip install -q --no-deps "tf-keras==2.21.0" "tensorflowjs==4.22.0"
+
+# Airflow, only to load the generated DAG in a test (tests/test_airflow.py), in a venv of its own:
+# its ~140 packages would pin many of the project's. Every version pinned (airflow-constraints.txt).
+if [ ! -x .venv-airflow/bin/python ]; then
+  "$PYTHON" -m venv .venv-airflow
+fi
+.venv-airflow/bin/python -m pip install -q --upgrade pip
+.venv-airflow/bin/python -m pip install -q -c scripts/airflow-constraints.txt \
+  "apache-airflow==3.3.2" "kedro==1.7.0"
 
 # Pinned JavaScript packages (TF.js); web/vendor/ already holds the copies the page serves.
 if command -v npm >/dev/null 2>&1; then
