@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from benchmarks import _browser as B
 from handwriting.page.manifest import read_manifest
@@ -46,6 +47,7 @@ LIGHTHOUSE = B.REPO / "node_modules" / ".bin" / "lighthouse"
 AXE = B.REPO / "node_modules" / "axe-core" / "axe.min.js"
 PRESETS = {"mobile": [], "desktop": ["--preset=desktop"]}
 RETRIES = 2  # per run, after a run Lighthouse itself reports as failed
+LONG_TASKS = 5  # the longest main-thread tasks kept per run (what blocking time is made of)
 CATEGORIES = ["performance", "accessibility", "best-practices"]
 METRICS = {  # Lighthouse audit id -> the name in the report
     "total-blocking-time": "tbt_ms", "first-contentful-paint": "fcp_ms",
@@ -98,6 +100,8 @@ def lighthouse_run(url: str, preset: str, out: Path) -> dict:
                 failing[ref["id"]] = a.get("title")
     run = {cat: round(100 * lhr["categories"][cat]["score"]) for cat in CATEGORIES}
     run.update({name: audits[aid].get("numericValue") for aid, name in METRICS.items()})
+    tasks = (audits.get("long-tasks", {}).get("details") or {}).get("items", [])
+    run["long_tasks"] = [[t.get("url"), round(t["duration"])] for t in tasks[:LONG_TASKS]]
     run.update({"failing": failing, "runtime_error": lhr.get("runtimeError", {}).get("message"),
                 "benchmark_index": lhr.get("environment", {}).get("benchmarkIndex"),
                 "load_average": os.getloadavg()[0], "attempts": attempt, "wall_s": time.perf_counter() - t0})
@@ -243,6 +247,13 @@ def visits(browser, web_dir: Path) -> dict:
 # ---- report -------------------------------------------------------------------------------------
 
 
+def _where(url: str | None) -> str:
+    """A task's script as a path on the site ('Unattributable' and the like as Lighthouse says)."""
+    if not url or "://" not in url:
+        return str(url)
+    return urlsplit(url).path.lstrip("/") or "index.html"
+
+
 def markdown(r: dict) -> str:
     yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
     L = ["# Web audit: Lighthouse, axe-core and the bytes of a visit", "",
@@ -287,7 +298,11 @@ def markdown(r: dict) -> str:
                              f"{x['best-practices']} (load {x['load_average']:.1f}, index "
                              f"{x['benchmark_index']:.0f})" for x in lh[preset]["runs"])
             failing = ", ".join(f"`{a}`" for a in lh[preset]["failing_in_any_run"]) or "none"
-            L.append(f"- {preset}: {runs}. Failing accessibility or best-practice audits: {failing}.")
+            middle = sorted(lh[preset]["runs"], key=lambda x: x["tbt_ms"])[len(lh[preset]["runs"]) // 2]
+            tasks = ", ".join(f"{ms} ms ({_where(url)})"
+                              for url, ms in middle.get("long_tasks", []))
+            L.append(f"- {preset}: {runs}. Failing accessibility or best-practice audits: {failing}. "
+                     f"Longest main-thread tasks in the run of median blocking time: {tasks or 'none'}.")
         L.append("")
     L += ["axe-core " + r["axe_version"] + " with its default rules; Playwright adds it as an inline "
           "script, so those pages bypass the CSP.", "",
