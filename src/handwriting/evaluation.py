@@ -106,3 +106,30 @@ def edit_distance(a: str, b: str) -> int:
         for j, cb in enumerate(b, 1):
             diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ca != cb))
     return row[-1]
+
+
+def words_matched(label: str, reading: str) -> list[bool]:
+    """For each word of ``label`` (split on spaces), whether it is matched, in order, to the same
+    word of ``reading``: the longest common subsequence of the two word sequences."""
+    a, b = label.split(), reading.split()
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            table[i][j] = (table[i + 1][j + 1] + 1 if a[i] == b[j]
+                           else max(table[i + 1][j], table[i][j + 1]))
+    matched, i, j = [False] * len(a), 0, 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            matched[i] = True
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return matched
+
+
+def piece_words(label: str, reading: str, kind: str) -> list[bool]:
+    """Each label word right or not: an isolated word is one word, right when read exactly; a
+    line's words are matched in order (``words_matched``)."""
+    return [reading == label] if kind == "word" else words_matched(label, reading)

@@ -216,6 +216,7 @@ SCHEMA: dict[str, Any] = {
         "word_eval_subset": optional(SUBSET),  # handwriting.pipelines.reporting.words
         "word_eval_seed": optional(SEED),
         "word_failures": optional(integer(0)),
+        "word_fit_pieces": optional(integer(1)),
     },
     "deployment": {
         "quantization": optional(QUANTIZATION),

@@ -52,4 +52,21 @@ def test_without_a_words_model_the_fixed_settings_ship():
 
 def test_scores():
     assert score_readings(["ab", "c d"], ["ab", "cd"], ["word", "text"]) == {
-        "cer": 1 / 4, "words_right": 1.0, "pieces": 2, "words": 1}
+        "cer": 1 / 4, "all_words_right": 1 / 2, "all_words": 2, "words_right": 1.0,
+        "pieces": 2, "words": 1}
+    # a line's words count one by one, matched in order
+    assert score_readings(["the hat sat"], ["the cat sat"], ["text"])["all_words_right"] == 2 / 3
+
+
+def test_words_in_lines_count_in_the_choice():
+    # the language model turns an isolated "helo" into "help" (wrong) but reads a line's two
+    # "hcllo" as "hello" (right): on isolated words alone no language model would win
+    iso = spell("helo", confusions={3: {"o": 0.6, "p": 0.4}})
+    line = spell("hello world hello", confusions={1: {"c": 0.6, "e": 0.4}, 13: {"c": 0.6, "e": 0.4}})
+    val = _validation([iso, line], ["helo", "hello world hello"])
+    val["kind"] = np.array(["word", "text"])
+    params = {"pieces": 10, "grid": {"lm_weight": [0.0, 1.0]}, "fixed": {"beam": 8}}
+    tuned = tune_text_decoder(Replay([iso, line]), {"trained": True}, val, LEXICON, params)
+    assert [r["words_right"] for r in tuned["grid"]] == [1.0, 0.0]
+    assert [r["all_words_right"] for r in tuned["grid"]] == [2 / 4, 3 / 4]
+    assert tuned["params"]["lm_weight"] == 1.0

@@ -14,8 +14,8 @@ from ctc_posteriors import spell
 from handwriting.page.lexicon import format_lexicon
 from handwriting.page.penline import penline_features
 from handwriting.page.wordreader import frames
-from handwriting.pipelines.reporting.words import (evaluate_word_model, ink_of,
-                                                   plot_word_failures, words_matched)
+from handwriting.evaluation import words_matched
+from handwriting.pipelines.reporting.words import evaluate_word_model, ink_of, plot_word_failures
 
 LEXICON = format_lexicon(((w, math.log(f)) for w, f in
                           {"the": 0.4, "cat": 0.2, "sat": 0.2, "hello": 0.1, "world": 0.1}.items()),
@@ -176,3 +176,28 @@ def test_word_training_curves_show_each_epoch_or_say_there_is_no_words_model():
     note = plot_word_training_curves({"trained": False})
     assert "not trained" in note.axes[0].texts[0].get_text() and not note.axes[0].get_lines()
     plt.close(note)
+
+
+def test_word_fit_reads_training_and_validation_pieces_by_the_best_path():
+    from handwriting.pipelines.reporting.words import measure_word_fit
+
+    # a stand-in model that spells "cat" for every line: right on the "cat" pieces only
+    class Spells:
+        def __call__(self, x, training=False):
+            cat = spell("cat")
+            blank = np.zeros((frames(x.shape[1]) - len(cat), cat.shape[1]), np.float32)
+            blank[:, -1] = 1.0
+            return np.stack([np.concatenate([cat, blank])] * len(x))
+
+    def word_set(labels):
+        ink = [np.zeros((40, 4), np.float32)] * len(labels)  # the stand-in ignores the ink
+        return {"x": np.concatenate(ink), "label": np.array(labels),
+                "offsets": np.concatenate([[0], np.cumsum([len(f) for f in ink])]),
+                "kind": np.array(["word"] * len(labels))}
+
+    fit = measure_word_fit(Spells(), {"trained": True}, word_set(["cat", "cat", "cat", "dog"]),
+                           word_set(["cot", "dog"]), {"word_fit_pieces": 10})
+    assert fit["training"] == {"pieces": 4, "cer": 3 / 12, "words_right": 0.75}
+    assert fit["validation"] == {"pieces": 2, "cer": 4 / 6, "words_right": 0.0}
+    assert measure_word_fit(Spells(), {"trained": False}, word_set(["cat"]), word_set(["cat"]),
+                            {}) == {"available": False}

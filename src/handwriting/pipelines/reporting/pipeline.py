@@ -11,7 +11,8 @@ from .nodes import (
     plot_training_curves,
 )
 from .run_metrics import run_metrics
-from .words import evaluate_word_model, plot_word_failures, plot_word_training_curves
+from .words import (evaluate_word_model, measure_word_fit, plot_word_failures,
+                    plot_word_training_curves)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -41,6 +42,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                  name="plot_word_failures"),
             node(plot_word_training_curves, "word_training_history", "word_training_curves_plot",
                  name="plot_word_training_curves"),
+            node(measure_word_fit,
+                 ["word_model", "word_training_history", "word_train_set", "word_validation_set",
+                  "params:reporting"],
+                 "word_fit", name="measure_word_fit"),
             node(run_metrics, ["test_metrics", "pen_metrics", "word_metrics", "training_history"],
                  "run_metrics", name="record_run_metrics"),
         ]

@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from handwriting.evaluation import edit_distance  # noqa: E402
+from handwriting.evaluation import edit_distance, piece_words  # noqa: E402
 from handwriting.page.lexicon import (covers, lexicon_coverage, parse_lexicon,  # noqa: E402
                                       written_word)
 from handwriting.page.textdecoder import check_params, decode_text, greedy_decode  # noqa: E402
@@ -42,33 +42,6 @@ READINGS = ("with_language_model", "best_path")
 
 def style_of(style: str) -> str:
     return style if style in STYLES else "other"
-
-
-def words_matched(label: str, reading: str) -> list[bool]:
-    """For each word of ``label`` (split on spaces), whether it is matched, in order, to the same
-    word of ``reading``: the longest common subsequence of the two word sequences."""
-    a, b = label.split(), reading.split()
-    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) - 1, -1, -1):
-        for j in range(len(b) - 1, -1, -1):
-            table[i][j] = (table[i + 1][j + 1] + 1 if a[i] == b[j]
-                           else max(table[i + 1][j], table[i][j + 1]))
-    matched, i, j = [False] * len(a), 0, 0
-    while i < len(a) and j < len(b):
-        if a[i] == b[j]:
-            matched[i] = True
-            i, j = i + 1, j + 1
-        elif table[i + 1][j] >= table[i][j + 1]:
-            i += 1
-        else:
-            j += 1
-    return matched
-
-
-def piece_words(label: str, reading: str, kind: str) -> list[bool]:
-    """Each label word right or not: an isolated word is one word, right when read exactly; a
-    line's words are matched in order (``words_matched``)."""
-    return [reading == label] if kind == "word" else words_matched(label, reading)
 
 
 def _figures(rows: list[dict]) -> dict:
@@ -154,6 +127,38 @@ def evaluate_word_model(word_model, word_training_history: dict, word_test_set: 
     report["failures"] = _failures(index, field, readings, int(params.get("word_failures", 24)),
                                    seed)
     return report
+
+
+def _best_path_figures(word_model, word_set: dict, count: int) -> dict:
+    """Best-path character error rate and isolated words right on ``count`` pieces spread evenly
+    over ``word_set`` (as the page reads each: alone, unpadded)."""
+    total = len(word_set["label"])
+    index = np.unique(np.linspace(0, total - 1, min(count, total)).round().astype(int))
+    probs = line_probabilities(_pieces(word_set, index), word_model)
+    texts = [greedy_decode(p)["text"] for p in probs]
+    labels = [str(word_set["label"][i]) for i in index]
+    words = [t == lab for t, lab, i in zip(texts, labels, index) if word_set["kind"][i] == "word"]
+    return {"pieces": len(index),
+            "cer": sum(edit_distance(t, lab) for t, lab in zip(texts, labels))
+            / max(sum(len(lab) for lab in labels), 1),
+            "words_right": float(np.mean(words)) if words else 0.0}
+
+
+def measure_word_fit(word_model, word_training_history: dict, word_train_set: dict,
+                     word_validation_set: dict, params: dict) -> dict:
+    """How well the words model fits the pieces it trained on against the validation
+    contributors' (best path, no augmentation): a high error on its own training pieces means
+    it is short of capacity or training; a low one with a high validation error, that it does
+    not carry over to new writers and devices."""
+    if not (word_training_history or {}).get("trained") or len(word_train_set["label"]) == 0:
+        return {"available": False}
+    count = int(params.get("word_fit_pieces", 1500))
+    fit = {"available": True,
+           "training": _best_path_figures(word_model, word_train_set, count),
+           "validation": _best_path_figures(word_model, word_validation_set, count)}
+    logger.info("words model fit, best path: CER %.4f on training pieces, %.4f on validation "
+                "contributors'", fit["training"]["cer"], fit["validation"]["cer"])
+    return fit
 
 
 def _failures(index: np.ndarray, field: dict, readings: dict, count: int, seed: int) -> list:
