@@ -7,7 +7,7 @@ included), on whatever this machine has: its CPU, or every local GPU under the `
 distribution. The images are random because speed does not depend on what they show; the
 benchmark needs no data and runs on any machine the project is installed on.
 
-    .venv/bin/python -m benchmarks.training_throughput                  # 20,000 images, 2 epochs
+    .venv/bin/python -m benchmarks.training_throughput                  # 60,000 images, 2 epochs
     .venv/bin/python -m benchmarks.training_throughput --distribution mirrored --devices 2
 
 ``--devices N`` splits the CPU into N logical devices first (what the tests do to run the
@@ -117,7 +117,7 @@ def write(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--samples", type=int, default=20_000)
+    ap.add_argument("--samples", type=int, default=60_000)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--distribution", default="auto",
                     help="auto, mirrored, multi_worker or none (handwriting.distribution)")
