@@ -222,6 +222,34 @@ def test_the_page_runs_the_words_model_as_keras_does(fresh, words_model_dir):
     assert np.abs(page_probs - keras_probs).max() < 1e-4
 
 
+def test_each_model_s_first_run_goes_layer_by_layer_and_gives_what_predict_gives(fresh):
+    # warmup.js: the load sets each model's kernels up one layer per task (the words model's
+    # first predict() was the longest task of the load); the residual Adds included, it must give
+    # what predict() gives, after a pause before each layer
+    runs = fresh.evaluate("""async () => {
+      const { warmLayerByLayer } = await import('./js/warmup.js');
+      const r = handwriting.app.recognizer, tf = r.tf;
+      const out = [];
+      for (const [model, shape] of [[r.model, [1, r.spec.size, r.spec.size, 1]],
+          [r.strokeModel, r.strokeInputShape], [r.wordsModel, [1, 40, 4]]]) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
+        const x = tf.tensor(values, shape);
+        let pauses = 0;
+        const stepped = await warmLayerByLayer(tf, model, x, async () => { pauses += 1; });
+        const whole = await model.predict(x).data();
+        x.dispose();
+        const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer').length;
+        out.push({ pauses, layers, stepped: Array.from(stepped), whole: Array.from(whole) });
+      }
+      return out;
+    }""")
+    for run in runs:
+        assert run["pauses"] == run["layers"] > 1
+        assert len(run["stepped"]) == len(run["whole"]) > 0
+        assert np.abs(np.array(run["stepped"]) - np.array(run["whole"])).max() < 1e-5
+
+
 # ---- the trained words model on real ink ---------------------------------------------------------
 
 WORDS_FILE = Path(os.environ.get("HANDWRITING_UNIPEN_WORDS_FILE", Path(__file__).resolve().parents[2].parent

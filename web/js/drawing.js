@@ -73,10 +73,12 @@ export class DrawingSurface extends EventTarget {
     this.rect = { left: r.left, top: r.top, width: r.width, height: r.height };
     if (this.canvas.width !== w || this.canvas.height !== h || this.dpr !== dpr) {
       this.dpr = dpr;
-      this.canvas.width = w;
+      this.canvas.width = w; // clears the canvas
       this.canvas.height = h;
+      // a redraw only when there is ink: clearing the fresh backing store (which allocates it)
+      // was most of the page's first resize
+      if (this.strokes.length) this.redraw();
     }
-    this.redraw();
   }
 
   _watchDpr() {

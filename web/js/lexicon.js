@@ -120,7 +120,7 @@ export function parseLexicon(text) {
 
 /** parseLexicon in steps of `every` words, awaiting `pause()` between them (the page: each step
  *  a short task in idle time, not one long one). */
-export async function parseLexiconInSteps(text, pause, every = 4000) {
+export async function parseLexiconInSteps(text, pause, every = 1000) {
   const lexicon = Object.create(Lexicon.prototype);
   for (const _ of lexicon._build(text, every)) await pause(); // eslint-disable-line no-unused-vars
   return lexicon;

@@ -39,7 +39,8 @@ import { parseLexiconInSteps } from './lexicon.js';
 import { FEATURES as PENLINE_FEATURES } from './penline.js';
 import { BLANK } from './textdecoder.js';
 import { readLine } from './wordreader.js';
-import { CPU_BACKEND, RUNTIME } from './runtime.js';
+import { warmLayerByLayer } from './warmup.js';
+import { CPU_BACKEND, RUNTIME, SHARED } from './runtime.js';
 
 const WORDS_OUTPUTS = BLANK + 1; // the printable ASCII characters and the CTC blank
 const WORDS_WARM_POINTS = 16;    // the words model's warm-up line: a few frames are enough
@@ -196,6 +197,10 @@ export class Recognizer {
     const t0 = now();
     onStatus('Loading TensorFlow.js…');
     await nextIdle();
+    // the chunk the runtime imports, evaluated in a task of its own: both evaluated in one task
+    // was the longest task of the load
+    await importVendor(this.vendorUrl, SHARED);
+    await nextIdle();
     const tf = await importVendor(this.vendorUrl, RUNTIME); // a module: evaluated once per page
     this.tf = tf;
     tf.enableProdMode();
@@ -283,29 +288,49 @@ export class Recognizer {
     onStatus('Warming up…');
     const blank = new Float32Array(this.spec.size * this.spec.size);
     const still = this.strokeActive ? new Float32Array(this.strokePoints * FEATURES) : null;
-    await nextIdle();
-    await this.predict(blank); // compiles kernels
-    if (still) await this.predictStrokes(still);
-    // the timed runs: one recognition each (both models when the stroke model is on), each run
-    // its own task; warmMs is their mean, idle waits excluded
+    // each model's first run sets its kernels up: layer by layer, a task each (warmup.js); each
+    // timed run is a task of its own too (awaiting one predict after another would chain them
+    // into one long task)
+    await this._warm(this.model, blank, [1, this.spec.size, this.spec.size, 1]);
+    if (still) await this._warm(this.strokeModel, still, this.strokeInputShape);
+    // the timed runs: one recognition each (both models when the stroke model is on); warmMs is
+    // their mean, idle waits excluded
     const runs = 3;
     let spent = 0;
     for (let i = 0; i < runs; i++) {
       await nextIdle();
-      const t1 = now();
+      let t1 = now();
       await this.predict(blank);
-      if (still) await this.predictStrokes(still);
       spent += now() - t1;
+      if (still) {
+        await nextIdle();
+        t1 = now();
+        await this.predictStrokes(still);
+        spent += now() - t1;
+      }
     }
     this.warmMs = spent / runs;
     if (this.wordsActive) {
       // one short line through every layer (the first run sets the kernels up), not timed: a
       // longer one would hold the page for as long as a long reading does
-      await nextIdle();
-      await this.predictWords(new Float32Array(WORDS_WARM_POINTS * PENLINE_FEATURES), WORDS_WARM_POINTS);
+      await this._warm(this.wordsModel, new Float32Array(WORDS_WARM_POINTS * PENLINE_FEATURES),
+        [1, WORDS_WARM_POINTS, PENLINE_FEATURES]);
     }
     this.loadMs = now() - t0;
     return this;
+  }
+
+  /** A model's first run, on `values` of `shape`: one layer per idle-time task (warmup.js),
+   *  then once whole (the path recognition takes), in a task of its own. */
+  async _warm(model, values, shape) {
+    const x = this.tf.tensor(values, shape);
+    try {
+      await warmLayerByLayer(this.tf, model, x, nextIdle);
+    } finally {
+      x.dispose();
+    }
+    await nextIdle();
+    await this._run(model, values, shape);
   }
 
   /** Make backend `name` ready for tf.setBackend (the latency benchmark switches backends so). */

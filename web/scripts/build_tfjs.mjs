@@ -235,11 +235,18 @@ const versions = {
   license: 'Apache-2.0 (TensorFlow.js, long.js) and MIT (seedrandom): the header of each .js file',
 };
 writeFileSync(join(out, 'VERSIONS.json'), JSON.stringify(versions, null, 2) + '\n');
+// The chunk RUNTIME and CPU_BACKEND import: recognizer.js imports it first, so that evaluating
+// the runtime is two tasks of the main thread, not one long one.
+const sharedChunks = built.map((f) => f.name).filter((n) => n.startsWith('tfjs-shared.'));
+if (sharedChunks.length !== 1) throw new Error(`expected one shared chunk, got ${sharedChunks.join(', ')}`);
+const [shared] = sharedChunks;
 mkdirSync(join(web, 'js'), { recursive: true });
 writeFileSync(join(web, 'js', 'runtime.js'), [
   '// Written by web/scripts/build_tfjs.mjs: the TensorFlow.js runtime in web/vendor/, its files named',
   '// by their content (vendor/ is cached for a year). CPU_BACKEND: imported only when wasm fails.',
+  '// SHARED: the chunk both import, imported on its own first (its evaluation a task of its own).',
   `export const RUNTIME = '${versions.runtime}';`,
+  `export const SHARED = '${shared}';`,
   `export const CPU_BACKEND = '${versions.cpu_backend}';`,
   '',
 ].join('\n'));
