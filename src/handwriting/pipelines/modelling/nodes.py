@@ -14,10 +14,9 @@ import time
 
 import numpy as np
 
+from handwriting.distribution import strategy_name, training_strategy
 from handwriting.model_architecture import build_model
 from handwriting.sampling import class_weights
-
-from handwriting.distribution import strategy_name, training_strategy
 
 logger = logging.getLogger(__name__)
 
