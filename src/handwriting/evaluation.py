@@ -133,3 +133,17 @@ def piece_words(label: str, reading: str, kind: str) -> list[bool]:
     """Each label word right or not: an isolated word is one word, right when read exactly; a
     line's words are matched in order (``words_matched``)."""
     return [reading == label] if kind == "word" else words_matched(label, reading)
+
+
+def score_readings(texts: list[str], labels, kinds) -> dict:
+    """Character error rate over all pieces; the share of all label words read right
+    (``all_words_right``: isolated words exact, a line's words matched in order) and of the
+    isolated words alone (``words_right``)."""
+    errors = sum(edit_distance(t, lab) for t, lab in zip(texts, labels))
+    chars = sum(len(lab) for lab in labels)
+    words = [t == lab for t, lab, k in zip(texts, labels, kinds) if k == "word"]
+    every = [ok for t, lab, k in zip(texts, labels, kinds) for ok in piece_words(lab, t, k)]
+    return {"cer": errors / max(chars, 1),
+            "all_words_right": float(np.mean(every)) if every else 0.0, "all_words": len(every),
+            "words_right": float(np.mean(words)) if words else 0.0,
+            "pieces": len(texts), "words": len(words)}

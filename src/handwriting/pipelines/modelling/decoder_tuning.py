@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from handwriting.evaluation import edit_distance, piece_words
+from handwriting.evaluation import score_readings
 from handwriting.page.lexicon import parse_lexicon
 from handwriting.page.textdecoder import DEFAULT_PARAMS, check_params, decode_text, greedy_decode
 from handwriting.page.wordreader import line_probabilities
@@ -25,20 +25,6 @@ def readings(word_model, word_set: dict, indices) -> list[np.ndarray]:
     (handwriting.page.wordreader: no padding)."""
     x, offsets = word_set["x"], word_set["offsets"]
     return line_probabilities([x[offsets[i]:offsets[i + 1]] for i in indices], word_model)
-
-
-def score_readings(texts: list[str], labels, kinds) -> dict:
-    """Character error rate over all pieces; the share of all label words read right
-    (``all_words_right``: isolated words exact, a line's words matched in order) and of the
-    isolated words alone (``words_right``)."""
-    errors = sum(edit_distance(t, lab) for t, lab in zip(texts, labels))
-    chars = sum(len(lab) for lab in labels)
-    words = [t == lab for t, lab, k in zip(texts, labels, kinds) if k == "word"]
-    every = [ok for t, lab, k in zip(texts, labels, kinds) for ok in piece_words(lab, t, k)]
-    return {"cer": errors / max(chars, 1),
-            "all_words_right": float(np.mean(every)) if every else 0.0, "all_words": len(every),
-            "words_right": float(np.mean(words)) if words else 0.0,
-            "pieces": len(texts), "words": len(words)}
 
 
 def tune_text_decoder(word_model, word_training_history: dict, word_validation_set: dict,

@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from handwriting.evaluation import edit_distance, piece_words  # noqa: E402
+from handwriting.evaluation import edit_distance, piece_words, score_readings  # noqa: E402
 from handwriting.page.lexicon import (covers, lexicon_coverage, parse_lexicon,  # noqa: E402
                                       written_word)
 from handwriting.page.textdecoder import check_params, decode_text, greedy_decode  # noqa: E402
@@ -135,13 +135,10 @@ def _best_path_figures(word_model, word_set: dict, count: int) -> dict:
     total = len(word_set["label"])
     index = np.unique(np.linspace(0, total - 1, min(count, total)).round().astype(int))
     probs = line_probabilities(_pieces(word_set, index), word_model)
-    texts = [greedy_decode(p)["text"] for p in probs]
-    labels = [str(word_set["label"][i]) for i in index]
-    words = [t == lab for t, lab, i in zip(texts, labels, index) if word_set["kind"][i] == "word"]
-    return {"pieces": len(index),
-            "cer": sum(edit_distance(t, lab) for t, lab in zip(texts, labels))
-            / max(sum(len(lab) for lab in labels), 1),
-            "words_right": float(np.mean(words)) if words else 0.0}
+    scores = score_readings([greedy_decode(p)["text"] for p in probs],
+                            [str(word_set["label"][i]) for i in index],
+                            [str(word_set["kind"][i]) for i in index])
+    return {key: scores[key] for key in ("pieces", "cer", "words_right")}
 
 
 def measure_word_fit(word_model, word_training_history: dict, word_train_set: dict,
