@@ -10,8 +10,8 @@ and the sequence and picks benchmarks):
 
 ``--rerun`` does not retrain: the accuracy rows for the seed recipe (trained both ways: without
 class weights, as the seed's notebook fits it, and with balanced class weights) and the shipped
-recipe come from ``benchmarks.ablation`` (each row a full ``kedro run``; ~20-25 min per variant on 2 CPU
-cores), run separately. Writes benchmarks/results/summary.md and summary.json.
+recipe come from ``benchmarks.ablation`` (each row a full ``kedro run``; 3-15 min a variant on 2 idle
+CPU cores), run separately. Writes benchmarks/results/summary.md and summary.json.
 """
 
 from __future__ import annotations

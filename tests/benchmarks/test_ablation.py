@@ -23,18 +23,31 @@ def test_recipe_differences_name_each_nested_mismatch():
 
 
 def test_the_projects_parameters_are_the_shipped_variants_recipe():
-    """The row recorded with --from-project is the shipped recipe: conf/base runs exactly the
-    cumulative overrides of lite_pen_x2_seeded (lite_pen_x2's, exported as uint8), and not those of
-    the rows before it (each pen stroke once per epoch, the seed recipe)."""
+    """The last row is the shipped recipe: conf/base runs exactly the cumulative overrides of
+    lite_pen_x2, and not those of the rows before it (each pen stroke once per epoch, the seed
+    recipe)."""
     overrides = {name: o for name, _, o in A.cumulative_overrides()}
     base = A.project_parameters(REPO, folders=("base",))  # a developer's conf/local aside
-    assert A.recipe_differences(overrides["lite_pen_x2_seeded"], base) == []
-    # the same training recipe as lite_pen_x2, exported as the page ships it
-    assert A.recipe_differences(overrides["lite_pen_x2"], overrides["lite_pen_x2_seeded"]) == [
-        "deployment.quantization: 'uint8' instead of 'float16'"]
-    assert "preprocessing.unipen.repeat: 2 instead of 1" in A.recipe_differences(
-        overrides["lite_pen_all"], base)
+    assert A.recipe_differences(overrides["lite_pen_x2"], base) == []
+    assert A.recipe_differences(overrides["lite_pen_all"], base) == [
+        "preprocessing.unipen.repeat: 2 instead of 1",
+        "deployment.quantization: 'uint8' instead of None"]
     assert A.recipe_differences(overrides["seed"], base)
+
+
+def test_each_row_adds_its_change_to_the_row_it_builds_on():
+    """Rows are cumulative: a row differs from its base only where its own overrides say."""
+    overrides = {name: o for name, _, o in A.cumulative_overrides()}
+    assert A.recipe_differences(overrides["lite"], overrides["lite_bn"]) == [
+        "modelling.augmentation.enabled: False instead of True",
+        "modelling.label_smoothing: 0.0 instead of 0.1",
+        "modelling.lr_schedule: None instead of 'cosine'",
+        "modelling.epochs: 30 instead of 20",
+        "modelling.early_stopping.patience: 3 instead of 4"]
+    # the notebook's row and the softened weights both branch off the seed, not off each other
+    assert A.recipe_differences(overrides["soft_weights"], overrides["seed"]) == [
+        "preprocessing.class_weights.power: 1.0 instead of 0.5",
+        "preprocessing.class_weights.max_weight: None instead of 10.0"]
 
 
 # ---- the table as a query over MLflow runs (a temporary store) -------------------------------
@@ -106,7 +119,7 @@ def store(tmp_path_factory):
     ids["soft_old"] = _log_run(client, ablation, "soft_weights", overrides["seed"], 0.70,
                                "soft_weights", root)
     # the project's own full run, untagged, of the shipped recipe
-    ids["project"] = _log_run(client, project, "__default__", overrides["lite_pen_x2_seeded"],
+    ids["project"] = _log_run(client, project, "__default__", overrides["lite_pen_x2"],
                               0.85, None, root)
     return {"uri": uri, "client": client, "ids": ids, "root": root}
 
@@ -132,10 +145,10 @@ def test_from_project_tags_the_projects_run_only_when_it_ran_the_recipe(store):
     overrides = {name: o for name, _, o in A.cumulative_overrides()}
     with pytest.raises(SystemExit, match="did not run variant seed's recipe: .*modelling.epochs"):
         A.tag_project_run("seed", overrides["seed"], store["uri"])
-    assert A.tag_project_run("lite_pen_x2_seeded", overrides["lite_pen_x2_seeded"],
+    assert A.tag_project_run("lite_pen_x2", overrides["lite_pen_x2"],
                              store["uri"]) == store["ids"]["project"]
-    assert client.get_run(store["ids"]["project"]).data.tags[A.VARIANT_TAG] == "lite_pen_x2_seeded"
-    assert "lite_pen_x2_seeded" in A.rows_from_store(store["uri"])
+    assert client.get_run(store["ids"]["project"]).data.tags[A.VARIANT_TAG] == "lite_pen_x2"
+    assert "lite_pen_x2" in A.rows_from_store(store["uri"])
 
 
 def test_a_variants_scratch_run_goes_into_the_given_store():
