@@ -12,7 +12,7 @@ newest finished run whose logged parameters are still its recipe, its figures re
 run's report artefacts. Nothing else is kept.
 
     .venv/bin/python -m benchmarks.ablation                       # all variants
-    .venv/bin/python -m benchmarks.ablation --only seed final
+    .venv/bin/python -m benchmarks.ablation --only seed lite
     .venv/bin/python -m benchmarks.ablation --from-project lite_pen_x2
     .venv/bin/python -m benchmarks.ablation --table               # only rebuild the tables
 
