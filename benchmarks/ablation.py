@@ -385,6 +385,10 @@ def main() -> None:
                     + (f", kedro params {args.params}" if args.params else ""),
             "cpu_cores": os.cpu_count()}
     overrides = {n: o for n, _, o in cumulative_overrides()}
+    unknown = sorted(set(args.only or ()) - set(overrides))
+    if unknown:
+        raise SystemExit(f"unknown variant(s) {', '.join(unknown)}: the rows are "
+                         f"{', '.join(overrides)}")
     if args.from_project:
         if args.from_project not in overrides:
             raise SystemExit(f"unknown variant {args.from_project}")

@@ -167,3 +167,13 @@ def test_a_store_without_ablation_runs_leaves_the_tables_alone(monkeypatch):
     monkeypatch.setattr("sys.argv", ["ablation", "--table"])
     with pytest.raises(SystemExit, match="no finished ablation runs"):
         A.main()
+
+
+def test_an_unknown_row_is_refused_before_anything_runs(monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a variant ran")
+
+    monkeypatch.setattr(A, "run_variant", must_not_run)
+    monkeypatch.setattr("sys.argv", ["ablation", "--only", "seed", "final"])
+    with pytest.raises(SystemExit, match="unknown variant.*final: the rows are seed, "):
+        A.main()
