@@ -385,13 +385,12 @@ def main() -> None:
                     + (f", kedro params {args.params}" if args.params else ""),
             "cpu_cores": os.cpu_count()}
     overrides = {n: o for n, _, o in cumulative_overrides()}
-    unknown = sorted(set(args.only or ()) - set(overrides))
+    named = [*(args.only or ()), *([args.from_project] if args.from_project else [])]
+    unknown = sorted(set(named) - set(overrides))
     if unknown:
         raise SystemExit(f"unknown variant(s) {', '.join(unknown)}: the rows are "
                          f"{', '.join(overrides)}")
     if args.from_project:
-        if args.from_project not in overrides:
-            raise SystemExit(f"unknown variant {args.from_project}")
         tag_project_run(args.from_project, overrides[args.from_project], args.tracking_uri)
     elif not args.table:
         for name, recipe in overrides.items():

@@ -174,6 +174,8 @@ def test_an_unknown_row_is_refused_before_anything_runs(monkeypatch):
         raise AssertionError("a variant ran")
 
     monkeypatch.setattr(A, "run_variant", must_not_run)
-    monkeypatch.setattr("sys.argv", ["ablation", "--only", "seed", "final"])
-    with pytest.raises(SystemExit, match="unknown variant.*final: the rows are seed, "):
-        A.main()
+    monkeypatch.setattr(A, "tag_project_run", must_not_run)
+    for argv in (["--only", "seed", "final"], ["--from-project", "final"]):
+        monkeypatch.setattr("sys.argv", ["ablation", *argv])
+        with pytest.raises(SystemExit, match="unknown variant.*final: the rows are seed, "):
+            A.main()
