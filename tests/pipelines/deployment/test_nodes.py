@@ -280,6 +280,12 @@ def test_stroke_model_export_folds_loads_back_and_ships_beside_the_image_model(
     alone = package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {})
     assert "stroke_model" not in json.loads(alone["metadata.json"])
     assert json.loads(alone["metadata.json"])["model_version"] != meta["model_version"]
+    # the same files with another decoder setting are another version; the creation time is not
+    retuned = package_web_model(image_files, LABELS, metrics, {"available": False}, image_report,
+                                {}, {"free_penalty": 2.0})
+    again = package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {})
+    versions = [json.loads(p["metadata.json"])["model_version"] for p in (alone, retuned, again)]
+    assert versions[0] != versions[1] and versions[0] == versions[2]
     with pytest.raises(ValueError, match="not verified"):
         package_web_model(image_files, LABELS, metrics, {"available": False}, image_report, {},
                           None, files, {"shipped": False}, STROKE_PARAMS)
@@ -351,10 +357,16 @@ def test_reports_refuse_a_published_model_of_another_version(trained):
     model, test = trained
     files = export_tfjs(model, LABELS, MODELLING, {"quantization": None})
     check = {"verified_on": 1}
-    published = {**files, "metadata.json": json.dumps(
-        {"model_version": model_version(files)}).encode()}
+    meta = {"labels": LABELS, "line_decoder": {"free_penalty": 8.0}}
+    meta["model_version"] = model_version(files, metadata=meta)
+    published = {**files, "metadata.json": json.dumps(meta).encode()}
     assert report_deployment(published, files, {}, check, {"shipped": False}) == (
         check, {"shipped": False})
+    # the settings changed after the version was taken: not the version verified either
+    edited = {**meta, "line_decoder": {"free_penalty": 2.0}}
+    with pytest.raises(ValueError, match=f"version {meta['model_version']}, not the verified"):
+        report_deployment({**files, "metadata.json": json.dumps(edited).encode()}, files, {},
+                          check, {"shipped": False})
     stale = {**files, "metadata.json": b'{"model_version": "0123456789abcdef"}'}
     with pytest.raises(ValueError, match="version 0123456789abcdef, not the verified"):
         report_deployment(stale, files, {}, check, {"shipped": False})

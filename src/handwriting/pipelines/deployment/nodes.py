@@ -232,11 +232,20 @@ def _line_decoder(params: dict | None) -> dict:
     return {"free_penalty": penalty}
 
 
-def model_version(*exports: dict[str, bytes] | None) -> str:
+_UNVERSIONED = ("model_version", "created")  # metadata.json's fields the version leaves out
+
+
+def model_version(*exports: dict[str, bytes] | None, metadata: dict | None = None) -> str:
     """The version metadata.json gives a model: a digest of its exported files (image model,
-    stroke model, words model and lexicon)."""
+    stroke model, words model and lexicon) and of ``metadata`` (metadata.json's fields but its
+    version and creation time), so that new settings alone (a retuned decoder, another canvas
+    spec) make a new version too."""
     everything = {k: v for files in exports for k, v in (files or {}).items()}
-    return hashlib.sha256(b"".join(everything[k] for k in sorted(everything))).hexdigest()[:16]
+    digest = hashlib.sha256(b"".join(everything[k] for k in sorted(everything)))
+    if metadata is not None:
+        digest.update(json.dumps({k: v for k, v in metadata.items() if k not in _UNVERSIONED},
+                                 sort_keys=True).encode())
+    return digest.hexdigest()[:16]
 
 
 def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_metrics: dict,
@@ -254,11 +263,10 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
     stroke_tfjs_export = stroke_tfjs_export or {}
     word_files = (words_package or {}).get("files", {})
     everything = {**tfjs_export, **stroke_tfjs_export, **word_files}
-    version = model_version(tfjs_export, stroke_tfjs_export, word_files)
     exported = export_check["exported"]
     metadata = {
         "labels": list(labels),
-        "model_version": version,
+        "model_version": None,  # set last, from everything else
         "quantization": export_check["quantization"],
         "weights_bytes": export_check["weights_bytes"],
         "metrics": {
@@ -320,6 +328,8 @@ def package_web_model(tfjs_export: dict[str, bytes], labels: list[str], test_met
             raise ValueError(f"adaptation is malformed: {err}") from err
     if word_files:
         metadata["words_model"] = words_package["metadata"]
+    metadata["model_version"] = model_version(tfjs_export, stroke_tfjs_export, word_files,
+                                              metadata=metadata)
     files = dict(everything)
     files["metadata.json"] = json.dumps(metadata, indent=2).encode()
     return files
@@ -333,12 +343,14 @@ def report_deployment(tfjs_model: dict[str, bytes], tfjs_export: dict[str, bytes
     the page's model folder holds them: this node reads the published folder, so it runs only
     after the publish succeeded, and a failed publish leaves the previous reports as they were.
     Raises when the folder holds another version than the one verified."""
-    expected = model_version(tfjs_export, stroke_tfjs_export, (words_package or {}).get("files"))
     try:
-        published = json.loads(tfjs_model["metadata.json"])["model_version"]
+        metadata = json.loads(tfjs_model["metadata.json"])
+        published = metadata["model_version"]
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"the published model has no readable metadata.json version: {err!r}; "
                          "the deployment reports were not written") from err
+    expected = model_version(tfjs_export, stroke_tfjs_export, (words_package or {}).get("files"),
+                             metadata=metadata)
     if published != expected:
         raise ValueError(f"the published model is version {published}, not the verified "
                          f"{expected}; the deployment reports were not written")
