@@ -116,8 +116,8 @@ def run_variant(name: str, overrides: dict, emnist_dir: Path, unipen_file: Path,
         env = {**os.environ, "HANDWRITING_EMNIST_DIR": str(emnist_dir.resolve()),
                "HANDWRITING_UNIPEN_FILE": str(unipen_file.resolve()),
                "KEDRO_DISABLE_TELEMETRY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        # The rows are image models: without the words file the words model (an hour on two
-        # cores) is not trained.
+        # The rows are image models: without the words file the words model (most of a full
+        # run's time) is not trained.
         env.pop("HANDWRITING_UNIPEN_WORDS_FILE", None)
         cmd = [str(Path(sys.executable).with_name("kedro")), "run"]
         if extra_params:
